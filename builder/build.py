@@ -1,0 +1,94 @@
+"""One build: load → derive → render → write. The dev server calls this same function."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .config import SiteConfig, load_config
+from .derive import derive
+from .errors import BuildFailed, error
+from .load import load
+from .render import render_site
+from .write import Staging, check_target
+
+log = logging.getLogger("tongwen")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    out: Path
+    pages: int  # HTML files
+    outputs: int  # all files
+    stages: dict[str, float]
+    editions: tuple[str, ...]
+
+
+def build_date(config: SiteConfig, newest: dt.datetime | None) -> dt.datetime:
+    """Deterministic: SOURCE_DATE_EPOCH, else site.yaml build_date, else the newest content date."""
+    sde = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if sde:
+        try:
+            return dt.datetime.fromtimestamp(int(sde), tz=dt.UTC)
+        except (ValueError, OverflowError):
+            raise BuildFailed([error("SOURCE_DATE_EPOCH", 0, f"not a Unix timestamp: {sde!r}")]) from None
+    if config.build_date:
+        from .frontmatter import parse_date
+        try:
+            return parse_date(config.build_date, config.tz)
+        except ValueError as exc:
+            raise BuildFailed([error("site.yaml", 1, f"build_date: {exc}")]) from None
+    return newest or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_url: str | None = None) -> BuildResult:
+    stages: dict[str, float] = {}
+
+    def step(name: str, t0: float) -> None:
+        stages[name] = stages.get(name, 0.0) + time.perf_counter() - t0
+        log.debug("%s: %.3fs", name, stages[name])
+
+    t = time.perf_counter()
+    config = load_config(site_dir)
+    if base_url:
+        config = replace(config, base_url=base_url if base_url.endswith("/") else base_url + "/")
+    out = out if out is not None else site_dir / config.output_dir
+    check_target(out, site_dir)
+    step("config", t)
+
+    t = time.perf_counter()
+    docs, resources = load(config)
+    step("load", t)
+
+    t = time.perf_counter()
+    site = derive(docs, resources, config, drafts=drafts)
+    step("derive", t)
+
+    try:
+        from .search import build_search
+    except ImportError:  # the search index is optional while it is being developed
+        build_search = None  # type: ignore[assignment]
+
+    t = time.perf_counter()
+    staging = Staging(out)
+    pages = outputs = 0
+    try:
+        for o in render_site(site, config, build_date(config, site.articles[0].date if site.articles else None),
+                             build_search, stages):
+            staging.write(o)
+            outputs += 1
+            pages += o.path.endswith(".html")
+        step("render", t)
+        t = time.perf_counter()
+        staging.publish()
+        step("write", t)
+    except BaseException:
+        staging.discard()
+        raise
+    if "search" in stages:
+        stages["render"] -= stages["search"]
+    return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions))

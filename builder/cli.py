@@ -1,0 +1,108 @@
+"""`tongwen build | serve | new | check`. Errors print as `path:line: message`; exit 1; no traceback
+unless --debug."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from .errors import BuildFailed
+
+
+def _add_build_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("site", nargs="?", default=".", help="site folder holding site.yaml (default: .)")
+    p.add_argument("--drafts", action="store_true", help="include pages marked draft: true")
+    p.add_argument("--base-url", help="override base_url from site.yaml")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="tongwen", description="Tongwen (同文): one Markdown source, a static "
+                                 "site in 简体 and 繁體.")
+    ap.add_argument("--debug", action="store_true", help="show tracebacks and debug timings")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    b = sub.add_parser("build", help="build the site into the output folder",
+                       description="Build the site: load → derive → render → write. The previous output stays "
+                       "intact unless the whole build succeeds.")
+    _add_build_args(b)
+    b.add_argument("--out", help="output folder (default: output_dir from site.yaml, usually public/)")
+    b.add_argument("--stats", help="write stage timings and counts as JSON to this file")
+    b.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    b.add_argument("-v", "--verbose", action="store_true", help="print time per stage")
+    s = sub.add_parser("serve", help="preview with live reload",
+                       description="Build into a temporary folder, serve it on 127.0.0.1 and reload the browser "
+                       "after every change.")
+    _add_build_args(s)
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    s.add_argument("--port", type=int, default=1313, help="port (default: 1313)")
+    s.add_argument("--open", action="store_true", help="open the site in a browser")
+    n = sub.add_parser("new", help="create an article or topic",
+                       description="Create a Markdown file with front matter in the seed's shape.")
+    n.add_argument("title", help="the title, e.g. \"新的文章\"")
+    n.add_argument("--site", default=".", help="site folder (default: .)")
+    n.add_argument("--kind", choices=("article", "topic"), default="article")
+    n.add_argument("--section", default="", help="folder under content/ (default: posts, or topics/<collection>)")
+    c = sub.add_parser("check", help="validate without writing",
+                       description="Load, derive and render everything without writing; report every problem.")
+    _add_build_args(c)
+    c.add_argument("--conversions", action="store_true", help="list ambiguous 简→繁 conversions per page")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("tongwen").setLevel(logging.DEBUG if args.debug else logging.WARNING)
+    if args.command is None:
+        parser().print_help()
+        return 2
+    try:
+        if args.command == "build":
+            return _build(args)
+        if args.command == "serve":
+            from .serve import serve
+            return serve(Path(args.site), host=args.host, port=args.port, drafts=args.drafts,
+                         base_url=args.base_url, open_browser=args.open)
+        if args.command == "new":
+            from .new import new
+            return new(Path(args.site), args.title, kind=args.kind, section=args.section)
+        if args.command == "check":
+            from .check import check
+            return check(Path(args.site), drafts=args.drafts, conversions=args.conversions)
+    except BuildFailed as exc:
+        for e in exc.errors:
+            print(str(e), file=sys.stderr)
+        n = len(exc.errors)
+        print(f"tongwen: {n} error{'s' if n != 1 else ''}; nothing was published", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("tongwen: interrupted; the previous output is untouched", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not a content problem: say so plainly
+        if args.debug:
+            raise
+        print(f"tongwen: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)",
+              file=sys.stderr)
+        return 2
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .build import build
+    t0 = time.perf_counter()
+    result = build(Path(args.site), Path(args.out) if args.out else None, drafts=args.drafts,
+                   base_url=args.base_url)
+    total = time.perf_counter() - t0
+    if args.stats:
+        Path(args.stats).write_text(json.dumps({"stages": result.stages, "pages": result.pages,
+                                                "outputs": result.outputs, "total": total}, indent=1))
+    if not args.quiet:
+        print(f"tongwen: built {result.pages} pages ({result.outputs} files) in {len(result.editions)} editions "
+              f"({', '.join(result.editions)}) → {result.out} in {total:.2f}s")
+        if args.verbose:
+            for k, v in result.stages.items():
+                print(f"  {k:<8} {v:7.3f}s")
+    return 0

@@ -1,0 +1,115 @@
+"""Script conversion: cached OpenCC converters, the glossary, and per-(source, edition) text converters.
+
+Only text is ever converted — the Markdown renderer calls these on token text, never on HTML or
+Markdown source, so URLs, code and attributes stay byte-identical across editions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import cache, lru_cache
+
+import opencc
+
+from .model import Edition, GlossaryEntry
+
+Convert = Callable[[str], str]
+
+_PUA = 0xE000  # private-use code points: OpenCC passes them through untouched (tested)
+_PUA_MAX = 0xF8FF
+
+
+@cache
+def opencc_converter(config: str) -> opencc.OpenCC:
+    """One converter per config per process: loading dictionaries costs ~10 ms, converting is cheap."""
+    return opencc.OpenCC(config if config.endswith(".json") else config + ".json")
+
+
+def source_script(lang: str) -> str:
+    """'Hans', 'Hant-tw', 'Hant-hk', 'Hant' or '' (not Chinese, never converted)."""
+    tag = lang.lower()
+    if tag in ("zh-tw", "zh-hant-tw"):
+        return "Hant-tw"
+    if tag in ("zh-hk", "zh-mo", "zh-hant-hk"):
+        return "Hant-hk"
+    if tag in ("zh-hant", "zh-cht"):
+        return "Hant"
+    if tag == "zh" or tag.startswith("zh-"):
+        return "Hans"
+    return ""
+
+
+_TO_HANS = {"Hant-tw": "tw2sp", "Hant-hk": "hk2s", "Hant": "t2s"}
+
+
+def opencc_config(source_lang: str, edition: Edition) -> str:
+    """The OpenCC config that turns a source in `source_lang` into `edition`'s script ('' = none)."""
+    script = source_script(source_lang)
+    if not script:
+        return ""
+    if script == "Hans":
+        return edition.opencc if edition.script == "Hant" else ""
+    return _TO_HANS[script] if edition.script == "Hans" else ""
+
+
+def fold(text: str) -> str:
+    """Canonical Simplified form, for identity and matching: 軟體 and 软件 fold alike."""
+    return opencc_converter("tw2sp").convert(text)
+
+
+def fold_key(text: str) -> str:
+    return fold(text.strip()).casefold()
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+@lru_cache(maxsize=256)
+def _glossary_regex(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not terms:
+        return None
+    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t))))
+
+
+def make_converter(source_lang: str, edition: Edition, glossary: Iterable[GlossaryEntry] = ()) -> Convert:
+    """A function converting text of a `source_lang` document into `edition`'s script, honouring the
+    glossary: a glossary term found in the text is replaced by its form for this edition (or kept)."""
+    config = opencc_config(source_lang, edition)
+    entries = tuple(glossary)
+    if not config:
+        if not entries or not source_script(source_lang):
+            return _identity
+    base: Convert = opencc_converter(config).convert if config else _identity
+    table: dict[str, str] = {}
+    for entry in entries:
+        target = entry.form(edition.key)
+        for _k, form in entry.forms:
+            table.setdefault(form, target if target is not None else form)
+    if not table:
+        return base
+    regex = _glossary_regex(tuple(table))
+    assert regex is not None
+
+    def convert(text: str) -> str:
+        found: list[str] = []
+
+        def protect(m: re.Match[str]) -> str:
+            if len(found) > _PUA_MAX - _PUA:
+                return m.group(0)
+            found.append(table[m.group(0)])
+            return chr(_PUA + len(found) - 1)
+
+        if not text:
+            return text
+        if any(_PUA <= ord(ch) <= _PUA_MAX for ch in text):
+            # text already uses private-use characters: protecting would be ambiguous
+            return base(text)
+        protected = regex.sub(protect, text)
+        out = base(protected)
+        if not found:
+            return out
+        return re.sub("[\ue000-\uf8ff]", lambda m: found[ord(m.group(0)) - _PUA], out)
+
+    return convert

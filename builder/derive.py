@@ -1,0 +1,289 @@
+"""Stage 2, derive: documents + config → `Site`. URLs, drafts, translations, taxonomies, topics,
+prev/next, and the URL-collision check (every collision reported, naming every source)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .config import SiteConfig
+from .convert import fold_key
+from .errors import BuildError, BuildFailed, error
+from .load import Resource
+from .model import Document, Term
+from .paths import UnsafePath, clean_url, slugify
+
+TAXONOMIES = ("tags", "categories")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One page identity (a source and its human translations), published in every edition."""
+
+    source: str  # the canonical source file
+    kind: str  # article | section | collection | topic
+    path: str  # page path within an edition, e.g. "posts/a/"
+    docs: tuple[tuple[str, Document], ...]  # edition key → the document that edition renders
+    canonical: Document  # the source the page's identity, URL, date and terms come from
+
+    def doc(self, edition_key: str) -> Document:
+        for k, d in self.docs:
+            if k == edition_key:
+                return d
+        raise KeyError(edition_key)
+
+    @property
+    def date(self) -> dt.datetime | None:
+        return self.canonical.meta.date
+
+    @property
+    def sort_time(self) -> dt.datetime:
+        return self.canonical.meta.date or _EPOCH
+
+
+@dataclass(frozen=True)
+class Topic:
+    entry: Entry
+    collection: str  # the collection's folder name
+    group: str
+    weight: int
+    aliases: tuple[str, ...]  # as written (any script)
+
+
+@dataclass(frozen=True)
+class Collection:
+    entry: Entry
+    name: str  # folder name
+    groups: tuple[str, ...]
+    topics: tuple[Topic, ...]
+
+
+@dataclass(frozen=True)
+class Site:
+    config: object  # SiteConfig (kept loose to avoid an import cycle in type checkers)
+    articles: tuple[Entry, ...]  # published articles, newest first
+    sections: tuple[Entry, ...]
+    collections: tuple[Collection, ...]
+    topics: tuple[Topic, ...]
+    terms: tuple[tuple[str, tuple[Term, ...]], ...]  # taxonomy → terms sorted by key
+    redirects: tuple[tuple[str, str], ...]  # alias page path → target page path
+    resources: tuple[tuple[str, str], ...]  # output path within an edition → source path
+    index: dict[str, Entry] = field(default_factory=dict)  # source → entry, for link resolution
+
+    def taxonomy(self, name: str) -> tuple[Term, ...]:
+        for k, terms in self.terms:
+            if k == name:
+                return terms
+        return ()
+
+
+def _entry_path(doc: Document, errors: list[BuildError]) -> str:
+    meta = doc.meta
+    if meta.url:
+        try:
+            return clean_url(meta.url)
+        except UnsafePath as exc:
+            errors.append(error(doc.source, meta.line_of("url"), f"url: {exc}"))
+            return ""
+    slug = doc.stem
+    if meta.slug:
+        slug = slugify(meta.slug)
+        if not slug:
+            errors.append(error(doc.source, meta.line_of("slug"), f"slug '{meta.slug}' has no usable characters"))
+            slug = doc.stem
+    if doc.kind in ("section", "collection"):
+        return doc.section + "/" if doc.section else ""
+    slug = slugify(slug) or slugify(doc.stem) or "page"
+    return (doc.section + "/" if doc.section else "") + slug + "/"
+
+
+def group_translations(docs: Sequence[Document], config: SiteConfig) -> list[list[Document]]:
+    """Group `a.md` with `a.zh-tw.md`; the first of each group is the canonical source."""
+    groups: dict[tuple[str, str, str], list[Document]] = defaultdict(list)
+    for d in docs:
+        groups[(d.kind, d.section, d.stem)].append(d)
+    default = config.default_language.lower()
+    out = []
+    for key in sorted(groups):
+        members = groups[key]
+        if len(members) > 1:
+            # canonical: the file without a language suffix, else the default language, else by name
+            members.sort(key=lambda d: (d.source.rsplit("/", 1)[-1].count(".") > 1,
+                                        d.lang.lower() != default, d.source))
+        out.append(members)
+    return out
+
+
+def make_entry(members: list[Document], config: SiteConfig, errors: list[BuildError]) -> Entry:
+    canonical = members[0]
+    chosen = []
+    for e in config.editions:
+        human = next((d for d in members[1:] if d.lang.lower() == e.key), None)
+        if human is None and canonical.lang.lower() != e.key:
+            human = next((d for d in members[1:] if d.lang.lower().split("-")[0] == "zh" and
+                          _same_script(d.lang, e.script)), None)
+        chosen.append((e.key, human or canonical))
+    return Entry(source=canonical.source, kind=canonical.kind, path=_entry_path(canonical, errors),
+                 docs=tuple(chosen), canonical=canonical)
+
+
+def _same_script(lang: str, script: str) -> bool:
+    from .convert import source_script
+    s = source_script(lang)
+    return bool(s) and s.startswith(script)
+
+
+def derive(docs: Sequence[Document], resources: Sequence[Resource], config: SiteConfig,
+           drafts: bool = False) -> Site:
+    errors: list[BuildError] = []
+    entries = [make_entry(m, config, errors) for m in group_translations(docs, config)]
+    entries = [e for e in entries if drafts or not e.canonical.meta.draft]
+    articles = sorted((e for e in entries if e.kind == "article"),
+                      key=lambda e: (-e.sort_time.timestamp(), e.source))
+    sections = sorted((e for e in entries if e.kind == "section"), key=lambda e: e.path)
+    terms = tuple((tax, _terms(tax, articles, errors)) for tax in TAXONOMIES)
+    collections, topics = _topics(entries, errors)
+    redirects = _redirects(entries, errors)
+    site = Site(config=config, articles=tuple(articles), sections=tuple(sections),
+                collections=collections, topics=topics, terms=terms, redirects=redirects,
+                resources=_resources(resources, entries), index={e.source: e for e in entries})
+    for e in entries:
+        for _k, d in e.docs:
+            site.index.setdefault(d.source, e)
+    errors.extend(check_collisions(site, config))
+    if errors:
+        raise BuildFailed(errors)
+    return site
+
+
+def _terms(taxonomy: str, articles: Sequence[Entry], errors: list[BuildError]) -> tuple[Term, ...]:
+    names: dict[str, str] = {}
+    members: dict[str, list[str]] = defaultdict(list)
+    first_source: dict[str, str] = {}
+    for entry in sorted(articles, key=lambda e: e.source):
+        for name in getattr(entry.canonical.meta, taxonomy):
+            key = fold_key(name)
+            if not key:
+                continue
+            names.setdefault(key, name)
+            first_source.setdefault(key, entry.source)
+    order = {e.source: i for i, e in enumerate(articles)}
+    for entry in articles:
+        for name in getattr(entry.canonical.meta, taxonomy):
+            key = fold_key(name)
+            if key and entry.source not in members[key]:
+                members[key].append(entry.source)
+    out = []
+    slugs: dict[str, str] = {}
+    for key in sorted(names):
+        slug = slugify(key) or "term-" + str(abs(hash(key)) % 10**8)
+        if slug in slugs:
+            src = first_source[key]
+            errors.append(error(src, 0, f"{taxonomy} '{names[key]}' and '{names[slugs[slug]]}' both "
+                                f"become the page {taxonomy}/{slug}/; rename one"))
+            continue
+        slugs[slug] = key
+        out.append(Term(taxonomy, key, slug, names[key], tuple(sorted(members[key], key=order.__getitem__))))
+    return tuple(out)
+
+
+def _topics(entries: Sequence[Entry], errors: list[BuildError]) -> tuple[tuple[Collection, ...], tuple[Topic, ...]]:
+    colls = {e.canonical.section.split("/", 1)[1]: e for e in entries if e.kind == "collection"}
+    by_coll: dict[str, list[Topic]] = defaultdict(list)
+    seen_alias: dict[str, tuple[str, int]] = {}
+    all_topics = []
+    for e in sorted((e for e in entries if e.kind == "topic"), key=lambda e: e.source):
+        meta = e.canonical.meta
+        name = e.canonical.section.split("/", 1)[1]
+        if name not in colls:
+            errors.append(error(e.source, 1, f"topic's collection '{name}' has no _index.md "
+                                f"(create content/topics/{name}/_index.md)"))
+            continue
+        if not meta.aliases:
+            errors.append(error(e.source, meta.line_of("aliases", 1), "topic has no aliases: list the words "
+                                "that mention it, e.g. aliases: [出海, 跨境]"))
+            continue
+        for alias in meta.aliases:
+            key = fold_key(alias)
+            if key in seen_alias and seen_alias[key][0] != e.source:
+                other, line = seen_alias[key]
+                errors.append(error(e.source, meta.line_of("aliases"), f"alias '{alias}' is also an alias "
+                                    f"of {other}:{line}"))
+            seen_alias.setdefault(key, (e.source, meta.line_of("aliases")))
+        coll_meta = colls[name].canonical.meta
+        if coll_meta.groups and meta.group and meta.group not in coll_meta.groups:
+            errors.append(error(e.source, meta.line_of("group"), f"group '{meta.group}' is not one of the "
+                                f"collection's groups: {', '.join(coll_meta.groups)}"))
+        t = Topic(e, name, meta.group, meta.weight, meta.aliases)
+        by_coll[name].append(t)
+        all_topics.append(t)
+    collections = []
+    for name in sorted(colls):
+        e = colls[name]
+        groups = e.canonical.meta.groups or tuple(dict.fromkeys(t.group for t in by_coll[name] if t.group))
+        order = {g: i for i, g in enumerate(groups)}
+        topics = sorted(by_coll[name], key=lambda t: (order.get(t.group, len(order)), t.weight, t.entry.path))
+        collections.append(Collection(e, name, tuple(groups), tuple(topics)))
+    return tuple(collections), tuple(all_topics)
+
+
+def _redirects(entries: Sequence[Entry], errors: list[BuildError]) -> tuple[tuple[str, str], ...]:
+    out = []
+    for e in entries:
+        if e.kind == "topic":
+            continue  # a topic's aliases are the words that mention it, not old URLs
+        meta = e.canonical.meta
+        for alias in meta.aliases:
+            try:
+                out.append((clean_url(alias), e.path))
+            except UnsafePath as exc:
+                errors.append(error(e.source, meta.line_of("aliases"), f"aliases: {exc}"))
+    return tuple(sorted(out))
+
+
+def _resources(resources: Sequence[Resource], entries: Sequence[Entry]) -> tuple[tuple[str, str], ...]:
+    """Bundle files go beside their page; other files keep their place under content/."""
+    bundles = {}
+    for e in entries:
+        src = e.canonical.source
+        if src.endswith(("/index.md", "/index.markdown")) or "/index." in src.rsplit("/", 1)[-1]:
+            bundles[src.rsplit("/", 1)[0].removeprefix("content/")] = e.path
+    out = []
+    for r in resources:
+        folder, _, name = r.rel.rpartition("/")
+        dest = (bundles[folder] + name) if folder in bundles else r.rel
+        out.append((dest, r.path.as_posix()))
+    return tuple(sorted(out))
+
+
+RESERVED = ("tags/", "categories/", "page/", "search/", "static/")
+
+
+def check_collisions(site: Site, config: SiteConfig) -> list[BuildError]:
+    """Every output path must come from one source; report each collision once, naming all sources."""
+    claims: dict[str, list[str]] = defaultdict(list)
+    for e in (*site.articles, *site.sections, *(c.entry for c in site.collections), *(t.entry for t in site.topics)):
+        claims[e.path].append(e.source)
+    for alias, target in site.redirects:
+        claims[alias].append(f"alias of {target}")
+    prefixes = {ed.prefix + "/" for ed in config.editions if ed.prefix}
+    errors = []
+    for path, sources in sorted(claims.items()):
+        if len(sources) > 1:
+            for s in sources:
+                if not s.startswith("alias of"):
+                    others = ", ".join(x for x in sources if x != s)
+                    errors.append(error(s, 0, f"page path '/{path}' is also produced by {others}"))
+        first = path.split("/", 1)[0] + "/"
+        if first in prefixes or (path.startswith(RESERVED) and path not in ("tags/", "categories/")):
+            for s in sources:
+                if not s.startswith("alias of"):
+                    errors.append(error(s, 0, f"page path '/{path}' is reserved for generated pages"))
+        if path == "" and any(not s.startswith("alias") for s in sources):
+            for s in sources:
+                if not s.startswith("alias") and not s.endswith("content/_index.md"):
+                    errors.append(error(s, 0, "page path '/' is the home page"))
+    return errors

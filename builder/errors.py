@@ -1,0 +1,59 @@
+"""Located build errors. Every problem a user can fix is a `BuildError` carrying `path:line`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    path: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        out = self.path
+        if self.line:
+            out += f":{self.line}"
+            if self.col:
+                out += f":{self.col}"
+        return out
+
+
+@dataclass(frozen=True, order=True)
+class BuildError:
+    where: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class BuildFailed(Exception):
+    """Raised at the end of a stage with every error that stage found."""
+
+    def __init__(self, errors: Iterable[BuildError]):
+        self.errors = tuple(sorted(set(errors)))
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+def error(path: str, line: int, message: str, col: int = 0) -> BuildError:
+    return BuildError(Location(path, line, col), message)
+
+
+class Collector:
+    """Gathers the errors of one stage so they are all reported in one run."""
+
+    def __init__(self) -> None:
+        self.errors: list[BuildError] = []
+
+    def add(self, path: str, line: int, message: str, col: int = 0) -> None:
+        self.errors.append(error(path, line, message, col))
+
+    def extend(self, errors: Iterable[BuildError]) -> None:
+        self.errors.extend(errors)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise BuildFailed(self.errors)

@@ -1,0 +1,94 @@
+"""RSS 2.0 feeds (site and per term, per edition) and the sitemap with hreflang alternates."""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
+
+from .model import Output
+from .paths import absolute
+
+if TYPE_CHECKING:
+    from .config import SiteConfig
+    from .derive import Entry, Site
+
+FEED_ITEMS = 20
+
+
+def _x(text: str) -> str:
+    """XML-escape, dropping characters XML 1.0 forbids (scraped content has them)."""
+    clean = "".join(ch for ch in text if ch in "\t\n\r" or (ord(ch) >= 0x20 and not 0xD800 <= ord(ch) <= 0xDFFF
+                                                           and ch not in "\ufffe\uffff"))
+    return escape(clean, {'"': "&quot;"})
+
+
+def rss(ctx: Any, path: str, title: str, entries: Sequence[Entry]) -> Output:
+    from .render import doc_converter  # late import: render imports this module
+    e = ctx.edition
+    base = ctx.config.base_url
+    full = ctx.path(path)
+    items = []
+    for entry in entries[:FEED_ITEMS]:
+        doc = entry.doc(e.key)
+        conv = doc_converter(doc, e, ctx.config)
+        link = absolute(base, ctx.path(entry.path))
+        desc = ctx.summaries.get(entry.source, "")
+        date = email.utils.format_datetime(entry.date) if entry.date else ""
+        items.append(
+            "<item>"
+            f"<title>{_x(conv(doc.meta.title or doc.stem))}</title>"
+            f"<link>{_x(link)}</link><guid isPermaLink=\"true\">{_x(link)}</guid>"
+            + (f"<pubDate>{date}</pubDate>" if date else "")
+            + f"<description>{_x(desc)}</description>"
+            "</item>")
+    build = email.utils.format_datetime(ctx.build_date)
+    xml = (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
+        f"<title>{_x(title)}</title><link>{_x(absolute(base, full))}</link>"
+        f"<description>{_x(title)}</description><language>{_x(e.code)}</language>"
+        f"<lastBuildDate>{build}</lastBuildDate>"
+        f'<atom:link href="{_x(absolute(base, full + "index.xml"))}" rel="self" type="application/rss+xml"/>'
+        + "".join(items) + "</channel></rss>\n")
+    return Output(full + "index.xml", xml.encode("utf-8"))
+
+
+def page_paths(site: Site) -> Iterator[tuple[str, str]]:
+    """(page path within an edition, ISO lastmod or '') for every page listed in the sitemap."""
+    newest = site.articles[0].date.isoformat() if site.articles and site.articles[0].date else ""
+    yield "", newest
+    for a in site.articles:
+        d = a.canonical.meta.lastmod or a.date
+        yield a.path, d.isoformat() if d else ""
+    for tax, terms in site.terms:
+        yield f"{tax}/", newest
+        for t in terms:
+            first = site.index[t.sources[0]].date if t.sources else None
+            yield f"{tax}/{t.slug}/", first.isoformat() if first else ""
+    for s in site.sections:
+        yield s.path, ""
+    for c in site.collections:
+        yield c.entry.path, ""
+        for topic in c.topics:
+            yield topic.entry.path, ""
+
+
+def sitemap(site: Site, config: SiteConfig) -> Iterator[Output]:
+    base = config.base_url
+    urls = []
+    for path, lastmod in page_paths(site):
+        alts = "".join(
+            f'<xhtml:link rel="alternate" hreflang="{_x(ed.code)}" '
+            f'href="{_x(absolute(base, (ed.prefix + "/" if ed.prefix else "") + path))}"/>'
+            for ed in config.editions)
+        alts += f'<xhtml:link rel="alternate" hreflang="x-default" href="{_x(absolute(base, path))}"/>'
+        for ed in config.editions:
+            loc = absolute(base, (ed.prefix + "/" if ed.prefix else "") + path)
+            urls.append(f"<url><loc>{_x(loc)}</loc>" + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "")
+                        + alts + "</url>")
+    xml = ('<?xml version="1.0" encoding="utf-8"?>\n'
+           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+           'xmlns:xhtml="http://www.w3.org/1999/xhtml">\n' + "\n".join(urls) + "\n</urlset>\n")
+    yield Output("sitemap.xml", xml.encode("utf-8"))

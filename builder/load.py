@@ -1,0 +1,160 @@
+"""Stage 1, load: files under `content/` → `Document`s. Reads, splits front matter, validates and
+parses Markdown once; collects every error with `path:line` instead of stopping at the first."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import SiteConfig
+from .errors import BuildError, BuildFailed, error
+from .frontmatter import read
+from .markdown import parse, split_more
+from .model import Document
+
+MARKDOWN_EXT = (".md", ".markdown")
+_LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$", re.IGNORECASE)
+KNOWN_LANGS = {"zh", "zh-cn", "zh-tw", "zh-hk", "zh-mo", "zh-sg", "zh-hans", "zh-hant", "en", "ja", "ko",
+               "fr", "de", "es", "en-us", "en-gb"}
+MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused rather than risk a stall
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # absolute
+    rel: str  # relative to the site folder, posix
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A non-Markdown file under content/ (a bundle image, say), copied beside its page."""
+
+    path: Path
+    rel: str  # relative to content/, posix
+
+
+def _is_lang(tag: str, config: SiteConfig) -> bool:
+    t = tag.lower()
+    return bool(_LANG_RE.match(t)) and (t in KNOWN_LANGS or config.edition(t) is not None)
+
+
+def walk(config: SiteConfig) -> tuple[list[SourceFile], list[Resource], list[BuildError]]:
+    """Every file under content/, sorted; symlinks that leave the site folder are not followed."""
+    root = config.root.resolve()
+    content = root / "content"
+    sources: list[SourceFile] = []
+    resources: list[Resource] = []
+    errors: list[BuildError] = []
+    if not content.is_dir():
+        return sources, resources, errors
+    for dirpath, dirnames, filenames in os.walk(content, followlinks=True):
+        here = Path(dirpath)
+        keep = []
+        for d in sorted(dirnames):
+            full = here / d
+            if d.startswith("."):
+                continue
+            if full.is_symlink() and not _inside(full, root):
+                rel = full.relative_to(root).as_posix()
+                errors.append(error(rel, 0, "symlink leaves the site folder; not followed"))
+                continue
+            keep.append(d)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            if name.startswith(".") or name.endswith("~"):
+                continue
+            full = here / name
+            rel = full.relative_to(root).as_posix()
+            if full.is_symlink() and not _inside(full, root):
+                errors.append(error(rel, 0, "symlink leaves the site folder; not followed"))
+                continue
+            if name.lower().endswith(MARKDOWN_EXT):
+                sources.append(SourceFile(full, rel))
+            else:
+                resources.append(Resource(full, full.relative_to(content).as_posix()))
+    return sources, resources, errors
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+def classify(rel: str, config: SiteConfig) -> tuple[str, str, str, str]:
+    """From a path like `content/zh-TW/posts/a.zh-tw.md`: (kind, section, stem, lang-from-path)."""
+    parts = rel.split("/")[1:]  # drop "content"
+    lang = ""
+    if len(parts) > 1 and _is_lang(parts[0], config):  # Hugo's per-language content folders
+        lang = parts[0]
+        parts = parts[1:]
+    name = parts[-1]
+    folders = parts[:-1]
+    base = name.rsplit(".", 1)[0]
+    pieces = base.split(".")
+    if len(pieces) > 1 and _is_lang(pieces[-1], config):
+        lang = pieces[-1]
+        base = ".".join(pieces[:-1])
+    section = "/".join(folders)
+    if base == "_index":
+        kind = "collection" if len(folders) == 2 and folders[0] == "topics" else "section"
+        return kind, section, folders[-1] if folders else "", lang
+    if base == "index" and folders:  # a page bundle: the folder is the page
+        base = folders[-1]
+        section = "/".join(folders[:-1])
+    kind = "topic" if len(folders) == 2 and folders[0] == "topics" else "article"
+    return kind, section, base, lang
+
+
+def load_file(src: SourceFile, config: SiteConfig) -> tuple[Document | None, list[BuildError]]:
+    rel = src.rel
+    try:
+        if src.path.stat().st_size > MAX_FILE_BYTES:
+            return None, [error(rel, 0, f"file is larger than {MAX_FILE_BYTES // 2**20} MB; refusing to build it")]
+        raw = src.path.read_bytes()
+    except OSError as exc:
+        return None, [error(rel, 0, f"cannot read: {exc.strerror}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [error(rel, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")]
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
+    meta, body, body_line, errors = read(text, rel, config)
+    if errors:
+        return None, errors
+    kind, section, stem, path_lang = classify(rel, config)
+    lang = path_lang if path_lang and rel.rsplit("/", 1)[-1].count(".") > 1 else (
+        meta.lang or path_lang or config.default_language)
+    summary_src, body = split_more(body)
+    tokens = parse(body, config.unsafe_html)
+    summary_tokens = tuple(parse(summary_src, config.unsafe_html)) if summary_src is not None else None
+    return Document(source=rel, kind=kind, lang=_canonical_lang(lang), meta=meta, tokens=tuple(tokens),
+                    body_line=body_line, summary_tokens=summary_tokens, stem=stem, section=section), []
+
+
+def _canonical_lang(tag: str) -> str:
+    parts = tag.split("-")
+    return "-".join([parts[0].lower()] + [p.upper() if len(p) == 2 else p.title() for p in parts[1:]])
+
+
+def load(config: SiteConfig) -> tuple[list[Document], list[Resource]]:
+    sources, resources, errors = walk(config)
+    docs: list[Document] = []
+    for doc, errs in map_sources(sources, config):
+        errors.extend(errs)
+        if doc is not None:
+            docs.append(doc)
+    if errors:
+        raise BuildFailed(errors)
+    return docs, resources
+
+
+def map_sources(sources: list[SourceFile], config: SiteConfig) -> Iterator[tuple[Document | None, list[BuildError]]]:
+    for src in sources:
+        yield load_file(src, config)

@@ -1,0 +1,384 @@
+"""The one configured Markdown parser, and rendering of parsed tokens for one edition.
+
+Parsing happens once per document (in `load`); rendering happens once per (document, edition) and
+converts only token text through the edition's converter — never URLs, code or attributes other
+than alt/title.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+from .convert import Convert
+
+MORE_RE = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
+CJK_RE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+_SLUG_DROP = re.compile(r"[^\w\u2e80-\u9fff\uf900-\ufaff-]+")
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+def _conv_markup(state: StateInline, silent: bool) -> bool:
+    """`-{原样}-` keeps text unconverted; `-{zh-cn:软件; zh-tw:軟體}-` gives each edition its form."""
+    src, pos = state.src, state.pos
+    if not src.startswith("-{", pos):
+        return False
+    end = src.find("}-", pos + 2)
+    if end < 0:
+        return False
+    if not silent:
+        body = src[pos + 2:end]
+        token = state.push("tw_conv", "", 0)
+        token.content = body
+        token.meta = {"variants": _variants(body)}
+    state.pos = end + 2
+    return True
+
+
+_VARIANT_RE = re.compile(r"^\s*(zh(?:-[A-Za-z]+)*)\s*:\s*(.*?)\s*$", re.DOTALL)
+
+
+def _variants(body: str) -> dict[str, str]:
+    parts = body.split(";")
+    out: dict[str, str] = {}
+    for part in parts:
+        if not part.strip():
+            continue
+        m = _VARIANT_RE.match(part)
+        if not m:
+            return {}
+        out[m.group(1).lower()] = m.group(2)
+    return out
+
+
+def slugify_heading(text: str) -> str:
+    s = _SLUG_DROP.sub("-", text.strip().lower()).strip("-_")
+    return re.sub("-{2,}", "-", s) or "section"
+
+
+def inline_text(token: Token) -> str:
+    """Canonical plain text of an inline token, as written in the source."""
+    out = []
+    for child in token.children or ():
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type == "tw_conv":
+            v = child.meta["variants"]
+            out.append(next(iter(v.values())) if v else child.content)
+        elif child.type == "image":
+            continue
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+    return "".join(out)
+
+
+def _anchors(state: StateCore) -> None:
+    """Give headings ids that keep CJK, and every passage (paragraph, list item, table row) a stable
+    anchor derived from its own text, so deep links survive edits elsewhere and edition switches."""
+    tokens = state.tokens
+    used: dict[str, int] = {}
+
+    def unique(base: str) -> str:
+        n = used.get(base, 0)
+        used[base] = n + 1
+        return base if n == 0 else f"{base}-{n}"
+
+    stack: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok.nesting == 1:
+            stack.append(tok.type)
+        elif tok.nesting == -1 and stack:
+            stack.pop()
+        if tok.type == "heading_open" and i + 1 < len(tokens):
+            tok.attrSet("id", unique(slugify_heading(inline_text(tokens[i + 1]))))
+        elif tok.type == "paragraph_open" and "list_item_open" not in stack[:-1] and i + 1 < len(tokens):
+            tok.attrSet("id", unique(_passage_id(inline_text(tokens[i + 1]))))
+        elif tok.type == "list_item_open":
+            tok.attrSet("id", unique(_passage_id(_item_text(tokens, i))))
+        elif tok.type == "tr_open" and "tbody_open" in stack:
+            tok.attrSet("id", unique(_passage_id(_item_text(tokens, i))))
+
+
+def _passage_id(text: str) -> str:
+    return "p-" + hashlib.blake2s(text.strip().encode(), digest_size=4).hexdigest()
+
+
+def _item_text(tokens: Sequence[Token], start: int) -> str:
+    """Text of the inline tokens directly inside the container opened at `start`."""
+    depth = 0
+    parts = []
+    for tok in tokens[start:]:
+        depth += tok.nesting
+        if tok.type == "inline" and depth in (1, 2):
+            parts.append(inline_text(tok))
+        if depth <= 0:
+            break
+    return " ".join(parts)
+
+
+@lru_cache(maxsize=2)
+def parser(unsafe_html: bool = False) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": unsafe_html, "linkify": True, "typographer": False})
+    md.enable(["table", "strikethrough", "linkify"])
+    md.use(footnote_plugin)
+    md.inline.ruler.before("text", "tw_conv", _conv_markup)
+    md.core.ruler.push("tw_anchors", _anchors)
+    for name, rule in _RULES.items():
+        md.add_render_rule(name, rule)
+    return md
+
+
+def parse(text: str, unsafe_html: bool = False) -> list[Token]:
+    return parser(unsafe_html).parse(text, {})
+
+
+# --- passages -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Passage:
+    anchor: str
+    text: str  # canonical text as written in the source
+    line: int  # 0-based line within the body
+
+
+def passages(tokens: Sequence[Token]) -> list[Passage]:
+    out = []
+    for i, tok in enumerate(tokens):
+        anchor = tok.attrGet("id") if tok.type in ("paragraph_open", "list_item_open", "tr_open") else None
+        if not anchor:
+            continue
+        text = inline_text(tokens[i + 1]) if tok.type == "paragraph_open" else _item_text(tokens, i)
+        if text.strip():
+            out.append(Passage(str(anchor), text, tok.map[0] if tok.map else 0))
+    return out
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+Linker = Callable[[str], list[tuple[str, str | None]]]
+"""Splits text into (segment, href-or-None) to link the first mention of a topic."""
+
+
+@dataclass
+class RenderEnv:
+    """Per-render state, passed to markdown-it as `env`. Mutable by necessity, local to one render."""
+
+    convert: Convert
+    edition_key: str
+    edition_script: str
+    resolve_link: Callable[[str], str] | None = None
+    linker: Linker | None = None
+    sanitize: Callable[[str], str] | None = None
+    in_link: int = 0
+    in_heading: bool = False
+    heading_parts: list[str] | None = None
+    toc: list[tuple[int, str, str]] | None = None
+    text: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        self.toc = []
+        self.text = []
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    toc: tuple[tuple[int, str, str], ...]  # (level, id, title in the edition's script)
+    text: str  # plain text in the edition's script, blocks separated by newlines
+
+
+def render(tokens: Sequence[Token], env: RenderEnv, unsafe_html: bool = False) -> Rendered:
+    md = parser(unsafe_html)
+    html = md.renderer.render(list(tokens), md.options, {"tw": env})
+    assert env.toc is not None and env.text is not None
+    return Rendered(html, tuple(env.toc), "".join(env.text).strip())
+
+
+def render_inline_text(text: str, convert: Convert) -> str:
+    return escapeHtml(convert(text))
+
+
+def _env(env: dict[str, Any]) -> RenderEnv:
+    return env["tw"]  # type: ignore[no-any-return]
+
+
+def _emit_text(e: RenderEnv, converted: str) -> None:
+    assert e.text is not None
+    e.text.append(converted)
+    if e.in_heading and e.heading_parts is not None:
+        e.heading_parts.append(converted)
+
+
+def _text(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    e = _env(env)
+    content = tokens[idx].content
+    if e.linker is not None and not e.in_link and not e.in_heading:
+        out = []
+        for segment, href in e.linker(content):
+            converted = e.convert(segment)
+            _emit_text(e, converted)
+            if href is None:
+                out.append(escapeHtml(converted))
+            else:
+                out.append(f'<a class="topic-link" href="{escapeHtml(href)}">{escapeHtml(converted)}</a>')
+        return "".join(out)
+    converted = e.convert(content)
+    _emit_text(e, converted)
+    return escapeHtml(converted)
+
+
+def _tw_conv(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    e = _env(env)
+    tok = tokens[idx]
+    variants: dict[str, str] = tok.meta["variants"]
+    if not variants:
+        out = tok.content  # -{原样}-: as written, in every edition
+    elif e.edition_key in variants:
+        out = variants[e.edition_key]
+    else:
+        fallback = ("zh-hans", "zh-cn", "zh-sg", "zh") if e.edition_script == "Hans" else (
+            "zh-hant", "zh-tw", "zh-hk", "zh-mo")
+        out = next((variants[k] for k in fallback if k in variants), None) or e.convert(
+            next(iter(variants.values())))
+    _emit_text(e, out)
+    return escapeHtml(out)
+
+
+def _code_inline(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    e = _env(env)
+    _emit_text(e, tokens[idx].content)
+    return f"<code{self.renderAttrs(tokens[idx])}>{escapeHtml(tokens[idx].content)}</code>"
+
+
+def _block_end(name: str) -> Callable[..., str]:
+    def rule(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        e = _env(env)
+        assert e.text is not None
+        e.text.append("\n")
+        return str(self.renderToken(tokens, idx, options, env))
+    rule.__name__ = name
+    return rule
+
+
+def _cell_end(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    e = _env(env)
+    assert e.text is not None
+    e.text.append(" ")
+    return str(self.renderToken(tokens, idx, options, env))
+
+
+def _heading_open(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    e = _env(env)
+    e.in_heading = True
+    e.heading_parts = []
+    return str(self.renderToken(tokens, idx, options, env))
+
+
+def _heading_close(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    e = _env(env)
+    opener = next(t for t in reversed(tokens[:idx]) if t.type == "heading_open")
+    assert e.toc is not None and e.text is not None
+    e.toc.append((int(opener.tag[1]), str(opener.attrGet("id") or ""), "".join(e.heading_parts or ()).strip()))
+    e.in_heading = False
+    e.heading_parts = None
+    e.text.append("\n")
+    return str(self.renderToken(tokens, idx, options, env))
+
+
+def _link_open(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    e = _env(env)
+    e.in_link += 1
+    tok = tokens[idx]
+    href = str(tok.attrGet("href") or "")
+    if e.resolve_link is not None and href:
+        tok = _copy_with(tok, href=e.resolve_link(href))
+    title = tok.attrGet("title")
+    if title:
+        tok = _copy_with(tok, title=e.convert(str(title)))
+    if href.startswith(("http://", "https://", "//")):
+        tok = _copy_with(tok, rel="noopener")
+    return str(self.renderToken([tok], 0, options, env))
+
+
+def _link_close(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    _env(env).in_link -= 1
+    return "</a>"
+
+
+def _copy_with(tok: Token, **attrs: str) -> Token:
+    """Render-time attribute changes must not touch the shared parsed token (other editions reuse it)."""
+    new = tok.copy()
+    new.attrs = dict(tok.attrs)
+    for k, v in attrs.items():
+        new.attrs[k] = v
+    return new
+
+
+def _image(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    e = _env(env)
+    tok = tokens[idx]
+    alt = e.convert(self.renderInlineAsText(tok.children or [], options, env) if tok.children else tok.content)
+    src = str(tok.attrGet("src") or "")
+    if e.resolve_link is not None and src:
+        src = e.resolve_link(src)
+    out = f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}" loading="lazy" decoding="async"'
+    title = tok.attrGet("title")
+    if title:
+        out += f' title="{escapeHtml(e.convert(str(title)))}"'
+    return out + ">"
+
+
+def _softbreak(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    """A line break between two CJK characters is not a space in Chinese (browsers would show one)."""
+    prev = tokens[idx - 1].content[-1:] if idx > 0 else ""
+    nxt = tokens[idx + 1].content[:1] if idx + 1 < len(tokens) else ""
+    if prev and nxt and CJK_RE.match(prev) and CJK_RE.match(nxt):
+        return ""
+    _env(env).text and _env(env).text.append(" ")  # type: ignore[union-attr]
+    return "\n"
+
+
+def _html(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    e = _env(env)
+    content = tokens[idx].content
+    return e.sanitize(content) if e.sanitize is not None else escapeHtml(content)
+
+
+_RULES: dict[str, Callable[..., str]] = {
+    "text": _text,
+    "tw_conv": _tw_conv,
+    "code_inline": _code_inline,
+    "paragraph_close": _block_end("paragraph_close"),
+    "list_item_close": _block_end("list_item_close"),
+    "tr_close": _block_end("tr_close"),
+    "td_close": _cell_end,
+    "th_close": _cell_end,
+    "heading_open": _heading_open,
+    "heading_close": _heading_close,
+    "link_open": _link_open,
+    "link_close": _link_close,
+    "image": _image,
+    "softbreak": _softbreak,
+    "html_block": _html,
+    "html_inline": _html,
+}
+
+
+def split_more(body: str) -> tuple[str | None, str]:
+    """Hugo's manual summary divider: returns (text before <!--more--> or None, body without it)."""
+    m = MORE_RE.search(body)
+    if not m:
+        return None, body
+    return body[:m.start()], body[:m.start()] + body[m.end():]

@@ -1,0 +1,602 @@
+"""Stage 3, render: `Site` → `Output`s. Every page is a document rendered for one edition.
+
+Shared fragments (sidebar widgets) are rendered once per edition with a root marker, then the
+marker is replaced by each page's relative root, so links stay relative (sub-paths, file://).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup, escape
+
+from . import feeds
+from .config import SiteConfig
+from .convert import Convert, fold, make_converter, opencc_config, source_script
+from .derive import Collection, Entry, Site, Topic
+from .errors import BuildError, BuildFailed, error
+from .markdown import CJK_RE, Rendered, RenderEnv, render
+from .model import Document, Edition, Output, SearchDoc, Term
+from .paths import absolute, output_file, root_of
+from .strings import format_date, strings_for
+from .topics import Matcher, find_mentions, highlight_spans, make_linker, matcher
+
+THEME = Path(__file__).parent / "theme"
+ROOT_MARK = "\x1e"  # stands for "the current page's relative root" in shared fragments
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src * data:; media-src *; "
+       "object-src 'none'; base-uri 'none'; form-action *")
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+def environment(site_dir: Path) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if (site_dir / "templates").is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(site_dir / "templates")))
+    loaders.append(jinja2.FileSystemLoader(str(THEME / "templates")))
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    env.filters["tojson_safe"] = _json_for_script
+    return env
+
+
+def _json_for_script(value: Any) -> Markup:
+    """JSON that cannot end a <script> element or open a comment, whatever the content says."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def template_error(exc: Exception, site_dir: Path) -> BuildError:
+    """Locate a Jinja error in the template file (syntax or runtime)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return error(_tpl_name(exc.filename or exc.name or "?", site_dir), exc.lineno or 0,
+                     f"template syntax error: {exc.message}")
+    tb = exc.__traceback__
+    where = ("templates", 0)
+    while tb is not None:
+        fname = tb.tb_frame.f_code.co_filename
+        if fname.endswith((".html", ".xml", ".txt")):
+            where = (_tpl_name(fname, site_dir), tb.tb_lineno)
+        tb = tb.tb_next
+    return error(where[0], where[1], f"template error: {type(exc).__name__}: {exc}")
+
+
+def _tpl_name(filename: str, site_dir: Path) -> str:
+    p = Path(filename)
+    for base in (site_dir, THEME.parent):
+        try:
+            return p.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return filename
+
+
+# --- per-edition context ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Ctx:
+    """Everything a page render needs for one edition; shared by all pages of that edition."""
+
+    site: Site
+    config: SiteConfig
+    edition: Edition
+    strings: dict[str, str]
+    widgets: dict[str, str]  # name → pre-rendered HTML with ROOT_MARK
+    term_names: dict[tuple[str, str], str]  # (taxonomy, key) → display name in this edition
+    topic_names: dict[str, str]  # topic source → title in this edition
+    build_date: dt.datetime
+    summaries: dict[str, str]  # article source → summary in this edition, filled as articles render
+
+    def path(self, page: str) -> str:
+        return (self.edition.prefix + "/" + page) if self.edition.prefix else page
+
+
+@lru_cache(maxsize=64)
+def _term_converter(edition: Edition, glossary: tuple) -> Convert:  # type: ignore[type-arg]
+    return make_converter("zh-CN", edition, glossary)
+
+
+def term_name(name: str, edition: Edition, config: SiteConfig) -> str:
+    """A term is shown in each edition's script: 软件 / 軟體, whichever script it was written in."""
+    if not CJK_RE.search(name):
+        return name
+    base = fold(name)
+    return _term_converter(edition, config.glossary)(base)
+
+
+def doc_converter(doc: Document, edition: Edition, config: SiteConfig) -> Convert:
+    return make_converter(doc.lang, edition, config.glossary + doc.meta.glossary)
+
+
+# --- rendering entry point -------------------------------------------------------------------------
+
+def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
+                search_builder: Callable[[Sequence[SearchDoc], Sequence[Edition]], list[Output]] | None = None,
+                timings: dict[str, float] | None = None) -> Iterator[Output]:
+    """Yield every output file. Raises BuildFailed with every template error found."""
+    env = environment(config.root)
+    errors: list[BuildError] = []
+    mentions = find_mentions(site)
+    topic_matcher = matcher(site.topics)
+    search_docs: dict[str, SearchDoc] = {}
+    for edition in config.editions:
+        try:
+            ctx = _edition_ctx(site, config, edition, env, build_date)
+        except (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError) as exc:
+            err = template_error(exc, config.root)
+            if err.where.path == "templates" and not isinstance(exc, jinja2.TemplateError):
+                raise
+            raise BuildFailed([err]) from None
+        pages = _pages(ctx, env, mentions, topic_matcher, search_docs)
+        while True:
+            try:
+                out = next(pages)
+            except StopIteration:
+                break
+            except (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError, IndexError,
+                    ZeroDivisionError) as exc:
+                # a template (often the site's own) failed at run time: locate it in the template file
+                err = template_error(exc, config.root)
+                if err.where.path == "templates" and not isinstance(exc, jinja2.TemplateError):
+                    raise  # not from a template: a bug in Tongwen, not the user's problem to locate
+                errors.append(err)
+                break
+            yield out
+    if errors:
+        raise BuildFailed(errors)
+    for out in feeds.sitemap(site, config):
+        yield out
+    yield Output("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n".encode())
+    for out in _static_files(config):
+        yield out
+    for dest, src in site.resources:
+        for edition in config.editions:
+            yield Output((edition.prefix + "/" + dest) if edition.prefix else dest, Path(src).read_bytes())
+    if search_builder is not None:
+        import time
+        t0 = time.perf_counter()
+        docs = [search_docs[k] for k in sorted(search_docs)]
+        yield from search_builder(docs, config.editions)
+        if timings is not None:
+            timings["search"] = time.perf_counter() - t0
+
+
+def _static_files(config: SiteConfig) -> Iterator[Output]:
+    """Theme assets under static/, overridden file by file by the site's static/."""
+    files: dict[str, Path] = {}
+    for base in (THEME / "static", config.root / "static"):
+        if base.is_dir():
+            for p in sorted(base.rglob("*")):
+                if p.is_file() and not p.name.startswith("."):
+                    files["static/" + p.relative_to(base).as_posix()] = p
+    for rel in sorted(files):
+        yield Output(rel, files[rel].read_bytes())
+
+
+def _edition_ctx(site: Site, config: SiteConfig, edition: Edition, env: jinja2.Environment,
+                 build_date: dt.datetime) -> Ctx:
+    strings = strings_for(edition.script)
+    term_names = {(tax, t.key): term_name(t.name, edition, config) for tax, terms in site.terms for t in terms}
+    topic_names = {t.entry.source: _title(t.entry.doc(edition.key), edition, config) for t in site.topics}
+    for c in site.collections:
+        topic_names[c.entry.source] = _title(c.entry.doc(edition.key), edition, config)
+    ctx = Ctx(site, config, edition, strings, {}, term_names, topic_names, build_date, {})
+    widgets = {name: env.get_template(f"widgets/{name}.html").render(_widget_vars(ctx, name))
+               for name in ("search", "recent", "taglist", "categories", "topics")}
+    return Ctx(site, config, edition, strings, widgets, term_names, topic_names, build_date, {})
+
+
+def _title(doc: Document, edition: Edition, config: SiteConfig) -> str:
+    return doc_converter(doc, edition, config)(doc.meta.title or doc.stem)
+
+
+def _mark_url(path: str) -> str:
+    return ROOT_MARK + quote(path, safe="/.-_~#")
+
+
+def _widget_vars(ctx: Ctx, name: str) -> dict[str, Any]:
+    e = ctx.edition
+    base: dict[str, Any] = {"strings": ctx.strings, "edition": e, "site": _site_vars(ctx),
+                            "root": ROOT_MARK, "edition_root": ROOT_MARK + (e.prefix + "/" if e.prefix else ""),
+                            "url": lambda p: _mark_url(ctx.path(p))}
+    if name == "recent":
+        base["items"] = [{"title": _title(a.doc(e.key), e, ctx.config), "url": _mark_url(ctx.path(a.path)),
+                          "date": format_date(a.date)} for a in ctx.site.articles[: ctx.config.recent_count]]
+    elif name in ("taglist", "categories"):
+        tax = "tags" if name == "taglist" else "categories"
+        base["terms"] = [{"name": ctx.term_names[(tax, t.key)], "count": len(t.sources),
+                          "url": _mark_url(ctx.path(f"{tax}/{t.slug}/"))}
+                         for t in sorted(ctx.site.taxonomy(tax), key=lambda t: (-len(t.sources), t.key))]
+        base["counts"] = ctx.config.taglist_counts
+        base["index_url"] = _mark_url(ctx.path(f"{tax}/"))
+    elif name == "topics":
+        base["collections"] = [_collection_vars(ctx, c, {}, url=_mark_url) for c in ctx.site.collections]
+    return base
+
+
+def _site_vars(ctx: Ctx) -> dict[str, Any]:
+    conv = _term_converter(ctx.edition, ctx.config.glossary)
+    return {"title": conv(ctx.config.title), "description": conv(ctx.config.description),
+            "base_url": ctx.config.base_url, "author": conv(ctx.config.author),
+            "copyright": conv(ctx.config.copyright), "search_fallback": ctx.config.search_fallback}
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+def _pages(ctx: Ctx, env: jinja2.Environment, mentions: dict[str, tuple[Any, ...]],
+           topic_matcher: Matcher | None, search_docs: dict[str, SearchDoc]) -> Iterator[Output]:
+    site, e = ctx.site, ctx.edition
+    topic_hrefs_cache: dict[str, list[str | None]] = {}
+    articles = site.articles
+    for i, entry in enumerate(articles):
+        newer = articles[i - 1] if i > 0 else None
+        older = articles[i + 1] if i + 1 < len(articles) else None
+        yield _article(ctx, env, entry, newer, older, topic_matcher, topic_hrefs_cache, search_docs)
+    yield from _lists(ctx, env, "home", "", [a for a in articles], ctx.strings["home"], None)
+    for tax, terms in site.terms:
+        yield _terms_index(ctx, env, tax, terms)
+        for t in terms:
+            entries = [site.index[s] for s in t.sources]
+            name = ctx.term_names[(tax, t.key)]
+            yield from _lists(ctx, env, "term", f"{tax}/{t.slug}/", entries, name, (tax, t))
+            yield feeds.rss(ctx, f"{tax}/{t.slug}/", name, entries)
+            _search_term(ctx, tax, t, name, search_docs)
+    for s in site.sections:
+        entries = [a for a in articles if a.path.startswith(s.path)]
+        yield from _lists(ctx, env, "section", s.path, entries, _title(s.doc(e.key), e, ctx.config), None)
+    for c in site.collections:
+        yield _collection(ctx, env, c, mentions, search_docs)
+        for topic in c.topics:
+            yield _topic(ctx, env, c, topic, mentions, topic_matcher, search_docs)
+    for alias, target in site.redirects:
+        yield _redirect(ctx, env, alias, target)
+    yield feeds.rss(ctx, "", _site_vars(ctx)["title"], list(articles))
+    yield _not_found(ctx, env)
+
+
+def _page_vars(ctx: Ctx, kind: str, page_path: str, title: str, sidebar_doc: Document | None = None,
+               root_override: str | None = None) -> dict[str, Any]:
+    """Variables every page template gets."""
+    e = ctx.edition
+    full = ctx.path(page_path)
+    root = root_override if root_override is not None else root_of(full)
+    meta = sidebar_doc.meta if sidebar_doc is not None else None
+    sidebar = (meta.sidebar if meta and meta.sidebar is not None else ctx.config.sidebar)
+    names = meta.widgets if meta and meta.widgets is not None else ctx.config.widgets
+    alternates = [{"edition": ed, "url": root + quote((ed.prefix + "/" if ed.prefix else "") + page_path,
+                                                        safe="/.-_~"),
+                   "abs": absolute(ctx.config.base_url, (ed.prefix + "/" if ed.prefix else "") + page_path),
+                   "current": ed == e} for ed in ctx.config.editions]
+    widgets = []
+    if sidebar != "false":
+        for name in names:
+            if name == "languages":
+                widgets.append(Markup(_languages_widget(ctx, alternates)))
+            else:
+                widgets.append(Markup(ctx.widgets[name].replace(ROOT_MARK, root)))
+
+    def url(p: str) -> str:
+        return root + quote(ctx.path(p), safe="/.-_~#")
+
+    return {
+        "kind": kind, "site": _site_vars(ctx), "edition": e, "editions": ctx.config.editions,
+        "strings": ctx.strings, "title": title, "root": root,
+        "edition_root": root + (e.prefix + "/" if e.prefix else ""), "url": url,
+        "canonical": absolute(ctx.config.base_url, full), "alternates": alternates,
+        "x_default": absolute(ctx.config.base_url, page_path), "sidebar": sidebar, "widgets": widgets,
+        "csp": CSP, "menu": [{"name": _term_converter(e, ctx.config.glossary)(m.name),
+                              "url": m.url if "://" in m.url else url(m.url.lstrip("/"))}
+                             for m in ctx.config.menu],
+        "feed_url": url("index.xml"), "description": "", "og_image": "", "jsonld": None,
+        "page_lang": e.code,
+    }
+
+
+def _languages_widget(ctx: Ctx, alternates: list[dict[str, Any]]) -> str:
+    items = "".join(
+        f'<li><a href="{escape(a["url"])}" hreflang="{escape(a["edition"].code)}" lang="{escape(a["edition"].code)}"'
+        + (' aria-current="page"' if a["current"] else "") + f">{escape(a['edition'].name)}</a></li>"
+        for a in alternates)
+    return (f'<section class="widget widget-languages"><h2 class="widget-title">{escape(ctx.strings["languages"])}'
+            f'</h2><ul class="widget-list">{items}</ul></section>')
+
+
+def _render_doc(ctx: Ctx, doc: Document, entry: Entry, linker: Any = None) -> Rendered:
+    e = ctx.edition
+    conv = doc_converter(doc, e, ctx.config)
+    root = root_of(ctx.path(entry.path))
+
+    def resolve(href: str) -> str:
+        return _resolve_link(ctx, doc, href, root)
+
+    env = RenderEnv(convert=conv, edition_key=e.key, edition_script=e.script, resolve_link=resolve,
+                    linker=linker)
+    return render(doc.tokens, env, ctx.config.unsafe_html)
+
+
+def _resolve_link(ctx: Ctx, doc: Document, href: str, root: str) -> str:
+    """`[x](other.md#anchor)` → the other page in this edition; everything else as written."""
+    if "://" in href or href.startswith(("#", "/", "mailto:", "tel:", "data:")):
+        return href
+    path, _, anchor = href.partition("#")
+    if not path.lower().endswith((".md", ".markdown")):
+        return href
+    import posixpath
+    from urllib.parse import unquote
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(doc.source), unquote(path)))
+    entry = ctx.site.index.get(target)
+    if entry is None:
+        return href
+    return root + quote(ctx.path(entry.path), safe="/.-_~") + ("#" + anchor if anchor else "")
+
+
+def summarize(text: str, length: int) -> str:
+    """By characters for CJK text, by words otherwise; prefers to end at a sentence."""
+    text = re.sub(r"\s+", " ", text).strip()
+    cjk = len(CJK_RE.findall(text))
+    if cjk * 3 >= len(text.replace(" ", "")) // 2 or cjk > 40:
+        if len(text) <= length:
+            return text
+        cut = text[:length]
+        stop = max(cut.rfind(c) for c in "。！？；")
+        if stop >= length * 0.6:
+            return cut[: stop + 1]
+        return cut.rstrip() + "…"
+    words = text.split(" ")
+    n = max(30, length // 3)
+    return text if len(words) <= n else " ".join(words[:n]) + "…"
+
+
+def reading_minutes(text: str) -> int:
+    cjk = len(CJK_RE.findall(text))
+    words = len(re.findall(r"[A-Za-z0-9]+", text))
+    return max(1, math.ceil(cjk / 400 + words / 220))
+
+
+def _summary(ctx: Ctx, doc: Document, rendered_text: str) -> str:
+    conv = doc_converter(doc, ctx.edition, ctx.config)
+    if doc.meta.summary.strip():
+        return conv(doc.meta.summary.strip())
+    if doc.summary_tokens is not None:
+        env = RenderEnv(convert=conv, edition_key=ctx.edition.key, edition_script=ctx.edition.script)
+        return render(doc.summary_tokens, env).text.replace("\n", " ").strip()
+    return summarize(rendered_text, ctx.config.summary_length)
+
+
+def _term_links(ctx: Ctx, doc: Document, tax: str, url: Callable[[str], str]) -> list[dict[str, str]]:
+    out = []
+    from .convert import fold_key
+    by_key = {t.key: t for t in ctx.site.taxonomy(tax)}
+    for name in getattr(doc.meta, tax):
+        t = by_key.get(fold_key(name))
+        if t is not None:
+            out.append({"name": ctx.term_names[(tax, t.key)], "url": url(f"{tax}/{t.slug}/")})
+    return out
+
+
+def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | None, older: Entry | None,
+             topic_matcher: Matcher | None, hrefs_cache: dict[str, list[str | None]],
+             search_docs: dict[str, SearchDoc]) -> Output:
+    e = ctx.edition
+    doc = entry.doc(e.key)
+    full = ctx.path(entry.path)
+    root = root_of(full)
+    linker = None
+    if ctx.config.link_topics and topic_matcher is not None and ctx.site.topics:
+        hrefs = [root + quote(ctx.path(t.entry.path), safe="/.-_~") for t in ctx.site.topics]
+        linker = make_linker(topic_matcher, hrefs)
+    rendered = _render_doc(ctx, doc, entry, linker)
+    conv = doc_converter(doc, e, ctx.config)
+    title = conv(doc.meta.title or doc.stem)
+    v = _page_vars(ctx, "article", entry.path, title, doc)
+    summary = _summary(ctx, doc, rendered.text)
+    ctx.summaries[entry.source] = summary
+    thumb = doc.meta.thumbnail
+    v.update({
+        "page": {
+            "title": title, "content": Markup(rendered.html), "lead": conv(doc.meta.lead),
+            "date": format_date(entry.date), "date_iso": entry.date.isoformat() if entry.date else "",
+            "lastmod": format_date(doc.meta.lastmod),
+            "lastmod_iso": doc.meta.lastmod.isoformat() if doc.meta.lastmod else "",
+            "reading_time": reading_minutes(rendered.text),
+            "thumbnail": thumb.src if thumb and thumb.in_post else "",
+            "tags": _term_links(ctx, entry.canonical, "tags", v["url"]),
+            "categories": _term_links(ctx, entry.canonical, "categories", v["url"]),
+            "toc": [{"level": lvl, "id": hid, "title": t} for lvl, hid, t in rendered.toc] if doc.meta.toc else [],
+            "authorbox": doc.meta.authorbox, "author": conv(doc.meta.author or ctx.config.author),
+            "pager": doc.meta.pager, "lang": doc.lang,
+            "newer": _link(ctx, newer, v["url"]) if doc.meta.pager else None,
+            "older": _link(ctx, older, v["url"]) if doc.meta.pager else None,
+            "summary": summary,
+        },
+        "description": summary, "og_image": thumb.src if thumb else "", "page_lang": _content_lang(doc, e),
+        "jsonld": {"@context": "https://schema.org", "@type": "Article", "headline": title,
+                   "datePublished": entry.date.isoformat() if entry.date else None,
+                   "dateModified": (doc.meta.lastmod or entry.date).isoformat() if entry.date else None,
+                   "inLanguage": _content_lang(doc, e), "mainEntityOfPage": v["canonical"],
+                   "image": thumb.src if thumb else None, "description": summary},
+    })
+    _add_search(search_docs, entry.source, "article", entry, ctx, title, summary, rendered.text,
+                [t["name"] for t in v["page"]["tags"]])
+    return Output(output_file(full), _render_template(env, "article.html", v))
+
+
+def _content_lang(doc: Document, e: Edition) -> str:
+    """Chinese content takes the edition's tag after conversion; other languages keep their own."""
+    return e.code if source_script(doc.lang) else doc.lang
+
+
+def _link(ctx: Ctx, entry: Entry | None, url: Callable[[str], str]) -> dict[str, str] | None:
+    if entry is None:
+        return None
+    return {"title": _title(entry.doc(ctx.edition.key), ctx.edition, ctx.config), "url": url(entry.path)}
+
+
+def _render_template(env: jinja2.Environment, name: str, v: dict[str, Any]) -> bytes:
+    return env.get_template(name).render(v).encode("utf-8")
+
+
+def _card(ctx: Ctx, entry: Entry, url: Callable[[str], str]) -> dict[str, Any]:
+    e = ctx.edition
+    doc = entry.doc(e.key)
+    conv = doc_converter(doc, e, ctx.config)
+    summary = ctx.summaries.get(entry.source)
+    if summary is None:  # not rendered as an article in this build (cannot happen for articles)
+        summary = _summary(ctx, doc, "")
+    thumb = doc.meta.thumbnail
+    return {"title": conv(doc.meta.title or doc.stem), "url": url(entry.path), "date": format_date(entry.date),
+            "date_iso": entry.date.isoformat() if entry.date else "", "summary": summary,
+            "thumbnail": thumb.src if thumb and thumb.in_list else "",
+            "categories": _term_links(ctx, entry.canonical, "categories", url), "lang": _content_lang(doc, e)}
+
+
+def _lists(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries: Sequence[Entry], title: str,
+           term: tuple[str, Term] | None) -> Iterator[Output]:
+    per = ctx.config.paginate
+    pages = max(1, math.ceil(len(entries) / per))
+    for n in range(1, pages + 1):
+        path = base if n == 1 else f"{base}page/{n}/"
+        v = _page_vars(ctx, kind, path, title if n == 1 else f"{title} · {ctx.strings['page_n'].format(n=n)}")
+        chunk = entries[(n - 1) * per: n * per]
+        v["page"] = {
+            "title": title, "entries": [_card(ctx, a, v["url"]) for a in chunk], "n": n, "pages": pages,
+            "prev": v["url"](base if n == 2 else f"{base}page/{n - 1}/") if n > 1 else "",
+            "next": v["url"](f"{base}page/{n + 1}/") if n < pages else "",
+            "taxonomy": term[0] if term else "", "count": len(entries),
+            "term_feed": v["url"](f"{base}index.xml") if term else "",
+        }
+        v["description"] = ctx.config.description if kind == "home" else title
+        yield Output(output_file(ctx.path(path)), _render_template(env, "list.html", v))
+
+
+def _terms_index(ctx: Ctx, env: jinja2.Environment, tax: str, terms: Sequence[Term]) -> Output:
+    title = ctx.strings["tags" if tax == "tags" else "categories"]
+    v = _page_vars(ctx, "terms", f"{tax}/", title)
+    v["page"] = {"title": title, "taxonomy": tax, "terms": [
+        {"name": ctx.term_names[(tax, t.key)], "count": len(t.sources), "url": v["url"](f"{tax}/{t.slug}/")}
+        for t in sorted(terms, key=lambda t: (-len(t.sources), t.key))]}
+    return Output(output_file(ctx.path(f"{tax}/")), _render_template(env, "terms.html", v))
+
+
+def _collection_vars(ctx: Ctx, c: Collection, mentions: dict[str, tuple[Any, ...]],
+                     url: Callable[[str], str]) -> dict[str, Any]:
+    groups: list[dict[str, Any]] = []
+    conv = _term_converter(ctx.edition, ctx.config.glossary)
+    for g in (*c.groups, ""):
+        topics = [t for t in c.topics if t.group == g]
+        if topics:
+            groups.append({"name": conv(g), "topics": [
+                {"title": ctx.topic_names[t.entry.source], "url": url(ctx.path(t.entry.path)),
+                 "count": len(mentions.get(t.entry.source, ()))} for t in topics]})
+    return {"title": ctx.topic_names[c.entry.source], "url": url(ctx.path(c.entry.path)), "groups": groups}
+
+
+def _collection(ctx: Ctx, env: jinja2.Environment, c: Collection, mentions: dict[str, tuple[Any, ...]],
+                search_docs: dict[str, SearchDoc]) -> Output:
+    e = ctx.edition
+    doc = c.entry.doc(e.key)
+    rendered = _render_doc(ctx, doc, c.entry)
+    title = ctx.topic_names[c.entry.source]
+    v = _page_vars(ctx, "collection", c.entry.path, title, doc)
+    root = v["root"]
+    v["page"] = {"title": title, "content": Markup(rendered.html),
+                 **_collection_vars(ctx, c, mentions, lambda p: root + quote(p, safe="/.-_~"))}
+    v["description"] = summarize(rendered.text, ctx.config.summary_length)
+    _add_search(search_docs, c.entry.source, "collection", c.entry, ctx, title, v["description"], rendered.text, [])
+    return Output(output_file(ctx.path(c.entry.path)), _render_template(env, "collection.html", v))
+
+
+def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, mentions: dict[str, tuple[Any, ...]],
+           topic_matcher: Matcher | None, search_docs: dict[str, SearchDoc]) -> Output:
+    e = ctx.edition
+    doc = t.entry.doc(e.key)
+    rendered = _render_doc(ctx, doc, t.entry)
+    title = ctx.topic_names[t.entry.source]
+    v = _page_vars(ctx, "topic", t.entry.path, title, doc)
+    url = v["url"]
+    index = ctx.site.topics.index(t)
+    quotes = []
+    related: dict[str, Entry] = {}
+    tag_count: dict[str, int] = {}
+    for m in mentions.get(t.entry.source, ()):
+        if m.entry.doc(e.key) is not m.doc:
+            continue  # this edition shows another document (a human translation) of that article
+        conv = doc_converter(m.doc, e, ctx.config)
+        spans = highlight_spans(m.passage.text, topic_matcher, index) if topic_matcher else [(m.passage.text, False)]
+        quotes.append({"segments": [(conv(s), hl) for s, hl in spans],
+                       "url": url(m.entry.path) + "#" + m.passage.anchor,
+                       "title": _title(m.doc, e, ctx.config), "date": format_date(m.entry.date)})
+        related.setdefault(m.entry.source, m.entry)
+    for r in related.values():
+        for tag in _term_links(ctx, r.canonical, "tags", url):
+            tag_count[json.dumps(tag, sort_keys=True)] = tag_count.get(json.dumps(tag, sort_keys=True), 0) + 1
+    siblings = [{"title": ctx.topic_names[o.entry.source], "url": url(o.entry.path),
+                 "count": len(mentions.get(o.entry.source, ()))}
+                for o in c.topics if o is not t and o.group == t.group]
+    conv_t = _term_converter(e, ctx.config.glossary)
+    v["page"] = {
+        "title": title, "content": Markup(rendered.html), "group": conv_t(t.group),
+        "aliases": [conv_t(a) for a in t.aliases], "mentions": quotes,
+        "related": [_card(ctx, r, url) for r in related.values()],
+        "tags": [json.loads(k) for k, _n in sorted(tag_count.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "siblings": siblings, "collection": {"title": ctx.topic_names[c.entry.source], "url": url(c.entry.path)},
+    }
+    v["description"] = summarize(rendered.text, ctx.config.summary_length)
+    _add_search(search_docs, t.entry.source, "topic", t.entry, ctx, title, v["description"],
+                rendered.text + "\n" + " ".join(v["page"]["aliases"]), [])
+    return Output(output_file(ctx.path(t.entry.path)), _render_template(env, "topic.html", v))
+
+
+def _redirect(ctx: Ctx, env: jinja2.Environment, alias: str, target: str) -> Output:
+    v = _page_vars(ctx, "redirect", alias, ctx.strings["redirecting"])
+    v["page"] = {"target": v["url"](target), "target_abs": absolute(ctx.config.base_url, ctx.path(target))}
+    return Output(output_file(ctx.path(alias)), _render_template(env, "redirect.html", v))
+
+
+def _not_found(ctx: Ctx, env: jinja2.Environment) -> Output:
+    from urllib.parse import urlparse
+    base_path = urlparse(ctx.config.base_url).path or "/"
+    # 404.html is served for any missing path, at any depth: links must not be relative
+    v = _page_vars(ctx, "404", "404.html", ctx.strings["not_found_title"], root_override=base_path)
+    v["page"] = {"title": ctx.strings["not_found_title"]}
+    return Output(ctx.path("404.html"), _render_template(env, "404.html", v))
+
+
+def _add_search(search_docs: dict[str, SearchDoc], key: str, kind: str, entry: Entry, ctx: Ctx, title: str,
+                summary: str, text: str, tags: list[str]) -> None:
+    e = ctx.edition
+    sd = search_docs.get(key)
+    if sd is None:
+        sd = SearchDoc(kind=kind, date=entry.date.date().isoformat() if entry.date else "")
+        search_docs[key] = sd
+    sd.url[e.key] = ctx.path(entry.path)
+    sd.title[e.key] = title
+    sd.summary[e.key] = summary
+    sd.tags[e.key] = tuple(tags)
+    sd.text[e.key] = text
+
+
+def _search_term(ctx: Ctx, tax: str, t: Term, name: str, search_docs: dict[str, SearchDoc]) -> None:
+    e = ctx.edition
+    key = f"{tax}:{t.key}"
+    sd = search_docs.setdefault(key, SearchDoc(kind="term", date=""))
+    sd.url[e.key] = ctx.path(f"{tax}/{t.slug}/")
+    sd.title[e.key] = name
+    sd.summary[e.key] = ctx.strings["n_articles"].format(n=len(t.sources))
+    sd.tags[e.key] = ()
+    sd.text[e.key] = name
+
+
+__all__ = ["render_site", "environment", "summarize", "reading_minutes", "opencc_config"]

@@ -1,0 +1,132 @@
+"""Topic mentions: one multi-pattern pass over each document finds every passage that mentions any
+topic's aliases, in either script."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .convert import fold, opencc_converter
+from .derive import Entry, Site, Topic
+from .markdown import Passage, passages
+from .model import Document
+
+
+def alias_forms(alias: str) -> set[str]:
+    """An alias written in either script matches text in both: its Simplified fold plus the
+    Traditional forms OpenCC would produce (Taiwan phrases, plain Traditional, Hong Kong)."""
+    base = fold(alias)
+    forms = {alias, base}
+    for cfg in ("s2twp", "s2t", "s2hk"):
+        forms.add(opencc_converter(cfg).convert(base))
+    return {f for f in forms if f.strip()}
+
+
+def trie_regex(words: Iterable[str]) -> str:
+    """A regex for a set of literal words, factored as a trie so matching costs O(text × depth)
+    rather than O(text × words); longer words win at the same position."""
+    trie: dict[str, dict] = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        alts = []
+        end = "" in node
+        for ch in sorted(k for k in node if k):
+            alts.append(re.escape(ch) + build(node[ch]))
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if end:
+            return "(?:" + body + ")?"
+        return body
+
+    return build(trie)
+
+
+@dataclass(frozen=True)
+class Matcher:
+    regex: re.Pattern[str]
+    topic_of: dict[str, int]  # matched form → index into topics
+
+    def find(self, text: str) -> list[tuple[int, int, int]]:
+        return [(m.start(), m.end(), self.topic_of[m.group(0)]) for m in self.regex.finditer(text)]
+
+
+@lru_cache(maxsize=4)
+def _matcher(key: tuple[tuple[str, ...], ...]) -> Matcher | None:
+    topic_of: dict[str, int] = {}
+    for i, aliases in enumerate(key):
+        for a in aliases:
+            for form in sorted(alias_forms(a)):
+                topic_of.setdefault(form, i)
+    if not topic_of:
+        return None
+    return Matcher(re.compile(trie_regex(topic_of)), topic_of)
+
+
+def matcher(topics: Sequence[Topic]) -> Matcher | None:
+    return _matcher(tuple(t.aliases for t in topics))
+
+
+@dataclass(frozen=True)
+class Mention:
+    entry: Entry
+    doc: Document
+    passage: Passage
+
+
+def find_mentions(site: Site) -> dict[str, tuple[Mention, ...]]:
+    """topic source → its mentions, newest article first, in passage order."""
+    m = matcher(site.topics)
+    out: dict[str, list[Mention]] = defaultdict(list)
+    if m is None:
+        return {}
+    for entry in site.articles:
+        docs = {id(d): d for _k, d in entry.docs}
+        for doc in docs.values():
+            for p in passages(doc.tokens):
+                hit = {t for _s, _e, t in m.find(p.text)}
+                for t in sorted(hit):
+                    out[site.topics[t].entry.source].append(Mention(entry, doc, p))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def highlight_spans(text: str, m: Matcher, topic_index: int) -> list[tuple[str, bool]]:
+    """Split text into (segment, is_mention_of_topic) for <mark> highlighting."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for s, e, t in m.find(text):
+        if t != topic_index:
+            continue
+        out.append((text[pos:s], False))
+        out.append((text[s:e], True))
+        pos = e
+    out.append((text[pos:], False))
+    return [(seg, hl) for seg, hl in out if seg]
+
+
+def make_linker(m: Matcher, hrefs: Sequence[str | None]):  # type: ignore[no-untyped-def]
+    """A Markdown text splitter that links the first mention of each topic (None href: skip)."""
+    linked: set[int] = set()
+
+    def link(text: str) -> list[tuple[str, str | None]]:
+        out: list[tuple[str, str | None]] = []
+        pos = 0
+        for s, e, t in m.find(text):
+            if t in linked or hrefs[t] is None:
+                continue
+            linked.add(t)
+            out.append((text[pos:s], None))
+            out.append((text[s:e], hrefs[t]))
+            pos = e
+        out.append((text[pos:], None))
+        return [(seg, h) for seg, h in out if seg]
+
+    return link
