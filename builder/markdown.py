@@ -68,10 +68,19 @@ def slugify_heading(text: str) -> str:
     return re.sub("-{2,}", "-", s) or "section"
 
 
-def inline_text(token: Token) -> str:
-    """Canonical plain text of an inline token, as written in the source."""
+def inline_text(token: Token, matchable: bool = False) -> str:
+    """Canonical plain text of an inline token, as written in the source. `matchable` leaves out
+    code and link text, where a topic mention must not be found."""
     out = []
+    in_link = 0
     for child in token.children or ():
+        if child.type == "link_open":
+            in_link += 1
+        elif child.type == "link_close":
+            in_link -= 1
+        if matchable and (in_link or child.type == "code_inline"):
+            out.append(" ")
+            continue
         if child.type in ("text", "code_inline"):
             out.append(child.content)
         elif child.type == "tw_conv":
@@ -115,14 +124,14 @@ def _passage_id(text: str) -> str:
     return "p-" + hashlib.blake2s(text.strip().encode(), digest_size=4).hexdigest()
 
 
-def _item_text(tokens: Sequence[Token], start: int) -> str:
+def _item_text(tokens: Sequence[Token], start: int, matchable: bool = False) -> str:
     """Text of the inline tokens directly inside the container opened at `start`."""
     depth = 0
     parts = []
     for tok in tokens[start:]:
         depth += tok.nesting
         if tok.type == "inline" and depth in (1, 2):
-            parts.append(inline_text(tok))
+            parts.append(inline_text(tok, matchable))
         if depth <= 0:
             break
     return " ".join(parts)
@@ -151,6 +160,7 @@ class Passage:
     anchor: str
     text: str  # canonical text as written in the source
     line: int  # 0-based line within the body
+    match_text: str = ""  # the text where mentions count: without code and link text
 
 
 def passages(tokens: Sequence[Token]) -> list[Passage]:
@@ -159,9 +169,12 @@ def passages(tokens: Sequence[Token]) -> list[Passage]:
         anchor = tok.attrGet("id") if tok.type in ("paragraph_open", "list_item_open", "tr_open") else None
         if not anchor:
             continue
-        text = inline_text(tokens[i + 1]) if tok.type == "paragraph_open" else _item_text(tokens, i)
+        if tok.type == "paragraph_open":
+            text, match = inline_text(tokens[i + 1]), inline_text(tokens[i + 1], True)
+        else:
+            text, match = _item_text(tokens, i), _item_text(tokens, i, True)
         if text.strip():
-            out.append(Passage(str(anchor), text, tok.map[0] if tok.map else 0))
+            out.append(Passage(str(anchor), text, tok.map[0] if tok.map else 0, match))
     return out
 
 

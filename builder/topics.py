@@ -92,7 +92,7 @@ def find_mentions(site: Site) -> dict[str, tuple[Mention, ...]]:
         docs = {id(d): d for _k, d in entry.docs}
         for doc in docs.values():
             for p in passages(doc.tokens):
-                hit = {t for _s, _e, t in m.find(p.text)}
+                hit = {t for _s, _e, t in m.find(p.match_text)}
                 for t in sorted(hit):
                     out[site.topics[t].entry.source].append(Mention(entry, doc, p))
     return {k: tuple(v) for k, v in out.items()}

@@ -9,9 +9,20 @@ import yaml
 from .errors import BuildError, error
 
 try:  # libyaml is ~10x faster; fall back to the pure-Python loader
-    _Loader: type = yaml.CSafeLoader
+    _Base: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+
+class _Loader(_Base):  # type: ignore[misc,valid-type]
+    """Safe loader that leaves dates as text: `frontmatter.parse_date` reads them with the site's
+    timezone and reports impossible dates (2025-02-30) at the key's line."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in _Base.yaml_implicit_resolvers.items()
+}
 
 MAX_NODES = 100_000  # an alias bomb expands far past this; real front matter stays far below
 

@@ -1,0 +1,78 @@
+"""Shared helpers: tiny sites written inline, built in-process."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from builder.build import build
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+
+
+def write_site(root: Path, files: dict[str, str]) -> Path:
+    """Write `files` (path → text, dedented) under root; a site.yaml is added if missing."""
+    files = dict(files)
+    files.setdefault("site.yaml", "title: 测试站\nbase_url: https://example.org/\n")
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def make_and_build(tmp_path: Path, files: dict[str, str], **kw: object) -> Path:
+    site = write_site(tmp_path / "site", files)
+    out = tmp_path / "out"
+    build(site, out, **kw)  # type: ignore[arg-type]
+    return out
+
+
+def read(out: Path, rel: str) -> str:
+    return (out / rel).read_text(encoding="utf-8")
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self.skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self.skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def page_text(html: str) -> str:
+    p = _Text()
+    p.feed(html)
+    return "".join(p.parts)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def hrefs(html: str) -> list[str]:
+    return re.findall(r'href="([^"]*)"', html)
+
+
+@pytest.fixture
+def seed_text() -> str:
+    return (REPO / "content/posts/1688-growth-path.md").read_text(encoding="utf-8")

@@ -1,0 +1,68 @@
+"""In a real Chromium: the edition switch on an article lands on the same article in the other script,
+over HTTP and from disk (file://)."""
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS, REPO
+
+from builder.build import build
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "public"
+    build(REPO, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(site: Path) -> Iterator[str]:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def test_switch_over_http(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "posts/1688-growth-path/")
+    assert page.locator("h1.post-title").inner_text() == "1688找到生意增长新路径"
+    page.click(".edition-switch a[hreflang='zh-TW']")
+    page.wait_for_load_state()
+    assert page.url == server + "zh-tw/posts/1688-growth-path/"
+    assert page.locator("h1.post-title").inner_text() == "1688找到生意增長新路徑"
+    assert page.locator("html").get_attribute("lang") == "zh-TW"
+    page.click(".edition-switch a[hreflang='zh-CN']")
+    page.wait_for_load_state()
+    assert page.url == server + "posts/1688-growth-path/"
+    assert not errors
+    page.close()
+
+
+def test_switch_from_disk(browser, site: Path) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    page.goto((site / "posts/1688-growth-path/index.html").as_uri())
+    page.click(".edition-switch a[hreflang='zh-TW']")
+    page.wait_for_load_state()
+    assert page.url.endswith("/zh-tw/posts/1688-growth-path/index.html")
+    assert page.locator("h1.post-title").inner_text() == "1688找到生意增長新路徑"
+    page.close()
