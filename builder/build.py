@@ -89,6 +89,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     except BaseException:
         staging.discard()
         raise
-    if "search" in stages:
-        stages["render"] -= stages["search"]
+    for part in ("search", "topics"):  # measured inside render; report them apart
+        if part in stages:
+            stages["render"] -= stages[part]
     return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions))

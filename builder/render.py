@@ -128,8 +128,12 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     """Yield every output file. Raises BuildFailed with every template error found."""
     env = environment(config.root)
     errors: list[BuildError] = []
+    import time
+    t0 = time.perf_counter()
     mentions = find_mentions(site)
     topic_matcher = matcher(site.topics)
+    if timings is not None:
+        timings["topics"] = time.perf_counter() - t0
     search_docs: dict[str, SearchDoc] = {}
     for edition in config.editions:
         try:
@@ -165,7 +169,6 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
         for edition in config.editions:
             yield Output((edition.prefix + "/" + dest) if edition.prefix else dest, Path(src).read_bytes())
     if search_builder is not None:
-        import time
         t0 = time.perf_counter()
         docs = [search_docs[k] for k in sorted(search_docs)]
         yield from search_builder(docs, config.editions)
@@ -260,6 +263,8 @@ def _pages(ctx: Ctx, env: jinja2.Environment, mentions: dict[str, tuple[Any, ...
         yield _collection(ctx, env, c, mentions, search_docs)
         for topic in c.topics:
             yield _topic(ctx, env, c, topic, mentions, topic_matcher, search_docs)
+            mentioned = {m.entry.source: m.entry for m in mentions.get(topic.entry.source, ())}
+            yield feeds.rss(ctx, topic.entry.path, ctx.topic_names[topic.entry.source], list(mentioned.values()))
     for alias, target in site.redirects:
         yield _redirect(ctx, env, alias, target)
     yield feeds.rss(ctx, "", _site_vars(ctx)["title"], list(articles))
@@ -556,6 +561,7 @@ def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, mentions:
         "related": [_card(ctx, r, url) for r in related.values()],
         "tags": [json.loads(k) for k, _n in sorted(tag_count.items(), key=lambda kv: (-kv[1], kv[0]))],
         "siblings": siblings, "collection": {"title": ctx.topic_names[c.entry.source], "url": url(c.entry.path)},
+        "feed": url(t.entry.path + "index.xml"),
     }
     v["description"] = summarize(rendered.text, ctx.config.summary_length)
     _add_search(search_docs, t.entry.source, "topic", t.entry, ctx, title, v["description"],

@@ -19,9 +19,9 @@ class _Loader(_Base):  # type: ignore[misc,valid-type]
     timezone and reports impossible dates (2025-02-30) at the key's line."""
 
 
-_Loader.yaml_implicit_resolvers = {
+_Loader.yaml_implicit_resolvers = {  # type: ignore[attr-defined]
     ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for ch, resolvers in _Base.yaml_implicit_resolvers.items()
+    for ch, resolvers in _Base.yaml_implicit_resolvers.items()  # type: ignore[attr-defined]
 }
 
 MAX_NODES = 100_000  # an alias bomb expands far past this; real front matter stays far below

@@ -117,3 +117,10 @@ def test_collection_lists_groups_in_order(tmp_path: Path) -> None:
     assert html.index("<h2>增长</h2>") < html.index("<h2>效率</h2>")
     assert html.index(">出海</a>") < html.index(">分销</a>")
     assert "topics/tracks/chuhai/" in read(out, "sitemap.xml")
+
+
+def test_topic_feed_lists_articles_that_mention_it(tmp_path: Path) -> None:
+    out = make_and_build(tmp_path, files())
+    rss = read(out, "zh-tw/topics/tracks/chuhai/index.xml")
+    assert "<title>出海與分銷</title>" in rss and "<title>台湾稿</title>" in rss  # zh-TW source: as written
+    assert "https://example.org/zh-tw/posts/a/" in rss
