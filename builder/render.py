@@ -98,6 +98,7 @@ class Ctx:
     topic_names: dict[str, str]  # topic source → title in this edition
     build_date: dt.datetime
     summaries: dict[str, str]  # article source → summary in this edition, filled as articles render
+    doc_topics: dict[str, frozenset[int]]  # document source → indexes of the topics it mentions
 
     def path(self, page: str) -> str:
         return (self.edition.prefix + "/" + page) if self.edition.prefix else page
@@ -132,12 +133,18 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     t0 = time.perf_counter()
     mentions = find_mentions(site)
     topic_matcher = matcher(site.topics)
+    topic_index = {t.entry.source: i for i, t in enumerate(site.topics)}
+    by_doc: dict[str, set[int]] = {}
+    for source, ms in mentions.items():
+        for m in ms:
+            by_doc.setdefault(m.doc.source, set()).add(topic_index[source])
+    doc_topics = {k: frozenset(v) for k, v in by_doc.items()}
     if timings is not None:
         timings["topics"] = time.perf_counter() - t0
     search_docs: dict[str, SearchDoc] = {}
     for edition in config.editions:
         try:
-            ctx = _edition_ctx(site, config, edition, env, build_date)
+            ctx = _edition_ctx(site, config, edition, env, build_date, doc_topics)
         except (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError) as exc:
             err = template_error(exc, config.root)
             if err.where.path == "templates" and not isinstance(exc, jinja2.TemplateError):
@@ -189,16 +196,16 @@ def _static_files(config: SiteConfig) -> Iterator[Output]:
 
 
 def _edition_ctx(site: Site, config: SiteConfig, edition: Edition, env: jinja2.Environment,
-                 build_date: dt.datetime) -> Ctx:
+                 build_date: dt.datetime, doc_topics: dict[str, frozenset[int]]) -> Ctx:
     strings = strings_for(edition.script)
     term_names = {(tax, t.key): term_name(t.name, edition, config) for tax, terms in site.terms for t in terms}
     topic_names = {t.entry.source: _title(t.entry.doc(edition.key), edition, config) for t in site.topics}
     for c in site.collections:
         topic_names[c.entry.source] = _title(c.entry.doc(edition.key), edition, config)
-    ctx = Ctx(site, config, edition, strings, {}, term_names, topic_names, build_date, {})
+    ctx = Ctx(site, config, edition, strings, {}, term_names, topic_names, build_date, {}, doc_topics)
     widgets = {name: env.get_template(f"widgets/{name}.html").render(_widget_vars(ctx, name))
                for name in ("search", "recent", "taglist", "categories", "topics")}
-    return Ctx(site, config, edition, strings, widgets, term_names, topic_names, build_date, {})
+    return Ctx(site, config, edition, strings, widgets, term_names, topic_names, build_date, {}, doc_topics)
 
 
 def _title(doc: Document, edition: Edition, config: SiteConfig) -> str:
@@ -403,8 +410,10 @@ def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | Non
     full = ctx.path(entry.path)
     root = root_of(full)
     linker = None
-    if ctx.config.link_topics and topic_matcher is not None and ctx.site.topics:
-        hrefs = [root + quote(ctx.path(t.entry.path), safe="/.-_~") for t in ctx.site.topics]
+    mentioned = ctx.doc_topics.get(doc.source)
+    if ctx.config.link_topics and topic_matcher is not None and mentioned:
+        hrefs = [root + quote(ctx.path(t.entry.path), safe="/.-_~") if i in mentioned else None
+                 for i, t in enumerate(ctx.site.topics)]
         linker = make_linker(topic_matcher, hrefs)
     rendered = _render_doc(ctx, doc, entry, linker)
     conv = doc_converter(doc, e, ctx.config)
@@ -428,7 +437,7 @@ def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | Non
             "pager": doc.meta.pager, "lang": doc.lang,
             "newer": _link(ctx, newer, v["url"]) if doc.meta.pager else None,
             "older": _link(ctx, older, v["url"]) if doc.meta.pager else None,
-            "summary": summary,
+            "summary": summary, "params": dict(doc.meta.params),
         },
         "description": summary, "og_image": thumb.src if thumb else "", "page_lang": _content_lang(doc, e),
         "jsonld": {"@context": "https://schema.org", "@type": "Article", "headline": title,

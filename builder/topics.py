@@ -3,11 +3,12 @@ topic's aliases, in either script."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+
+import ahocorasick_rs
 
 from .convert import fold, opencc_converter
 from .derive import Entry, Site, Topic
@@ -25,50 +26,35 @@ def alias_forms(alias: str) -> set[str]:
     return {f for f in forms if f.strip()}
 
 
-def trie_regex(words: Iterable[str]) -> str:
-    """A regex for a set of literal words, factored as a trie so matching costs O(text × depth)
-    rather than O(text × words); longer words win at the same position."""
-    trie: dict[str, dict] = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, dict]) -> str:
-        alts = []
-        end = "" in node
-        for ch in sorted(k for k in node if k):
-            alts.append(re.escape(ch) + build(node[ch]))
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        if end:
-            return "(?:" + body + ")?"
-        return body
-
-    return build(trie)
-
-
 @dataclass(frozen=True)
 class Matcher:
-    regex: re.Pattern[str]
-    topic_of: dict[str, int]  # matched form → index into topics
+    """Every alias form of every topic in one Aho–Corasick automaton: one pass over a text finds
+    all mentions, leftmost-longest and non-overlapping, whatever the number of topics."""
+
+    automaton: ahocorasick_rs.AhoCorasick
+    topic_of: tuple[int, ...]  # pattern index → topic index
 
     def find(self, text: str) -> list[tuple[int, int, int]]:
-        return [(m.start(), m.end(), self.topic_of[m.group(0)]) for m in self.regex.finditer(text)]
+        """(start, end, topic index) in characters."""
+        return [(s, e, self.topic_of[i]) for i, s, e in self.automaton.find_matches_as_indexes(text)]
 
 
-@lru_cache(maxsize=4)
-def _matcher(key: tuple[tuple[str, ...], ...]) -> Matcher | None:
+def build_matcher(alias_lists: Sequence[Sequence[str]]) -> Matcher | None:
     topic_of: dict[str, int] = {}
-    for i, aliases in enumerate(key):
+    for i, aliases in enumerate(alias_lists):
         for a in aliases:
             for form in sorted(alias_forms(a)):
                 topic_of.setdefault(form, i)
     if not topic_of:
         return None
-    return Matcher(re.compile(trie_regex(topic_of)), topic_of)
+    forms = sorted(topic_of)
+    automaton = ahocorasick_rs.AhoCorasick(forms, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+    return Matcher(automaton, tuple(topic_of[f] for f in forms))
+
+
+@lru_cache(maxsize=4)
+def _matcher(key: tuple[tuple[str, ...], ...]) -> Matcher | None:
+    return build_matcher(key)
 
 
 def matcher(topics: Sequence[Topic]) -> Matcher | None:
@@ -112,7 +98,7 @@ def highlight_spans(text: str, m: Matcher, topic_index: int) -> list[tuple[str, 
     return [(seg, hl) for seg, hl in out if seg]
 
 
-def make_linker(m: Matcher, hrefs: Sequence[str | None]):  # type: ignore[no-untyped-def]
+def make_linker(m: Matcher, hrefs: Sequence[str | None]) -> Callable[[str], list[tuple[str, str | None]]]:
     """A Markdown text splitter that links the first mention of each topic (None href: skip)."""
     linked: set[int] = set()
 
