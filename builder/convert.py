@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 
+import ahocorasick_rs
 import opencc
 
 from .model import Edition, GlossaryEntry
@@ -18,6 +19,7 @@ Convert = Callable[[str], str]
 
 _PUA = 0xE000  # private-use code points: OpenCC passes them through untouched (tested)
 _PUA_MAX = 0xF8FF
+_PUA_RE = re.compile("[\ue000-\uf8ff]")
 
 
 @cache
@@ -67,10 +69,8 @@ def _identity(text: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _glossary_regex(terms: tuple[str, ...]) -> re.Pattern[str] | None:
-    if not terms:
-        return None
-    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t))))
+def _glossary_automaton(terms: tuple[str, ...]) -> ahocorasick_rs.AhoCorasick:
+    return ahocorasick_rs.AhoCorasick(list(terms), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
 
 
 def make_converter(source_lang: str, edition: Edition, glossary: Iterable[GlossaryEntry] = ()) -> Convert:
@@ -89,27 +89,27 @@ def make_converter(source_lang: str, edition: Edition, glossary: Iterable[Glossa
             table.setdefault(form, target if target is not None else form)
     if not table:
         return base
-    regex = _glossary_regex(tuple(table))
-    assert regex is not None
+    terms = tuple(sorted(table))
+    automaton = _glossary_automaton(terms)
+    targets = tuple(table[t] for t in terms)
 
     def convert(text: str) -> str:
-        found: list[str] = []
-
-        def protect(m: re.Match[str]) -> str:
-            if len(found) > _PUA_MAX - _PUA:
-                return m.group(0)
-            found.append(table[m.group(0)])
-            return chr(_PUA + len(found) - 1)
-
         if not text:
             return text
-        if any(_PUA <= ord(ch) <= _PUA_MAX for ch in text):
+        hits = automaton.find_matches_as_indexes(text)
+        if not hits:
+            return base(text)
+        if _PUA_RE.search(text) or len(hits) > _PUA_MAX - _PUA:
             # text already uses private-use characters: protecting would be ambiguous
             return base(text)
-        protected = regex.sub(protect, text)
-        out = base(protected)
-        if not found:
-            return out
-        return re.sub("[\ue000-\uf8ff]", lambda m: found[ord(m.group(0)) - _PUA], out)
+        parts = []
+        pos = 0
+        for n, (_i, start, end) in enumerate(hits):
+            parts.append(text[pos:start])
+            parts.append(chr(_PUA + n))
+            pos = end
+        parts.append(text[pos:])
+        out = base("".join(parts))
+        return _PUA_RE.sub(lambda m: targets[hits[ord(m.group(0)) - _PUA][0]], out)
 
     return convert

@@ -5,10 +5,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, page_text, read, squash
 
 from builder.build import build
 from builder.markdown import parse, passages
+from conftest import REPO, page_text, read, squash
 
 
 @pytest.fixture(scope="module")

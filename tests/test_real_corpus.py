@@ -4,13 +4,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SHARED, page_text, squash
 
 from builder.build import build
 from builder.config import load_config
 from builder.convert import source_script
 from builder.load import SourceFile, load_file
 from builder.markdown import passages
+from conftest import SHARED, page_text, squash
 
 CORPUS = SHARED / "corpus" / "real"
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/real is absent")

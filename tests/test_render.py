@@ -7,10 +7,10 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from conftest import make_and_build, read, write_site
 
 from builder.build import build
 from builder.errors import BuildFailed
+from conftest import make_and_build, read, write_site
 
 
 def article(i: int, **extra: str) -> str:

@@ -4,12 +4,12 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import make_and_build, read, write_site
 
 from builder.build import build
 from builder.errors import BuildFailed
 from builder.markdown import parse
 from builder.topics import alias_forms, build_matcher
+from conftest import make_and_build, read, write_site
 
 COLL = '---\ntitle: "赛道"\ngroups: ["增长", "效率"]\n---\n\n赛道介绍。\n'
 
