@@ -128,10 +128,15 @@ def check_links(site: Site, docs: Sequence[Document], config: SiteConfig) -> lis
         if doc.source not in published:
             continue  # a draft: not checked unless --drafts
         own = anchors_of(doc)
+        try:
+            src_lines = (root / doc.source).read_text(encoding="utf-8-sig").split("\n")
+        except OSError:
+            src_lines = []
         for line, kind, href in _links(doc):
             if not href or _external(href):
                 continue
             href = unquote(href)  # markdown-it percent-encodes; show what the author wrote
+            line = _source_line(src_lines, line - 1, href) if src_lines else line  # in a multi-line paragraph
             path, _, anchor = href.partition("#")
             if kind == "image":
                 if not _local_file_exists(root, doc.source, path):

@@ -39,7 +39,7 @@ def test_ok_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 def test_problems_are_located(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site = _site(tmp_path, {
         "content/posts/a.md": FM.format(t="甲", d=1) + "## 小节\n\n[x](missing.md)\n\n[y](b.md#三)\n\n"
-        "[z](#小節)\n\n![](nope.png)\n\n[d](c.md)\n",
+        "[z](#小節)\n\n![](nope.png)\n\n[d](c.md)\n\n第一行\n第二行[w](b.md#四)\n",
         "content/posts/b.md": FM.format(t="乙", d=2) + "## 二\n",
         "content/posts/c.md": "---\ntitle: 丙\ndraft: true\n---\n",
     }, glossary="glossary:\n  - 从未出现\n")
@@ -50,8 +50,9 @@ def test_problems_are_located(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert any(ln.startswith("content/posts/a.md:12: link '#小節'") and "did you mean '#小节'" in ln for ln in out)
     assert any(ln.startswith("content/posts/a.md:14: image 'nope.png'") for ln in out)
     assert any(ln.startswith("content/posts/a.md:16: link 'c.md'") and "draft" in ln for ln in out)
+    assert any(ln.startswith("content/posts/a.md:19: link 'b.md#四'") for ln in out)
     assert any(ln.startswith("site.yaml:4: glossary entry 从未出现") for ln in out)
-    assert "5 problems" not in out[-1] and out[-1].endswith("6 problems")
+    assert "5 problems" not in out[-1] and out[-1].endswith("7 problems")
 
 
 def test_front_matter_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
