@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .config import SiteConfig, load_config
@@ -26,6 +26,16 @@ class BuildResult:
     outputs: int  # all files
     stages: dict[str, float]
     editions: tuple[str, ...]
+    kinds: dict[str, int] = field(default_factory=dict)  # pages per kind, in each edition
+
+
+def page_kinds(site: object) -> dict[str, int]:
+    """Pages of each kind one edition publishes (every edition publishes the same pages)."""
+    from .derive import Site
+    assert isinstance(site, Site)
+    return {"article": len(site.articles), "topic": len(site.topics), "collection": len(site.collections),
+            "section": len(site.sections), "term": sum(len(t) for _k, t in site.terms),
+            "redirect": len(site.redirects)}
 
 
 def build_date(config: SiteConfig, newest: dt.datetime | None) -> dt.datetime:
@@ -92,4 +102,4 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     for part in ("search", "topics"):  # measured inside render; report them apart
         if part in stages:
             stages["render"] -= stages[part]
-    return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions))
+    return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions), page_kinds(site))

@@ -90,19 +90,61 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+class _Count(logging.Handler):
+    """Counts warnings logged during a build, for the summary."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.n = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.n += 1
+
+
+def _paint(text: str, code: str) -> str:
+    """ANSI colour only on a terminal (and never when NO_COLOR is set)."""
+    import os
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        return f"\x1b[{code}m{text}\x1b[0m"
+    return text
+
+
+def summary(result: object, total: float, warnings: int, verbose: bool = False) -> str:
+    """The one-screen report after a build: pages per edition and kind, warnings, time per stage."""
+    r = result
+    kinds = getattr(r, "kinds", {}) or {}
+    lines = [_paint("tongwen: built", "1;32") + f" {r.pages} pages ({r.outputs} files) → {r.out} "  # type: ignore[attr-defined]
+             f"in {total:.2f}s"]
+    shown = [(k, n) for k, n in kinds.items() if n]
+    for ed in r.editions:  # type: ignore[attr-defined]
+        parts = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in shown)
+        lines.append(f"  {ed:<7} {parts}" if parts else f"  {ed}")
+    w = _paint(f"{warnings} warning{'s' if warnings != 1 else ''}", "33") if warnings else "no warnings"
+    lines.append(f"  {w}")
+    stages = r.stages  # type: ignore[attr-defined]
+    if stages:
+        lines.append("  time    " + "  ".join(f"{k} {v:.2f}s" for k, v in stages.items()))
+    if verbose:
+        for k, v in stages.items():
+            lines.append(f"  {k:<8} {v:7.3f}s")
+    return "\n".join(lines)
+
+
 def _build(args: argparse.Namespace) -> int:
     from .build import build
+    counter = _Count()
+    logging.getLogger("tongwen").addHandler(counter)
     t0 = time.perf_counter()
-    result = build(Path(args.site), Path(args.out) if args.out else None, drafts=args.drafts,
-                   base_url=args.base_url)
+    try:
+        result = build(Path(args.site), Path(args.out) if args.out else None, drafts=args.drafts,
+                       base_url=args.base_url)
+    finally:
+        logging.getLogger("tongwen").removeHandler(counter)
     total = time.perf_counter() - t0
     if args.stats:
         Path(args.stats).write_text(json.dumps({"stages": result.stages, "pages": result.pages,
-                                                "outputs": result.outputs, "total": total}, indent=1))
+                                                "outputs": result.outputs, "kinds": result.kinds,
+                                                "total": total}, indent=1))
     if not args.quiet:
-        print(f"tongwen: built {result.pages} pages ({result.outputs} files) in {len(result.editions)} editions "
-              f"({', '.join(result.editions)}) → {result.out} in {total:.2f}s")
-        if args.verbose:
-            for k, v in result.stages.items():
-                print(f"  {k:<8} {v:7.3f}s")
+        print(summary(result, total, counter.n, args.verbose))
     return 0

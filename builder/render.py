@@ -265,7 +265,8 @@ def _pages(ctx: Ctx, env: jinja2.Environment, mentions: dict[str, tuple[Any, ...
             _search_term(ctx, tax, t, name, search_docs)
     for s in site.sections:
         entries = [a for a in articles if a.path.startswith(s.path)]
-        yield from _lists(ctx, env, "section", s.path, entries, _title(s.doc(e.key), e, ctx.config), None)
+        intro = Markup(_render_doc(ctx, s.doc(e.key), s).html)  # the _index.md body, as Hugo shows it
+        yield from _lists(ctx, env, "section", s.path, entries, _title(s.doc(e.key), e, ctx.config), None, intro)
     for c in site.collections:
         yield _collection(ctx, env, c, mentions, search_docs)
         for topic in c.topics:
@@ -481,8 +482,10 @@ def _card(ctx: Ctx, entry: Entry, url: Callable[[str], str]) -> dict[str, Any]:
 
 
 def _lists(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries: Sequence[Entry], title: str,
-           term: tuple[str, Term] | None) -> Iterator[Output]:
+           term: tuple[str, Term] | None, intro: str = "") -> Iterator[Output]:
     per = ctx.config.paginate
+    # Hugo's list order: pages with a weight first, lightest first; the rest keep newest-first order
+    entries = sorted(entries, key=lambda a: (a.canonical.meta.weight == 0, a.canonical.meta.weight))
     pages = max(1, math.ceil(len(entries) / per))
     for n in range(1, pages + 1):
         path = base if n == 1 else f"{base}page/{n}/"
@@ -494,6 +497,7 @@ def _lists(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries: Seq
             "next": v["url"](f"{base}page/{n + 1}/") if n < pages else "",
             "taxonomy": term[0] if term else "", "count": len(entries),
             "term_feed": v["url"](f"{base}index.xml") if term else "",
+            "content": intro if n == 1 else "",
         }
         v["description"] = ctx.config.description if kind == "home" else title
         yield Output(output_file(ctx.path(path)), _render_template(env, "list.html", v))

@@ -1,0 +1,352 @@
+"""`tongwen check`: load, derive and render every page in memory, write nothing, and report every
+problem as `path:line: message` — front matter, internal links and their #anchors, local images,
+the glossary. `--conversions` lists, per page, the places where 简→繁 conversion made a choice an
+editor may want to confirm or pin with the glossary."""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from markdown_it.token import Token
+
+from .config import SiteConfig, load_config
+from .convert import Convert, make_converter, opencc_converter, source_script
+from .derive import Site, derive
+from .errors import BuildError, BuildFailed, error
+from .load import load
+from .markdown import CJK_RE, passages
+from .model import Document, Edition, GlossaryEntry
+
+# Simplified characters with several Traditional forms, chosen by meaning (OpenCC's STCharacters
+# ships only as a binary .ocd2; this table adds the well-known cases to what per-character
+# s2t/s2tw/s2hk disagreement finds).
+ONE_TO_MANY: dict[str, str] = {
+    "发": "發髮", "后": "後后", "干": "幹乾干", "面": "面麵", "里": "裡裏里", "台": "臺台檯颱",
+    "系": "系係繫", "只": "只隻", "复": "復複覆", "历": "歷曆", "钟": "鐘鍾", "松": "松鬆",
+    "范": "范範", "制": "制製", "准": "准準", "冲": "沖衝", "尽": "盡儘", "汇": "匯彙", "获": "獲穫",
+    "谷": "谷穀", "斗": "斗鬥", "丑": "丑醜", "云": "云雲", "余": "余餘", "表": "表錶", "卷": "卷捲",
+    "采": "采採", "征": "征徵", "志": "志誌", "朴": "朴樸", "仆": "仆僕", "胡": "胡鬍", "须": "須鬚",
+    "御": "御禦", "郁": "郁鬱", "吁": "吁籲", "蒙": "蒙矇濛懞", "几": "幾几", "据": "據据", "了": "了瞭",
+    "借": "借藉", "咸": "咸鹹", "涂": "涂塗", "团": "團糰", "党": "黨党", "划": "划劃", "伙": "伙夥",
+    "参": "參蔘", "签": "簽籤", "纤": "纖縴", "坛": "壇罈", "当": "當噹", "尝": "嘗嚐", "恶": "惡噁",
+    "饥": "飢饑", "困": "困睏", "布": "布佈", "占": "占佔", "厘": "釐厘", "折": "折摺", "赞": "贊讚",
+    "舍": "舍捨", "症": "症癥", "着": "著着", "游": "遊游", "岩": "岩巖", "姜": "姜薑", "凶": "凶兇",
+    "夸": "誇夸", "向": "向嚮", "沈": "沈瀋", "致": "致緻", "托": "托託", "注": "注註", "周": "周週",
+    "价": "價价", "帘": "簾帘", "霉": "霉黴", "术": "術朮", "脏": "臟髒", "荡": "蕩盪", "尸": "屍尸",
+    "适": "適适", "才": "才纔", "吊": "吊弔", "扎": "扎紮", "摆": "擺襬", "叶": "葉叶", "刮": "刮颳",
+    "筑": "築筑", "雕": "雕鵰", "欲": "欲慾", "峰": "峰峯", "杰": "傑杰", "升": "升昇", "秋": "秋鞦",
+}
+
+
+def candidates(ch: str) -> str:
+    """Traditional forms a Simplified character may take by meaning ('' when there is only one).
+    Regional glyph variants (为 → 爲 in s2t, 為 in s2tw) are not listed: the edition's OpenCC
+    config settles those without any reading of the text."""
+    return ONE_TO_MANY.get(ch, "")
+
+
+def phrases(text: str, full: Convert, plain: Convert, longest: int = 8) -> list[tuple[int, int]]:
+    """Spans that the edition's converter changes as vocabulary (软件 → 軟體) compared with plain
+    character conversion: the smallest changed window starting at each position, keeping only
+    windows that contain no smaller one."""
+    if full(text) == plain(text):
+        return []
+    found = []
+    for i in range(len(text)):
+        if not CJK_RE.match(text[i]):
+            continue
+        for n in range(1, longest + 1):
+            s = text[i:i + n]
+            if len(s) < n:
+                break
+            if full(s) != plain(s):
+                found.append((i, i + n))
+                break
+    return [(a, b) for a, b in found if not any((c, d) != (a, b) and a <= c and d <= b for c, d in found)]
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    path: str
+    line: int
+    kind: str  # "char" | "vocabulary"
+    text: str  # the source span
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+# --- links, anchors, images ------------------------------------------------------------------------
+
+def anchors_of(doc: Document) -> set[str]:
+    ids = set()
+    for tok in doc.tokens:
+        v = tok.attrGet("id") if tok.attrs else None
+        if v:
+            ids.add(str(v))
+    return ids
+
+
+def _links(doc: Document) -> Iterable[tuple[int, str, str]]:
+    """(line in the file, 'link' | 'image', href) for every link and image in the body."""
+    for tok in doc.tokens:
+        if tok.type != "inline":
+            continue
+        line = doc.body_line + (tok.map[0] if tok.map else 0)
+        for child in _walk(tok.children or []):
+            if child.type == "link_open" and child.markup != "linkify" and child.info != "auto":
+                yield line, "link", str(child.attrGet("href") or "")
+            elif child.type == "image":
+                yield line, "image", str(child.attrGet("src") or "")
+
+
+def _walk(tokens: Sequence[Token]) -> Iterable[Token]:
+    for t in tokens:
+        yield t
+        if t.children:
+            yield from _walk(t.children)
+
+
+def _external(href: str) -> bool:
+    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", href)) or href.startswith("//")
+
+
+def check_links(site: Site, docs: Sequence[Document], config: SiteConfig) -> list[BuildError]:
+    errors: list[BuildError] = []
+    by_source = {d.source: d for d in docs}
+    root = config.root
+    published = {d.source for e in site.index.values() for _k, d in e.docs} | set(site.index)
+    for doc in docs:
+        if doc.source not in published:
+            continue  # a draft: not checked unless --drafts
+        own = anchors_of(doc)
+        try:
+            src_lines = (root / doc.source).read_text(encoding="utf-8-sig").split("\n")
+        except OSError:
+            src_lines = []
+        for line, kind, href in _links(doc):
+            if not href or _external(href):
+                continue
+            href = unquote(href)  # markdown-it percent-encodes; show what the author wrote
+            line = _source_line(src_lines, line - 1, href) if src_lines else line  # in a multi-line paragraph
+            path, _, anchor = href.partition("#")
+            if kind == "image":
+                if not _local_file_exists(root, doc.source, path):
+                    errors.append(error(doc.source, line, f"image '{href}' not found under content/ or static/"))
+                continue
+            if not path:
+                if anchor and anchor not in own:
+                    errors.append(error(doc.source, line, f"link '#{anchor}': no heading or passage with that "
+                                        "id on this page" + _suggest(anchor, own)))
+                continue
+            if path.lower().endswith((".md", ".markdown")):
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(doc.source), path))
+                tdoc = by_source.get(target)
+                if tdoc is None:
+                    errors.append(error(doc.source, line, f"link '{href}': {target} does not exist"))
+                elif target not in published:
+                    errors.append(error(doc.source, line, f"link '{href}': {target} is a draft and is not "
+                                        "published (run with --drafts to include it)"))
+                elif anchor:
+                    ids = anchors_of(tdoc)
+                    if anchor not in ids:
+                        errors.append(error(doc.source, line, f"link '{href}': no heading or passage "
+                                            f"'#{anchor}' in {target}" + _suggest(anchor, ids)))
+            elif not path.startswith("/") and not path.endswith("/"):
+                if "." in path.rsplit("/", 1)[-1] and not _local_file_exists(root, doc.source, path):
+                    errors.append(error(doc.source, line, f"link '{href}': file not found under content/ "
+                                        "or static/"))
+    return errors
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    from .convert import fold
+    choices = sorted(choices)
+    same = [c for c in choices if fold(c) == fold(word)]  # written in the other script: 小節 / 小节
+    if same:
+        return f" (did you mean '#{same[0]}'?)"
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean '#{close[0]}'?)" if close else ""
+
+
+def _local_file_exists(root: Path, source: str, path: str) -> bool:
+    path = path.split("?", 1)[0]
+    if not path:
+        return True
+    if path.startswith("/"):
+        rel = path.lstrip("/")
+        return (root / "content" / rel).is_file() or (root / "static" / rel).is_file()
+    here = posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
+    if here.startswith(".."):
+        return False
+    if (root / here).is_file():
+        return True
+    # a page's output folder sits one level deeper than its source: `../x.png` from content/posts/a.md
+    # means content/posts/x.png in the built site; also accept paths relative to content/ and static/
+    for base in ("content", "static"):
+        if (root / base / path.lstrip("./")).is_file():
+            return True
+    rebased = posixpath.normpath(posixpath.join(posixpath.dirname(source), "x", path))
+    return not rebased.startswith("..") and (root / rebased).is_file()
+
+
+# --- glossary ------------------------------------------------------------------------------------
+
+def check_glossary(config: SiteConfig, docs: Sequence[Document]) -> list[BuildError]:
+    errors = []
+    site_yaml = config.root / "site.yaml"
+    lines = site_yaml.read_text(encoding="utf-8").splitlines() if site_yaml.is_file() else []
+    text = "\n".join(d.meta.title + "\n" + "\n".join(p.text for p in passages(d.tokens)) for d in docs)
+    seen: dict[str, str] = {}
+    for entry in config.glossary:
+        forms = dict(entry.forms)
+        shown = "/".join(dict.fromkeys(forms.values()))
+        line = next((i + 1 for i, s in enumerate(lines) if any(f and f in s for f in forms.values())), 0)
+        for k, f in entry.forms:
+            if not f.strip():
+                errors.append(error("site.yaml", line, f"glossary entry {shown}: empty form for {k}"))
+            prev = seen.get(f)
+            if prev is not None and prev != shown:
+                errors.append(error("site.yaml", line, f"glossary term '{f}' is pinned twice ({prev} and {shown})"))
+            seen.setdefault(f, shown)
+        if not any(f and f in text for f in forms.values()):
+            errors.append(error("site.yaml", line, f"glossary entry {shown} does not occur in any page"))
+    return errors
+
+
+# --- conversions ---------------------------------------------------------------------------------
+
+def _glossary_spans(text: str, glossary: Sequence[GlossaryEntry]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for entry in glossary:
+        for _k, form in entry.forms:
+            if form:
+                spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(form), text))
+    return spans
+
+
+def _source_line(lines: list[str], start: int, needle: str) -> int:
+    """1-based line of `needle` at or after line index `start` (the passage's first line)."""
+    for i in range(start, min(len(lines), start + 200)):
+        if needle in lines[i]:
+            return i + 1
+    return start + 1
+
+
+def conversions(site: Site, config: SiteConfig) -> list[Finding]:
+    hant = [e for e in config.editions if e.script == "Hant" and e.opencc]
+    findings: set[Finding] = set()
+    seen_docs: set[str] = set()
+    for entry in sorted(site.index.values(), key=lambda e: e.source):
+        for ed in hant:
+            doc = entry.doc(ed.key)
+            if doc.source in seen_docs or source_script(doc.lang) != "Hans":
+                continue
+            seen_docs.add(doc.source)
+            findings.update(_doc_conversions(doc, ed, config))
+    return sorted(findings)
+
+
+def _doc_conversions(doc: Document, ed: Edition, config: SiteConfig) -> Iterable[Finding]:
+    glossary = config.glossary + doc.meta.glossary
+    full = make_converter(doc.lang, ed, glossary)
+    # the same config without its phrase table (s2twp → s2tw): the difference is vocabulary only
+    plain = opencc_converter(ed.opencc[:-1] if ed.opencc in ("s2twp", "s2hkp") else "s2t").convert
+    path = config.root / doc.source
+    lines = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n").split("\n")
+    items = [(doc.meta.line_of("title") - 1, doc.meta.title)] if doc.meta.title else []
+    items += [(doc.body_line - 1 + p.line, p.text) for p in passages(doc.tokens)]
+    for start, text in items:
+        if not CJK_RE.search(text):
+            continue
+        pinned = _glossary_spans(text, glossary)
+        conv = full(text)
+        aligned = len(conv) == len(text)
+        for i, ch in enumerate(text):
+            if any(a <= i < b for a, b in pinned):
+                continue
+            forms = candidates(ch) if CJK_RE.match(ch) else ""
+            if not forms:
+                continue
+            chosen = conv[i] if aligned else full(ch)
+            ctx = text[max(0, i - 4): i + 5]
+            line = _source_line(lines, start, text[max(0, i - 2): i + 3].strip() or ch)
+            yield Finding(doc.source, line, "char", ch,
+                          f"{ch}→{chosen} (could be {'/'.join(forms)}) in “{ctx.strip()}”")
+        for left, right in phrases(text, full, plain):
+            if any(a < right and left < b for a, b in pinned):
+                continue
+            src = text[left:right]
+            if right - left == 1 and candidates(src):
+                continue  # already listed as an ambiguous character
+            line = _source_line(lines, start, src)
+            yield Finding(doc.source, line, "vocabulary", src,
+                          f"{src}→{full(src)} ({ed.opencc} vocabulary; {plain(src)} without it)")
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+def _color(text: str, code: str, stream: object) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if getattr(stream, "isatty", lambda: False)() else text
+
+
+def run_checks(site_dir: Path, drafts: bool = False) -> tuple[SiteConfig | None, Site | None, list[BuildError],
+                                                            int]:
+    """Every problem found, without writing anything; also the number of files rendered."""
+    from .build import build_date
+    from .render import render_site
+    try:
+        config = load_config(site_dir)
+    except BuildFailed as exc:
+        return None, None, list(exc.errors), 0
+    try:
+        docs, resources = load(config)
+    except BuildFailed as exc:
+        return config, None, list(exc.errors), 0
+    try:
+        site = derive(docs, resources, config, drafts=drafts)
+    except BuildFailed as exc:
+        return config, None, list(exc.errors), 0
+    errors: list[BuildError] = []
+    rendered = 0
+    try:
+        for _out in render_site(site, config, build_date(config, site.articles[0].date if site.articles else None)):
+            rendered += 1
+    except BuildFailed as exc:
+        errors.extend(exc.errors)
+    errors.extend(check_links(site, docs, config))
+    errors.extend(check_glossary(config, docs))
+    return config, site, sorted(set(errors)), rendered
+
+
+def check(site_dir: Path, drafts: bool = False, conversions: bool = False) -> int:
+    config, site, errors, rendered = run_checks(site_dir, drafts)
+    for e in errors:
+        print(_color(str(e.where), "1", sys.stdout) + ": " + e.message)
+    if conversions and site is not None and config is not None:
+        found = globals()["conversions"](site, config)
+        for f in found:
+            print(f)
+        chars = sum(f.kind == "char" for f in found)
+        vocab = len(found) - chars
+        pages = len({f.path for f in found})
+        print(f"tongwen check --conversions: {chars} ambiguous character{'s' if chars != 1 else ''}, {vocab} "
+              f"vocabulary substitution{'s' if vocab != 1 else ''} in {pages} page{'s' if pages != 1 else ''}; "
+              "pin a form with the glossary (site.yaml or front matter) to settle it")
+    if errors:
+        n = len(errors)
+        print(_color(f"tongwen check: {n} problem{'s' if n != 1 else ''}", "31", sys.stdout), file=sys.stdout)
+        return 1
+    assert site is not None and config is not None
+    pages = len(site.articles) + len(site.topics) + len(site.collections) + len(site.sections)
+    print(_color("tongwen check: OK", "32", sys.stdout) + f" — {pages} pages × {len(config.editions)} editions, "
+          f"{rendered} files rendered in memory, links, anchors, images and glossary checked; nothing written")
+    return 0
