@@ -65,7 +65,7 @@ import re
 import zlib
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from itertools import repeat
 from operator import and_, sub
@@ -391,9 +391,8 @@ def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition]) -> list[Outpu
         rows = per_edition[e.key]
         folder = f"{e.prefix.strip('/')}/search/meta" if e.prefix.strip("/") else "search/meta"
         for c in range(0, max(n, 1), chunk):
-            outputs.append(
-                Output(f"{folder}/{c // chunk}.js", _js("__tw_search_meta", e.key, c // chunk, rows[c : c + chunk]))
-            )
+            data = _js("__tw_search_meta", e.key, c // chunk, rows[c : c + chunk])
+            outputs.append(Output(f"{folder}/{c // chunk}.js", data))
 
     fold_pairs = "".join(
         chr(c) + f for c, f in sorted(fmap.items()) if f in vocab_chars and c > 0x3000

@@ -124,7 +124,8 @@ def write_site(folder: Path, docs: list[SearchDoc]) -> None:
         for e in EDITIONS:
             stub = folder / d.url[e.key] / "index.html"
             stub.parent.mkdir(parents=True, exist_ok=True)
-            stub.write_text(f"<!doctype html><title>{d.url[e.key]}</title>", encoding="utf-8")
+            stub.write_text(f'<!doctype html><title>{d.url[e.key]}</title><link rel="icon" href="data:,">',
+                            encoding="utf-8")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined)
     strings = {

@@ -72,7 +72,8 @@ class Index:
         for doc in set.intersection(*(set(m) for m in lists)):
             ws = [m[doc] for m in lists]
             title = all(w & 1 for w in ws)
-            score = sum(i * ((w >> 2) + (4 if w & 1 else 0) + (1.5 if w & 2 else 0)) for i, w in zip(idf, ws))
+            score = sum(i * ((w >> 2) + (4 if w & 1 else 0) + (1.5 if w & 2 else 0))
+                        for i, w in zip(idf, ws, strict=True))
             hits.append((not title, -score, doc))
         hits.sort()
         chunk = self.manifest["chunk"]
@@ -157,7 +158,8 @@ def test_files_layout_and_callbacks() -> None:
     assert "search/meta/0.js" in paths and "zh-tw/search/meta/0.js" in paths
     shards = [p for p in paths if p.startswith("search/s/")]
     idx = Index(outs)
-    assert len(shards) == idx.manifest["shards"] and idx.manifest["shards"] & (idx.manifest["shards"] - 1) == 0
+    count = idx.manifest["shards"]
+    assert len(shards) == count and count & (count - 1) == 0
     for o in outs:
         payload(o.data)  # every file is one callback with JSON arguments
         assert o.data.decode().isprintable() or "\n" in o.data.decode()

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import functools
 import http.server
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-
-import sys
 
 import pytest
 
