@@ -276,6 +276,7 @@ def _pages(ctx: Ctx, env: jinja2.Environment, mentions: dict[str, tuple[Any, ...
     for alias, target in site.redirects:
         yield _redirect(ctx, env, alias, target)
     yield feeds.rss(ctx, "", _site_vars(ctx)["title"], list(articles))
+    yield _search_page(ctx, env)
     yield _not_found(ctx, env)
 
 
@@ -586,6 +587,16 @@ def _redirect(ctx: Ctx, env: jinja2.Environment, alias: str, target: str) -> Out
     v = _page_vars(ctx, "redirect", alias, ctx.strings["redirecting"])
     v["page"] = {"target": v["url"](target), "target_abs": absolute(ctx.config.base_url, ctx.path(target))}
     return Output(output_file(ctx.path(alias)), _render_template(env, "redirect.html", v))
+
+
+def _search_page(ctx: Ctx, env: jinja2.Environment) -> Output:
+    """The search form's target: search.js runs `?q=` here; without JavaScript it offers browsing."""
+    v = _page_vars(ctx, "search", "search/", ctx.strings["search_results"])
+    form = Markup(ctx.widgets["search"].replace(ROOT_MARK, v["root"]))
+    v["widgets"] = [w for w in v["widgets"] if "widget-search" not in w]  # one search form per page
+    v["page"] = {"form": form, "collections": [
+        {"title": ctx.topic_names[c.entry.source], "url": v["url"](c.entry.path)} for c in ctx.site.collections]}
+    return Output(output_file(ctx.path("search/")), _render_template(env, "search.html", v))
 
 
 def _not_found(ctx: Ctx, env: jinja2.Environment) -> Output:

@@ -9,7 +9,7 @@ HANS: dict[str, str] = {
     "home": "首页", "tags": "标签", "categories": "分类", "topics": "专题", "recent": "最新文章",
     "search": "搜索", "search_placeholder": "搜索文章、专题、标签…", "search_button": "搜索",
     "search_empty": "没有找到结果", "search_results": "搜索结果", "search_loading": "正在搜索…",
-    "search_hint": "输入关键词，简体繁体皆可", "search_count": "找到 {n} 条结果",
+    "search_hint": "输入关键词，简体繁体皆可", "search_count": "{n} 条结果",
     "languages": "语言", "switch_edition": "切换到{name}",
     "prev": "上一篇", "next": "下一篇", "older": "更早的文章", "newer": "更新的文章",
     "page_n": "第 {n} 页", "page_of": "第 {n} / {total} 页",
@@ -22,13 +22,16 @@ HANS: dict[str, str] = {
     "mentioned_in": "文中提到", "redirecting": "页面已移动到", "skip_to_content": "跳到正文",
     "menu": "菜单", "feed": "订阅", "posted_in": "分类", "tagged": "标签", "no_articles": "暂无文章",
     "collection_topics": "{n} 个专题", "lang_original": "原文语言",
+    "search_noscript": "站内搜索需要启用 JavaScript。你也可以按标签、分类或专题浏览：",
+    "search_error": "搜索索引加载失败，请稍后再试", "search_more": "更多结果",
+    "search_kind_topic": "专题", "search_kind_collection": "专题合集", "search_kind_term": "标签",
 }
 
 HANT: dict[str, str] = {
     "home": "首頁", "tags": "標籤", "categories": "分類", "topics": "專題", "recent": "最新文章",
     "search": "搜尋", "search_placeholder": "搜尋文章、專題、標籤…", "search_button": "搜尋",
     "search_empty": "沒有找到結果", "search_results": "搜尋結果", "search_loading": "正在搜尋…",
-    "search_hint": "輸入關鍵字，簡體繁體皆可", "search_count": "找到 {n} 筆結果",
+    "search_hint": "輸入關鍵字，簡體繁體皆可", "search_count": "{n} 筆結果",
     "languages": "語言", "switch_edition": "切換到{name}",
     "prev": "上一篇", "next": "下一篇", "older": "較早的文章", "newer": "較新的文章",
     "page_n": "第 {n} 頁", "page_of": "第 {n} / {total} 頁",
@@ -41,6 +44,9 @@ HANT: dict[str, str] = {
     "mentioned_in": "文中提到", "redirecting": "頁面已移動到", "skip_to_content": "跳到正文",
     "menu": "選單", "feed": "訂閱", "posted_in": "分類", "tagged": "標籤", "no_articles": "暫無文章",
     "collection_topics": "{n} 個專題", "lang_original": "原文語言",
+    "search_noscript": "站內搜尋需要啟用 JavaScript。你也可以按標籤、分類或專題瀏覽：",
+    "search_error": "搜尋索引載入失敗，請稍後再試", "search_more": "更多結果",
+    "search_kind_topic": "專題", "search_kind_collection": "專題合集", "search_kind_term": "標籤",
 }
 
 assert HANS.keys() == HANT.keys()

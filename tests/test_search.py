@@ -1,0 +1,260 @@
+"""The search index (builder/search.py): tokens, folding, files, determinism and download budgets."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: builder, tests
+from builder.search import (  # noqa: E402
+    build_search,
+    decode_postings,
+    encode_postings,
+    fold,
+    query_groups,
+    shard_of,
+    tokenize,
+)
+from tests.search_harness import EDITIONS, STATIC, make_doc, synthetic_docs  # noqa: E402
+
+KB = 1000
+
+
+# ---- reading the index back, the way search.js does -----------------------------------------------
+
+_CALL = re.compile(r"^(__tw_search_\w+)\((.*)\);\n$", re.S)
+
+
+def payload(data: bytes) -> list[object]:
+    m = _CALL.match(data.decode())
+    assert m, data[:80]
+    return json.loads("[" + m.group(2) + "]")
+
+
+class Index:
+    """The built files, and a Python model of search.js's query path that records what it fetches."""
+
+    def __init__(self, outputs) -> None:
+        self.files = {o.path: o.data for o in outputs}
+        self.manifest = payload(self.files["search/manifest.js"])[0]
+        fold_pairs = list(self.manifest["fold"])
+        self.fold_js = dict(zip(fold_pairs[::2], fold_pairs[1::2], strict=True))
+
+    def shard_path(self, token: str) -> str:
+        i = shard_of(token, self.manifest["shards"])
+        return f"search/s/{i:0{self.manifest['hex']}x}.js"
+
+    def search(self, query: str, edition: str = "zh-cn", page: int = 10):
+        """(ranked [(id, row)], set of fetched paths)."""
+        fetched = {"search/manifest.js"}
+        groups = query_groups(query)
+        lists = []
+        for g in groups:
+            m: dict[int, int] = {}
+            for t in g:
+                path = self.shard_path(t)
+                fetched.add(path)
+                _, shard = payload(self.files[path])
+                for doc, w in decode_postings(shard["p"].get(t, "")):
+                    m[doc] = max(w, m.get(doc, 0))
+            lists.append(m)
+        if not lists or not all(lists):
+            return [], fetched
+        n = self.manifest["n"]
+        idf = [math.log(1 + n / len(m)) for m in lists]
+        hits = []
+        for doc in set.intersection(*(set(m) for m in lists)):
+            ws = [m[doc] for m in lists]
+            title = all(w & 1 for w in ws)
+            score = sum(i * ((w >> 2) + (4 if w & 1 else 0) + (1.5 if w & 2 else 0))
+                        for i, w in zip(idf, ws, strict=True))
+            hits.append((not title, -score, doc))
+        hits.sort()
+        chunk = self.manifest["chunk"]
+        prefix = self.manifest["editions"][edition]
+        out = []
+        for _, _, doc in hits[:page]:
+            path = f"{prefix + '/' if prefix else ''}search/meta/{doc // chunk}.js"
+            fetched.add(path)
+            ed, c, rows = payload(self.files[path])
+            assert (ed, c) == (edition, doc // chunk)
+            out.append((doc, rows[doc % chunk]))
+        return out, fetched
+
+    def bytes_of(self, paths) -> int:
+        return sum(len(self.files[p]) for p in paths)
+
+
+def script_bytes() -> int:
+    return len((STATIC / "search.js").read_bytes())
+
+
+# ---- tokens -------------------------------------------------------------------------------------------
+
+
+def test_cjk_unigrams_and_bigrams_without_spaces() -> None:
+    assert tokenize("产业带") == sorted(["产", "业", "带", "产业", "业带"])
+    # runs are cut by punctuation and Latin: no bigram across them
+    toks = tokenize("电商，平台")
+    assert "商平" not in toks and "商，" not in toks and {"电商", "平台"} <= set(toks)
+
+
+def test_latin_lower_cased_and_digits_kept() -> None:
+    toks = set(tokenize("1688启动AI计划, iPhone15 和 SaaS"))
+    assert {"1688", "ai", "iphone15", "iphone", "15", "saas"} <= toks
+    assert "AI" not in toks
+    assert {"168*", "iph*", "iphone*"} <= toks  # prefixes for results while typing
+    assert set(tokenize("１６８８ＡＩ")) >= {"1688", "ai"}  # full-width folds to ASCII
+
+
+def test_both_scripts_fold_to_the_same_tokens() -> None:
+    assert tokenize("產業帶強勢") == tokenize("产业带强势")
+    assert tokenize("復甦") != tokenize("复苏")  # a phrase (s2twp: 复苏 → 復甦): found via both editions
+    assert fold("臺灣") == fold("台湾")
+    assert fold("軟體") == "软体"  # character fold only; the phrase 软件 comes from the other edition
+
+
+def test_query_groups() -> None:
+    assert query_groups("产业带") == [["产业"], ["业带"]]
+    assert query_groups("產") == [["产"]]
+    assert query_groups("1688") == [["1688", "1688*"]]  # the last word may still grow
+    assert query_groups("168") == [["168", "168*"]]
+    assert query_groups("1688 电商") == [["1688"], ["电商"]]
+    assert query_groups("ai") == [["ai"]]
+
+
+def test_postings_round_trip() -> None:
+    rnd = random.Random(3)
+    ids = sorted(rnd.sample(range(100_000), 500))
+    xs = [i * 32 + rnd.randrange(32) for i in ids]
+    assert decode_postings(encode_postings(xs)) == [(x >> 5, x & 31) for x in xs]
+    # consecutive documents cost two letters each
+    assert len(encode_postings([i * 32 + 4 for i in range(100)])) == 200
+
+
+# ---- the index ----------------------------------------------------------------------------------------
+
+SMALL = [
+    make_doc("1688找到生意增长新路径", "1688启动“产业带强势复苏”招商活动，发布了五大举措。", "2025-02-11",
+             slug="growth", tags=("电商",), summary="电商行业持续内卷"),
+    make_doc("企业采购指南", "很多中小企业在采购软件时只看价格。本文讨论信息安全与网络。", "2024-06-01",
+             slug="software"),
+    make_doc("旧闻", "平台的数字化。", "2020-01-01", slug="old"),
+    make_doc("五大举措", "专题：聚焦生意增长。", "", slug="topic", kind="topic"),
+]
+
+
+def test_files_layout_and_callbacks() -> None:
+    outs = build_search(SMALL, EDITIONS)
+    paths = [o.path for o in outs]
+    assert paths == sorted(paths) and len(set(paths)) == len(paths)
+    assert "search/manifest.js" in paths
+    assert "search/meta/0.js" in paths and "zh-tw/search/meta/0.js" in paths
+    shards = [p for p in paths if p.startswith("search/s/")]
+    idx = Index(outs)
+    count = idx.manifest["shards"]
+    assert len(shards) == count and count & (count - 1) == 0
+    for o in outs:
+        payload(o.data)  # every file is one callback with JSON arguments
+        assert o.data.decode().isprintable() or "\n" in o.data.decode()
+    _, c, rows = payload(idx.files["zh-tw/search/meta/0.js"])
+    # newest first; the undated topic last; display text in the edition's script
+    assert [r[1] for r in rows] == ["1688找到生意增長新路徑", "企業採購指南", "舊聞", "五大舉措"]
+    assert rows[0][:4] == ["zh-tw/posts/growth/", "1688找到生意增長新路徑", "2025-02-11", "article"]
+
+
+def test_deterministic() -> None:
+    a = build_search(SMALL, EDITIONS)
+    b = build_search(list(reversed(SMALL)), EDITIONS)
+    assert a == b
+    docs = synthetic_docs(60, chars=(300, 600))
+    shuffled = docs[:]
+    random.Random(1).shuffle(shuffled)
+    assert build_search(docs, EDITIONS) == build_search(shuffled, EDITIONS)
+
+
+@pytest.mark.parametrize("query", ["軟體", "软件", "軟件", "软体", "資訊", "信息", "網路", "网络"])
+def test_phrase_level_folding(query: str) -> None:
+    idx = Index(build_search(SMALL, EDITIONS))
+    for edition in ("zh-cn", "zh-tw"):
+        hits, _ = idx.search(query, edition)
+        assert [row[0] for _, row in hits] == (["posts/software/"] if edition == "zh-cn"
+                                              else ["zh-tw/posts/software/"]), (query, edition)
+    hits, _ = idx.search("軟體", "zh-cn")
+    assert "软件" in hits[0][1][4]  # the zh-cn snippet text says 软件
+
+
+def test_equivalents_for_highlighting() -> None:
+    idx = Index(build_search(SMALL, EDITIONS))
+    _, shard = payload(idx.files[idx.shard_path("软体")])
+    assert "软件" in shard["e"]["软体"]
+    _, shard = payload(idx.files[idx.shard_path("软件")])
+    assert "软体" in shard["e"]["软件"]
+
+
+def test_ranking_title_first_then_recency() -> None:
+    docs = [
+        make_doc("别的", "数字化数字化数字化数字化", "2025-01-01", slug="body-new"),
+        make_doc("别的", "数字化", "2024-01-01", slug="body-old"),
+        make_doc("数字化", "无关", "2019-01-01", slug="title"),
+        make_doc("别的", "数字化", "2023-01-01", slug="body-older"),
+    ]
+    hits, _ = Index(build_search(docs, EDITIONS)).search("数字化")
+    assert [row[0] for _, row in hits] == ["posts/title/", "posts/body-new/", "posts/body-old/",
+                                           "posts/body-older/"]
+
+
+def test_digits_and_tags_and_topics() -> None:
+    idx = Index(build_search(SMALL, EDITIONS))
+    assert [r[0] for _, r in idx.search("1688")[0]] == ["posts/growth/"]
+    assert [r[0] for _, r in idx.search("168")[0]] == ["posts/growth/"]  # prefix while typing
+    assert [r[0] for _, r in idx.search("電商")[0]] == ["posts/growth/"]  # tag and summary
+    assert [r[3] for _, r in idx.search("举措")[0]] == ["topic", "article"]  # title match first
+    assert idx.search("量子猫咪")[0] == []
+
+
+# ---- size budgets -------------------------------------------------------------------------------------
+
+N_BUDGET = 2000
+
+
+@pytest.fixture(scope="module")
+def big() -> Index:
+    return Index(build_search(synthetic_docs(N_BUDGET), EDITIONS))
+
+
+def test_shard_and_chunk_bounds(big: Index) -> None:
+    shards = [len(d) for p, d in big.files.items() if p.startswith("search/s/")]
+    chunks = [len(d) for p, d in big.files.items() if "/meta/" in p]
+    assert max(shards) < 3 * sum(shards) / len(shards)  # the hash spreads tokens evenly
+    assert max(shards) <= 48 * KB
+    assert max(chunks) <= 24 * KB
+
+
+def test_download_budget(big: Index) -> None:
+    """What a two-character query costs: search.js + manifest (before typing, ≤ 50 KB), then its
+    shards and the metadata chunks of the first page of results (all together ≤ 300 KB)."""
+    before = script_bytes() + big.bytes_of(["search/manifest.js"])
+    assert before <= 50 * KB, before
+    # the most common bigrams (longest posting lists) and a random sample
+    counts: dict[str, int] = {}
+    for p, d in big.files.items():
+        if p.startswith("search/s/"):
+            for t, s in payload(d)[1]["p"].items():
+                if len(t) == 2 and not t.endswith("*") and all("\u4e00" <= c <= "\u9fff" for c in t):
+                    counts[t] = len(s)
+    by_size = sorted(counts, key=lambda t: (-counts[t], t))
+    queries = by_size[:10] + random.Random(5).sample(by_size, 30)
+    worst = 0
+    for q in queries:
+        for edition in ("zh-cn", "zh-tw"):
+            hits, fetched = big.search(q, edition)
+            assert hits
+            worst = max(worst, script_bytes() + big.bytes_of(fetched))
+    assert worst <= 300 * KB, worst
