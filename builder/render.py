@@ -254,6 +254,8 @@ def _pages(ctx: Ctx, env: jinja2.Environment, mentions: dict[str, tuple[Any, ...
             yield feeds.rss(ctx, f"{tax}/{t.slug}/", name, entries)
             _search_term(ctx, tax, t, name, search_docs)
     for s in site.sections:
+        if not s.path:
+            continue  # content/_index.md describes the home page, which is rendered above
         entries = [a for a in articles if a.path.startswith(s.path)]
         yield from _lists(ctx, env, "section", s.path, entries, _title(s.doc(e.key), e, ctx.config), None)
     for c in site.collections:

@@ -9,9 +9,24 @@ import yaml
 from .errors import BuildError, error
 
 try:  # libyaml is ~10x faster; fall back to the pure-Python loader
-    _Loader: type = yaml.CSafeLoader
+    _Base: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+
+class _Loader(_Base):  # type: ignore[misc,valid-type]
+    """SafeLoader (no Python tags) whose impossible timestamps (2025-02-30) stay text, so the
+    front-matter checks report them at their key's line instead of rejecting the whole file."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return str(node.value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 MAX_NODES = 100_000  # an alias bomb expands far past this; real front matter stays far below
 
