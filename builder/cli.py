@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     from .build import build
     t0 = time.perf_counter()
-    result = build(Path(args.site), Path(args.out) if args.out else None, drafts=args.drafts,
+    result = build(Path(args.site), Path(args.out).expanduser() if args.out else None, drafts=args.drafts,
                    base_url=args.base_url)
     total = time.perf_counter() - t0
     if args.stats:
