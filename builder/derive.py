@@ -88,7 +88,7 @@ def _entry_path(doc: Document, errors: list[BuildError]) -> str:
             return clean_url(meta.url)
         except UnsafePath as exc:
             errors.append(error(doc.source, meta.line_of("url"), f"url: {exc}"))
-            return ""
+            # fall through to the file's own path, so one bad url is reported once
     slug = doc.stem
     if meta.slug:
         slug = slugify(meta.slug)
