@@ -323,8 +323,12 @@ def _render_doc(ctx: Ctx, doc: Document, entry: Entry, linker: Any = None) -> Re
     def resolve(href: str) -> str:
         return _resolve_link(ctx, doc, href, root)
 
+    sanitize: Callable[[str], str] | None = None
+    if ctx.config.unsafe_html:  # raw HTML through the nh3 allowlist instead of escaped
+        from .sanitize import clean
+        sanitize = clean
     env = RenderEnv(convert=conv, edition_key=e.key, edition_script=e.script, resolve_link=resolve,
-                    linker=linker)
+                    linker=linker, sanitize=sanitize)
     return render(doc.tokens, env, ctx.config.unsafe_html)
 
 

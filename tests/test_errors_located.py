@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from reliab_util import LOCATED, SITE_YAML, article, build, make_site
 
 
@@ -134,7 +133,8 @@ def test_unclosed_front_matter_and_non_mapping(capsys, tmp_path):
 
 
 def test_all_errors_of_a_stage_in_one_run(capsys, tmp_path):
-    files = {f"content/posts/p{i}.md": f"---\ntitle: p{i}\ndate: 2025-02-{30 if i % 2 else 10}\n---\nx\n" for i in range(6)}
+    files: dict[str, str | bytes] = {
+        f"content/posts/p{i}.md": f"---\ntitle: p{i}\ndate: 2025-02-{30 if i % 2 else 10}\n---\nx\n" for i in range(6)}
     files["content/posts/bad.md"] = b"\xff"
     errs = _fail(capsys, tmp_path, files)
     assert len(errs) == 4, errs  # 3 impossible dates + 1 undecodable file

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from reliab_util import LOCATED, article, build, make_site, snapshot
 
 HOSTILE = ["../../etc", "..\\\\x", "%2e%2e%2f", "%252e%252e%252fx", "/etc/passwd", "a/b", "..", ".", "...",

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from reliab_util import REPO, article, build, make_site, run_subprocess, snapshot
 
 
