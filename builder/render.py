@@ -32,6 +32,7 @@ from .strings import format_date, strings_for
 from .topics import Matcher, find_mentions, highlight_spans, make_linker, matcher
 
 THEME = Path(__file__).parent / "theme"
+WIDGET_TERMS = 100  # the sidebar shows the most used terms; the widget title links to all of them
 ROOT_MARK = "\x1e"  # stands for "the current page's relative root" in shared fragments
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src * data:; media-src *; "
        "object-src 'none'; base-uri 'none'; form-action *")
@@ -218,7 +219,8 @@ def _widget_vars(ctx: Ctx, name: str) -> dict[str, Any]:
         tax = "tags" if name == "taglist" else "categories"
         base["terms"] = [{"name": ctx.term_names[(tax, t.key)], "count": len(t.sources),
                           "url": _mark_url(ctx.path(f"{tax}/{t.slug}/"))}
-                         for t in sorted(ctx.site.taxonomy(tax), key=lambda t: (-len(t.sources), t.key))]
+                         for t in sorted(ctx.site.taxonomy(tax), key=lambda t: (-len(t.sources), t.key))
+                         [:WIDGET_TERMS]]
         base["counts"] = ctx.config.taglist_counts
         base["index_url"] = _mark_url(ctx.path(f"{tax}/"))
     elif name == "topics":
