@@ -136,7 +136,7 @@ def _build(args: argparse.Namespace) -> int:
     logging.getLogger("tongwen").addHandler(counter)
     t0 = time.perf_counter()
     try:
-        result = build(Path(args.site), Path(args.out) if args.out else None, drafts=args.drafts,
+        result = build(Path(args.site), Path(args.out).expanduser() if args.out else None, drafts=args.drafts,
                        base_url=args.base_url)
     finally:
         logging.getLogger("tongwen").removeHandler(counter)

@@ -10,6 +10,7 @@ from typing import Any
 
 from .errors import BuildError, BuildFailed, error
 from .model import Edition, GlossaryEntry
+from .paths import unsafe_scheme
 from .yamlload import load_yaml
 
 WIDGETS = ("search", "recent", "taglist", "categories", "languages", "topics")
@@ -229,8 +230,14 @@ def load_config(site_dir: Path) -> SiteConfig:
             for item in raw_menu:
                 if not isinstance(item, dict) or not item.get("name") or "url" not in item:
                     errors.append(error(rel, lines.get("menu", 1), f"menu item needs name and url: {item!r}"))
+                elif unsafe_scheme(str(item["url"])):
+                    errors.append(error(rel, lines.get("menu", 1), f"menu: '{unsafe_scheme(str(item['url']))}:' "
+                                        f"URLs are not allowed: {item['url']!r}"))
                 else:
                     menu.append(MenuItem(str(item["name"]), str(item["url"])))
+    for k in ("base_url", "search_fallback"):
+        if unsafe_scheme(str(v[k])):
+            errors.append(error(rel, lines.get(k, 1), f"{k}: '{unsafe_scheme(str(v[k]))}:' URLs are not allowed"))
     glossary = parse_glossary(data.get("glossary"), rel, lines.get("glossary", 1), editions, errors)
     base_url = v["base_url"]
     if not base_url.endswith("/"):

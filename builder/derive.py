@@ -4,6 +4,7 @@ prev/next, and the URL-collision check (every collision reported, naming every s
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -87,7 +88,7 @@ def _entry_path(doc: Document, errors: list[BuildError]) -> str:
             return clean_url(meta.url)
         except UnsafePath as exc:
             errors.append(error(doc.source, meta.line_of("url"), f"url: {exc}"))
-            return ""
+            # fall through to the file's own path, so one bad url is reported once
     slug = doc.stem
     if meta.slug:
         slug = slugify(meta.slug)
@@ -179,15 +180,23 @@ def _terms(taxonomy: str, articles: Sequence[Entry], errors: list[BuildError]) -
     out = []
     slugs: dict[str, str] = {}
     for key in sorted(names):
-        slug = slugify(key) or "term-" + str(abs(hash(key)) % 10**8)
+        slug = slugify(key) or "term-" + hashlib.blake2s(key.encode(), digest_size=4).hexdigest()
         if slug in slugs:
             src = first_source[key]
-            errors.append(error(src, 0, f"{taxonomy} '{names[key]}' and '{names[slugs[slug]]}' both "
+            line = site_line(src, articles, taxonomy)
+            errors.append(error(src, line, f"{taxonomy} '{names[key]}' and '{names[slugs[slug]]}' both "
                                 f"become the page {taxonomy}/{slug}/; rename one"))
             continue
         slugs[slug] = key
         out.append(Term(taxonomy, key, slug, names[key], tuple(sorted(members[key], key=order.__getitem__))))
     return tuple(out)
+
+
+def site_line(source: str, articles: Sequence[Entry], key: str) -> int:
+    for e in articles:
+        if e.source == source:
+            return e.canonical.meta.line_of(key)
+    return 1
 
 
 def _topics(entries: Sequence[Entry], errors: list[BuildError]) -> tuple[tuple[Collection, ...], tuple[Topic, ...]]:
@@ -260,30 +269,52 @@ def _resources(resources: Sequence[Resource], entries: Sequence[Entry]) -> tuple
 
 
 RESERVED = ("tags/", "categories/", "page/", "search/", "static/")
+RESERVED_FILES = ("index.xml", "sitemap.xml", "robots.txt", "404.html", ".tongwen-manifest")
+
+
+def _path_line(e: Entry) -> int:
+    """The front-matter line that decides an entry's page path (url, else slug, else the top)."""
+    meta = e.canonical.meta
+    return meta.line_of("url") if meta.url else meta.line_of("slug") if meta.slug else 1
 
 
 def check_collisions(site: Site, config: SiteConfig) -> list[BuildError]:
-    """Every output path must come from one source; report each collision once, naming all sources."""
-    claims: dict[str, list[str]] = defaultdict(list)
-    for e in (*site.articles, *site.sections, *(c.entry for c in site.collections), *(t.entry for t in site.topics)):
-        claims[e.path].append(e.source)
-    for alias, target in site.redirects:
-        claims[alias].append(f"alias of {target}")
+    """Every output path must come from one source; report each collision once per source, naming
+    every other source (aliases at their `aliases` line)."""
+    from .paths import output_file
+    # output file → [(source, line, label)]; a label names the claim in other sources' messages
+    claims: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+    pages = (*site.articles, *site.sections, *(c.entry for c in site.collections), *(t.entry for t in site.topics))
+    for e in pages:
+        claims[output_file(e.path)].append((e.source, _path_line(e), e.source))
+        if e.kind == "topic":
+            continue
+        for alias in e.canonical.meta.aliases:
+            try:
+                path = clean_url(alias)
+            except UnsafePath:
+                continue  # reported by _redirects
+            claims[output_file(path)].append((e.source, e.canonical.meta.line_of("aliases"),
+                                              f"{e.source} (alias '{alias}')"))
     prefixes = {ed.prefix + "/" for ed in config.editions if ed.prefix}
     errors = []
-    for path, sources in sorted(claims.items()):
-        if len(sources) > 1:
-            for s in sources:
-                if not s.startswith("alias of"):
-                    others = ", ".join(x for x in sources if x != s)
-                    errors.append(error(s, 0, f"page path '/{path}' is also produced by {others}"))
+    for out, owners in sorted(claims.items()):
+        path = out.removesuffix("index.html")
+        shown = "/" + path if path else "/"
+        if len(owners) > 1:
+            for i, (src, line, _label) in enumerate(owners):
+                others = ", ".join(label for j, (_s, _ln, label) in enumerate(owners) if j != i)
+                errors.append(error(src, line, f"page path '{shown}' is also produced by {others}"))
         first = path.split("/", 1)[0] + "/"
-        if first in prefixes or (path.startswith(RESERVED) and path not in ("tags/", "categories/")):
-            for s in sources:
-                if not s.startswith("alias of"):
-                    errors.append(error(s, 0, f"page path '/{path}' is reserved for generated pages"))
-        if path == "" and any(not s.startswith("alias") for s in sources):
-            for s in sources:
-                if not s.startswith("alias") and not s.endswith("content/_index.md"):
-                    errors.append(error(s, 0, "page path '/' is the home page"))
+        if first in prefixes or (path.startswith(RESERVED) and path not in ("tags/", "categories/")) \
+                or out in RESERVED_FILES:
+            for src, line, _label in owners:
+                errors.append(error(src, line, f"page path '{shown}' is reserved for generated pages"))
+        elif path in ("tags/", "categories/"):
+            for src, line, _label in owners:
+                errors.append(error(src, line, f"page path '{shown}' is the generated {path[:-1]} index"))
+        if path == "":
+            for src, line, _label in owners:
+                if not src.endswith("content/_index.md"):
+                    errors.append(error(src, line, "page path '/' is the home page"))
     return errors

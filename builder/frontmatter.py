@@ -10,6 +10,7 @@ from typing import Any
 from .config import SiteConfig, check_widgets, parse_glossary
 from .errors import BuildError, error
 from .model import FrontMatter, Thumbnail
+from .paths import unsafe_scheme
 from .yamlload import load_yaml
 
 _DATE_RE = re.compile(
@@ -135,6 +136,12 @@ def coerce(data: dict[str, Any], lines: dict[str, int], path: str, config: SiteC
             v["thumbnail"] = Thumbnail(src.strip(), "list" in vis, "post" in vis)
     elif thumb not in (None, ""):
         errors.append(error(path, line("thumbnail"), "thumbnail must be a URL or {src, visibility}"))
+    if "thumbnail" in v:
+        bad = unsafe_scheme(v["thumbnail"].src, images=True)
+        if bad:
+            errors.append(error(path, line("thumbnail"), f"thumbnail: '{bad}:' URLs are not allowed "
+                                "(use an http(s) URL, a site path or a data:image/ URL)"))
+            del v["thumbnail"]
     if "menu" in data:
         menu = data["menu"]
         v["menu"] = "" if menu in (None, "", False) else str(menu) if not isinstance(menu, dict | list) else "main"

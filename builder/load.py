@@ -50,6 +50,7 @@ def walk(config: SiteConfig) -> tuple[list[SourceFile], list[Resource], list[Bui
     errors: list[BuildError] = []
     if not content.is_dir():
         return sources, resources, errors
+    seen = {content.resolve()}  # real folders walked, so a symlink loop is walked once
     for dirpath, dirnames, filenames in os.walk(content, followlinks=True):
         here = Path(dirpath)
         keep = []
@@ -59,8 +60,19 @@ def walk(config: SiteConfig) -> tuple[list[SourceFile], list[Resource], list[Bui
                 continue
             if full.is_symlink() and not _inside(full, root):
                 rel = full.relative_to(root).as_posix()
-                errors.append(error(rel, 0, "symlink leaves the site folder; not followed"))
+                errors.append(error(rel, 1, "symlink leaves the site folder; not followed"))
                 continue
+            try:
+                real = full.resolve(strict=True)
+            except (OSError, RuntimeError):
+                errors.append(error(full.relative_to(root).as_posix(), 1, "broken or looping symlink; not followed"))
+                continue
+            if real in seen:
+                if full.is_symlink():
+                    errors.append(error(full.relative_to(root).as_posix(), 1,
+                                        "symlink points to a folder already under content/; not followed"))
+                continue
+            seen.add(real)
             keep.append(d)
         dirnames[:] = keep
         for name in sorted(filenames):
@@ -69,7 +81,7 @@ def walk(config: SiteConfig) -> tuple[list[SourceFile], list[Resource], list[Bui
             full = here / name
             rel = full.relative_to(root).as_posix()
             if full.is_symlink() and not _inside(full, root):
-                errors.append(error(rel, 0, "symlink leaves the site folder; not followed"))
+                errors.append(error(rel, 1, "symlink leaves the site folder; not followed"))
                 continue
             if name.lower().endswith(MARKDOWN_EXT):
                 sources.append(SourceFile(full, rel))
@@ -115,10 +127,10 @@ def load_file(src: SourceFile, config: SiteConfig) -> tuple[Document | None, lis
     rel = src.rel
     try:
         if src.path.stat().st_size > MAX_FILE_BYTES:
-            return None, [error(rel, 0, f"file is larger than {MAX_FILE_BYTES // 2**20} MB; refusing to build it")]
+            return None, [error(rel, 1, f"file is larger than {MAX_FILE_BYTES // 2**20} MB; refusing to build it")]
         raw = src.path.read_bytes()
     except OSError as exc:
-        return None, [error(rel, 0, f"cannot read: {exc.strerror}")]
+        return None, [error(rel, 1, f"cannot read: {exc.strerror}")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

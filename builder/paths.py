@@ -77,3 +77,23 @@ def output_file(path: str) -> str:
 
 def absolute(base_url: str, path: str) -> str:
     return base_url + quote(path, safe="/.-_~")
+
+
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_SAFE_DATA = re.compile(r"^data:image/(png|jpeg|jpg|gif|webp|avif|bmp|x-icon)[;,]")
+
+
+def unsafe_scheme(url: str, images: bool = False) -> str:
+    """The scheme of a URL that would run script when followed or loaded (javascript:, vbscript:,
+    data: other than raster images when `images`), else "". Browsers ignore whitespace and control
+    characters inside a scheme, and its case, so this does too."""
+    squashed = "".join(ch for ch in url if ch > " " and ch != "\x7f").lower()
+    m = _SCHEME.match(squashed)
+    if not m:
+        return ""
+    scheme = m.group(1)
+    if scheme in ("javascript", "vbscript", "livescript"):
+        return scheme
+    if scheme == "data" and not (images and _SAFE_DATA.match(squashed)):
+        return scheme
+    return ""

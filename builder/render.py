@@ -32,6 +32,7 @@ from .strings import format_date, strings_for
 from .topics import Matcher, find_mentions, highlight_spans, make_linker, matcher
 
 THEME = Path(__file__).parent / "theme"
+WIDGET_TERMS = 100  # the sidebar shows the most used terms; the widget title links to all of them
 ROOT_MARK = "\x1e"  # stands for "the current page's relative root" in shared fragments
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src * data:; media-src *; "
        "object-src 'none'; base-uri 'none'; form-action *")
@@ -228,7 +229,8 @@ def _widget_vars(ctx: Ctx, name: str) -> dict[str, Any]:
         tax = "tags" if name == "taglist" else "categories"
         base["terms"] = [{"name": ctx.term_names[(tax, t.key)], "count": len(t.sources),
                           "url": _mark_url(ctx.path(f"{tax}/{t.slug}/"))}
-                         for t in sorted(ctx.site.taxonomy(tax), key=lambda t: (-len(t.sources), t.key))]
+                         for t in sorted(ctx.site.taxonomy(tax), key=lambda t: (-len(t.sources), t.key))
+                         [:WIDGET_TERMS]]
         base["counts"] = ctx.config.taglist_counts
         base["index_url"] = _mark_url(ctx.path(f"{tax}/"))
     elif name == "topics":
@@ -264,6 +266,8 @@ def _pages(ctx: Ctx, env: jinja2.Environment, mentions: dict[str, tuple[Any, ...
             yield feeds.rss(ctx, f"{tax}/{t.slug}/", name, entries)
             _search_term(ctx, tax, t, name, search_docs)
     for s in site.sections:
+        if not s.path:
+            continue  # content/_index.md describes the home page, which is rendered above
         entries = [a for a in articles if a.path.startswith(s.path)]
         intro = Markup(_render_doc(ctx, s.doc(e.key), s).html)  # the _index.md body, as Hugo shows it
         yield from _lists(ctx, env, "section", s.path, entries, _title(s.doc(e.key), e, ctx.config), None, intro)
@@ -335,8 +339,12 @@ def _render_doc(ctx: Ctx, doc: Document, entry: Entry, linker: Any = None) -> Re
     def resolve(href: str) -> str:
         return _resolve_link(ctx, doc, href, root)
 
+    sanitize: Callable[[str], str] | None = None
+    if ctx.config.unsafe_html:  # raw HTML through the nh3 allowlist instead of escaped
+        from .sanitize import clean
+        sanitize = clean
     env = RenderEnv(convert=conv, edition_key=e.key, edition_script=e.script, resolve_link=resolve,
-                    linker=linker)
+                    linker=linker, sanitize=sanitize)
     return render(doc.tokens, env, ctx.config.unsafe_html)
 
 

@@ -116,8 +116,8 @@ def fold_map() -> dict[int, str]:
     for c, f in zip(chars, out, strict=True):
         if c != f:
             table[ord(c)] = f
-    for c in range(0xFF01, 0xFF5F):  # full-width ASCII
-        table[c] = chr(c - 0xFEE0).lower()
+    for cp in range(0xFF01, 0xFF5F):  # full-width ASCII
+        table[cp] = chr(cp - 0xFEE0).lower()
     table[0x3000] = " "
     return table
 
@@ -320,7 +320,8 @@ def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition]) -> list[Outpu
     postings: defaultdict[str, array[int]] = defaultdict(lambda: array("i"))
     equiv: defaultdict[str, Counter[str]] = defaultdict(Counter)
     weight = _Weights()
-    consume = deque(maxlen=0).extend
+    sink: deque[object] = deque(maxlen=0)
+    consume = sink.extend
 
     for doc_id, d in enumerate(ordered):
         counts: Counter[str] | None = None
@@ -391,8 +392,8 @@ def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition]) -> list[Outpu
         rows = per_edition[e.key]
         folder = f"{e.prefix.strip('/')}/search/meta" if e.prefix.strip("/") else "search/meta"
         for c in range(0, max(n, 1), chunk):
-            data = _js("__tw_search_meta", e.key, c // chunk, rows[c : c + chunk])
-            outputs.append(Output(f"{folder}/{c // chunk}.js", data))
+            meta_js = _js("__tw_search_meta", e.key, c // chunk, rows[c : c + chunk])
+            outputs.append(Output(f"{folder}/{c // chunk}.js", meta_js))
 
     fold_pairs = "".join(
         chr(c) + f for c, f in sorted(fmap.items()) if f in vocab_chars and c > 0x3000

@@ -26,12 +26,20 @@ _OLD_PREFIX = ".tongwen-old-"
 
 def check_target(out: Path, site_dir: Path) -> None:
     """Refuse output folders whose replacement would lose user files."""
-    out = out.resolve()
+    out = out.expanduser().resolve()
     home = Path.home().resolve()
     site = site_dir.resolve()
-    if out in (Path("/"), home, site) or out in site.parents or out == Path.cwd().resolve() and out == site:
+    cwd = Path.cwd().resolve()
+    # publishing replaces the whole folder: never one that holds the site, the user's home or the
+    # shell's current folder (its shell would be left in a deleted folder)
+    if out in (Path(out.anchor), home, site, cwd) or out in site.parents or out in home.parents \
+            or out in cwd.parents:
         raise BuildFailed([error(str(out), 0, "refusing to use this folder as the output folder: it holds "
                                  "your files; choose an empty or new folder such as public/")])
+    for inner in ("content", "static", "templates"):
+        if out == site / inner or site / inner in out.parents:
+            raise BuildFailed([error(str(out), 0, f"refusing to write the output inside the site's {inner}/ "
+                                     "folder (the next build would read it as input); choose e.g. public/")])
     if out.exists() and not out.is_dir():
         raise BuildFailed([error(str(out), 0, "output path exists and is not a folder")])
     if out.is_dir():
@@ -46,7 +54,8 @@ def check_target(out: Path, site_dir: Path) -> None:
             if foreign:
                 listed = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
                 raise BuildFailed([error(str(out), 0, f"output folder holds files Tongwen did not write "
-                                         f"({listed}); put them in static/ or move them away")])
+                                         f"({listed}); refusing to replace it: put them in static/ or move "
+                                         "them away")])
 
 
 def _files(root: Path) -> set[str]:

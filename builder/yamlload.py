@@ -64,8 +64,13 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str,
         col = (mark.column + 1) if mark else 0
         problem = exc.problem or exc.context or "invalid YAML"
         return None, {}, [error(path, line, f"YAML syntax error: {problem}", col)]
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids (control characters, say)
+        line = first_line + text[: exc.position].count("\n")
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        return None, {}, [error(path, line, f"YAML cannot contain the character U+{exc.character:04X} "
+                                f"({exc.reason}); remove it or write it as an escape in a quoted string", col)]
     except yaml.YAMLError as exc:
-        return None, {}, [error(path, first_line, f"YAML error: {exc}")]
+        return None, {}, [error(path, first_line, "YAML error: " + " ".join(str(exc).split()))]
     except (ValueError, RecursionError) as exc:
         return None, {}, [error(path, first_line, f"YAML rejected: {exc}")]
     lines: dict[str, int] = {}

@@ -99,7 +99,7 @@ def test_sidebar_and_widgets_from_front_matter(tmp_path: Path) -> None:
     home = read(out, "index.html")  # site defaults
     for w in ("widget-search", "widget-recent", "widget-taglist", "widget-categories", "widget-languages"):
         assert w in home
-    assert '<form role="search"' in home and '<input type="search"' in home
+    assert 'role="search"' in home and '<input type="search"' in home
 
 
 def test_unknown_widget_in_front_matter_is_an_error(tmp_path: Path) -> None:

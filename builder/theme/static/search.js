@@ -431,12 +431,12 @@
 
   Widget.prototype.open = function () {
     this.panel.hidden = false;
-    this.input.setAttribute('aria-expanded', 'true');
+    // the panel's visibility is the state; a searchbox input takes no aria-expanded
   };
 
   Widget.prototype.close = function () {
     this.panel.hidden = true;
-    this.input.setAttribute('aria-expanded', 'false');
+    // (no aria-expanded: not allowed on a searchbox input)
     this.setActive(-1, false);
   };
 
