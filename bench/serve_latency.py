@@ -86,7 +86,7 @@ def main() -> int:
             site, page, rel = make_site(tmp, args.articles)
         port = free_port()
         url = f"http://127.0.0.1:{port}/"
-        proc = subprocess.Popen([sys.executable, "-m", "builder", "serve", str(site), "--port", str(port)],
+        proc = subprocess.Popen([sys.executable, "-m", "builder", "--debug", "serve", str(site), "--port", str(port)],
                                 cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             wait_up(url)
@@ -99,6 +99,10 @@ def main() -> int:
         p90 = ms[min(len(ms) - 1, int(round(0.9 * (len(ms) - 1))))]
         print("samples (ms):", " ".join(f"{x:.0f}" for x in ms))
         print(f"save→browser: median {statistics.median(ms):.0f} ms, p90 {p90:.0f} ms, n={len(ms)}")
+        seen = [float(line.split(":")[-1].split()[0]) for line in out.splitlines()
+                if line.startswith("change seen → reload sent")]
+        if seen:
+            print(f"server, first change event → reload sent: median {statistics.median(seen):.0f} ms")
         if builds[1:]:
             print(f"server rebuild: median {statistics.median(builds[1:]):.0f} ms over {len(builds) - 1} rebuilds "
                   f"(first build {builds[0]:.0f} ms)")

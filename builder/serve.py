@@ -207,6 +207,8 @@ class Preview:
         self.loop: ioloop.IOLoop | None = None
         self._scheduled = False
         self._thread: threading.Thread | None = None
+        self.stopping = False
+        self._since: float | None = None  # when the first change not yet in a build was seen
         self._build_fn = build_fn
         self._bcc = _MemoryBytecodeCache()
         self.on_reload: list[Callable[[], None]] = []
@@ -244,6 +246,8 @@ class Preview:
         except BuildFailed as exc:
             errors = [str(e) for e in exc.errors] or ["build failed"]
         except Exception as exc:  # a bug must not kill the preview either; show it
+            if self.stopping:
+                return
             log.debug("internal error in build", exc_info=True)
             errors = [f"tongwen: internal error: {type(exc).__name__}: {exc}"]
         self.last_build_s = time.perf_counter() - t0
@@ -265,6 +269,8 @@ class Preview:
     def changed(self) -> None:
         """Called on the IOLoop when watched files changed."""
         self.dirty = True
+        if self._since is None:
+            self._since = time.perf_counter()
         if not self.building and not self._scheduled and self.loop is not None:
             self._scheduled = True
             self.loop.call_later(COALESCE_S, self._start_build)
@@ -275,6 +281,7 @@ class Preview:
             return
         self.dirty = False
         self.building = True
+        since, self._since = self._since, None
         loop = self.loop
         assert loop is not None
 
@@ -282,14 +289,16 @@ class Preview:
             try:
                 self.build_once()
             finally:
-                loop.add_callback(self._build_done)
+                loop.add_callback(self._build_done, since)
 
         self._thread = threading.Thread(target=work, name="tongwen-build", daemon=True)
         self._thread.start()
 
-    def _build_done(self) -> None:
+    def _build_done(self, since: float | None = None) -> None:
         self.building = False
         self.reload()
+        if since is not None:
+            log.debug("change seen → reload sent: %.0f ms", (time.perf_counter() - since) * 1000)
         if self.dirty:  # changes arrived during the build: exactly one more
             self._start_build()
 
@@ -383,9 +392,10 @@ class PageHandler(web.RequestHandler):
         if parts and parts[-1] == ".tongwen-manifest":
             target = root / "\x00missing"  # internal bookkeeping, not part of the site
         if target.is_dir():
-            if not raw.endswith("/"):
+            if not raw.endswith("/"):  # rebuilt from the checked parts: `//host` cannot become a redirect away
                 q = self.request.query
-                self.redirect(raw + "/" + ("?" + q if q else ""), permanent=True)
+                loc = "/" + "".join(quote(p, safe="") + "/" for p in parts)
+                self.redirect(loc + ("?" + q if q else ""), permanent=True)
                 return
             target = target / "index.html"
         status = 200
@@ -553,6 +563,7 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 1313, drafts: boo
         _say(f"tongwen: serving {preview.site_dir} at {url} (built into {preview.tmp}); Ctrl-C to stop")
 
         def on_signal(signum: int, frame: Any) -> None:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C interrupts at once
             loop.add_callback_from_signal(loop.stop)
 
         signal.signal(signal.SIGINT, on_signal)
@@ -564,8 +575,9 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 1313, drafts: boo
         watcher.close()
         for w in list(LiveReloadHandler.waiters):
             w.close()
-        if preview._thread is not None:  # let a running build finish writing before we clean up
-            preview._thread.join(timeout=10)
+        preview.stopping = True
+        if preview._thread is not None:  # a running build only writes into our temp folder: give it a
+            preview._thread.join(timeout=1)  # moment, then remove the folder under it
         _say("tongwen: stopped")
         return 0
     finally:

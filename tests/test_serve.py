@@ -147,6 +147,10 @@ def running(tmp_path: Path) -> Iterator[Running]:
     site = make_site(tmp_path / "site")
     pv = Preview(site)
     pv.build_once()
+    yield from _run(pv)
+
+
+def _run(pv: Preview) -> Iterator[Running]:
     port = free_port()
     ready = threading.Event()
     box: dict[str, object] = {}
@@ -194,6 +198,30 @@ def test_serves_pages_types_404_and_folders(running: Running) -> None:
     assert st == 200 and body == b"" and int(h["content-length"]) > 0
     st, _, _ = running.get("/.tongwen-manifest")
     assert st == 404
+    st, h, _ = running.get("//posts?x=1")  # never a protocol-relative redirect to another host
+    assert st == 301 and h["location"] == "/posts/?x=1"
+
+
+def test_first_build_failing_serves_an_error_page_that_recovers(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site")
+    (site / "content" / "posts" / "first.md").write_text("---\ntitle: [x\n---\nbody\n", encoding="utf-8")
+    pv = Preview(site)
+    pv.build_once()
+    assert pv.root is None and pv.errors
+    gen = _run(pv)
+    running = next(gen)
+    try:
+        st, h, body = running.get("/posts/first/")
+        assert st == 503 and b'id="tongwen-error"' in body and b"content/posts/first.md:" in body
+        assert b"/livereload.js?port=" in body  # so the page reloads once it is fixed
+        (site / "content" / "posts" / "first.md").write_text(ARTICLE, encoding="utf-8")
+        before = pv.builds
+        running.loop.add_callback(pv.changed)
+        assert running.settle(before)["ok"] is True
+        st, h, body = running.get("/posts/first/")
+        assert st == 200 and b"tongwen-error" not in body
+    finally:
+        next(gen, None)
 
 
 def test_served_files_equal_the_build(running: Running, tmp_path: Path) -> None:
