@@ -352,7 +352,33 @@ def _say(msg: str) -> None:
     print(msg, flush=True)
 
 
-class PageHandler(web.RequestHandler):
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def host_allowed(host_header: str, loopback_only: bool) -> bool:
+    """On a loopback bind, answer only requests addressed to a loopback name: a page elsewhere that
+    rebinds its DNS name to 127.0.0.1 cannot read the preview (drafts included)."""
+    if not loopback_only:
+        return True
+    name = host_header.strip().lower()
+    if name.startswith("["):
+        name = name.split("]", 1)[0] + "]"
+    else:
+        name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+    return name in LOOPBACK_NAMES
+
+
+class GuardMixin(web.RequestHandler):
+    loopback_only = True
+
+    def prepare(self) -> None:
+        if not host_allowed(self.request.host, self.loopback_only):
+            self.set_status(403)
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(b"403 forbidden: unexpected Host header\n")
+
+
+class PageHandler(GuardMixin):
     preview: Preview
     port: int
 
@@ -425,7 +451,7 @@ class PageHandler(web.RequestHandler):
         self.finish()
 
 
-class StatusHandler(web.RequestHandler):
+class StatusHandler(GuardMixin):
     def initialize(self, preview: Preview) -> None:
         self.preview = preview
 
@@ -440,7 +466,7 @@ class StatusHandler(web.RequestHandler):
                                "last_build_ms": round(pv.last_build_s * 1000)}, ensure_ascii=False))
 
 
-class AssetHandler(web.RequestHandler):
+class AssetHandler(GuardMixin):
     def initialize(self, data: bytes, ctype: str) -> None:
         self.data, self.ctype = data, ctype
 
@@ -452,11 +478,20 @@ class AssetHandler(web.RequestHandler):
 
 class ReloadHandler(LiveReloadHandler):
     """livereload's websocket handler; its poller and throttle are never started (we push reloads
-    ourselves), and the throttle window is zeroed in case anything calls `poll_tasks`."""
+    ourselves), and the throttle window is zeroed in case anything calls `poll_tasks`. Unlike the
+    original (which accepts any origin) it only talks to pages of this server."""
     DEFAULT_RELOAD_TIME = 0
+    loopback_only = True
+
+    def check_origin(self, origin: str) -> bool:
+        from urllib.parse import urlsplit
+        return bool(host_allowed(self.request.host, self.loopback_only)
+                    and urlsplit(origin).netloc.lower() == self.request.host.lower())
 
 
-def application(preview: Preview, port: int) -> web.Application:
+def application(preview: Preview, port: int, loopback_only: bool = True) -> web.Application:
+    for cls in (GuardMixin, ReloadHandler):
+        cls.loopback_only = loopback_only
     return web.Application([
         (r"/livereload", ReloadHandler),
         (r"/livereload\.js", LiveReloadJSHandler),
@@ -549,7 +584,7 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 1313, drafts: boo
     loop = ioloop.IOLoop.current()
     preview.loop = loop
     try:
-        app = application(preview, port)
+        app = application(preview, port, loopback_only=host in ("127.0.0.1", "localhost", "::1"))
         try:
             server = app.listen(port, address=host)
         except OSError as exc:

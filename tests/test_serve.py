@@ -27,6 +27,7 @@ from builder.serve import (
     application,
     content_type,
     error_overlay,
+    host_allowed,
     inject,
     resolve_request,
     strip_injected,
@@ -120,9 +121,11 @@ class Running:
     def __init__(self, preview: Preview, port: int, loop: ioloop.IOLoop):
         self.preview, self.port, self.loop = preview, port, loop
 
-    def get(self, raw: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    def get(self, raw: str, method: str = "GET", host: str | None = None) -> tuple[int, dict[str, str], bytes]:
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        c.putrequest(method, raw, skip_accept_encoding=True)  # raw: no client-side normalisation
+        c.putrequest(method, raw, skip_host=host is not None, skip_accept_encoding=True)  # raw, not normalised
+        if host is not None:
+            c.putheader("Host", host)
         c.endheaders()
         r = c.getresponse()
         body = r.read()
@@ -244,6 +247,16 @@ def test_raw_http_cannot_leave_the_served_folder(running: Running, raw: str) -> 
     st, _, body = running.get(raw)
     assert st in (400, 404)
     assert b"root:" not in body
+
+
+def test_foreign_host_header_is_refused(running: Running) -> None:
+    """DNS rebinding: a page on evil.example that resolves to 127.0.0.1 must not read the preview."""
+    assert running.get("/", host="evil.example")[0] == 403
+    assert running.get("/__tongwen/status.json", host=f"evil.example:{running.port}")[0] == 403
+    assert running.get("/", host=f"localhost:{running.port}")[0] == 200
+    assert running.get("/", host=f"[::1]:{running.port}")[0] == 200
+    assert host_allowed("evil.example", loopback_only=False)
+    assert not host_allowed("127.0.0.1.evil.example:80", loopback_only=True)
 
 
 def test_build_error_keeps_last_good_site_and_shows_overlay(running: Running) -> None:

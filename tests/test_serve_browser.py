@@ -160,6 +160,20 @@ def test_edit_reaches_the_open_page(server: Server, page: Any, site: Path) -> No
     assert marker.encode() in server.get("/zh-tw/" + SEED_URL)[1]
 
 
+def test_quick_successive_edits_are_never_dropped(server: Server, page: Any, site: Path) -> None:
+    """python-livereload ignores reloads within 3 s of the previous one; ours must not."""
+    open_connected(page, server.url + SEED_URL)
+    src = site / SEED
+    base = src.read_text(encoding="utf-8")
+    t0 = time.perf_counter()
+    for i in range(4):
+        marker = f"quick-{i}-{time.time_ns()}"
+        src.write_text(base + f"\n\n{marker}\n", encoding="utf-8")
+        wait_text(page, marker)
+    assert time.perf_counter() - t0 < 3 * 3  # each well inside livereload's 3-second window
+    src.write_text(base, encoding="utf-8")
+
+
 def test_front_matter_error_shows_in_page_and_fix_recovers(server: Server, page: Any, site: Path) -> None:
     open_connected(page, server.url + SEED_URL)
     src = site / SEED
