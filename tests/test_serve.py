@@ -343,6 +343,12 @@ def test_watcher_sees_edits_new_folders_and_site_yaml(tmp_path: Path) -> None:
             time.sleep(0.25)
 
         expect(lambda: (site / "content" / "posts" / "first.md").write_text(ARTICLE + "x"), "edit")
+        def atomic_save() -> None:  # how many editors save: write a temp file, rename it over
+            tmp = site / "content" / "posts" / ".first.md.tmp"
+            tmp.write_text(ARTICLE + "y")
+            os.replace(tmp, site / "content" / "posts" / "first.md")
+
+        expect(atomic_save, "atomic save")
         expect(lambda: (site / "site.yaml").write_text("title: 新\nbase_url: https://t.example.org/\n"), "site.yaml")
         expect(lambda: (site / "templates").mkdir(), "new templates/")
         time.sleep(0.3)
