@@ -9,6 +9,7 @@ if command -v apt-get >/dev/null 2>&1; then
   for p in chromium fonts-wqy-microhei default-jre-headless; do
     dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
   done
+  command -v npm >/dev/null 2>&1 || need="$need nodejs npm"  # for the HTML checker and axe-core
   if [ -n "$need" ]; then
     $SUDO apt-get update -qq
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
