@@ -1,0 +1,110 @@
+"""Search on the demo site in a real Chromium (issue 5's acceptance): 出海, 源头厂货, 1688, a Traditional
+query on the 简体 edition and a Simplified one on the 繁體 edition all list the seed article; nonsense
+shows the empty message; over HTTP and from file://."""
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from builder.build import build
+from conftest import CHROMIUM, CHROMIUM_ARGS, REPO
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+SEED_CN = "1688找到生意增长新路径"
+SEED_TW = "1688找到生意增長新路徑"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "public"
+    build(REPO, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def base(site: Path) -> Iterator[str]:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _search(browser, url: str, query: str) -> tuple[list[str], str, list[str]]:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "net::" not in m.text else None)
+    page.goto(url)
+    box = page.locator("form[data-tw-search] input[type=search]").first
+    box.click()
+    box.type(query, delay=20)
+    page.wait_for_function("""() => { const s = document.querySelector('.tw-search-status');
+        const l = document.querySelectorAll('.tw-search-list a');
+        return l.length > 0 || (s && s.textContent.trim().length > 0 && !/…/.test(s.textContent)); }""",
+                           timeout=10000)
+    page.wait_for_timeout(200)
+    titles = page.locator(".tw-search-list a .tw-search-title, .tw-search-list a").all_inner_texts()
+    status = page.locator(".tw-search-status").inner_text()
+    marks = page.locator(".tw-search-list mark").all_inner_texts()
+    page.close()
+    assert not problems, problems
+    return titles, status, marks
+
+
+@pytest.mark.parametrize("edition, query, title", [
+    ("", "出海", SEED_CN), ("", "源头厂货", SEED_CN), ("", "1688", SEED_CN),
+    ("", "產業帶", SEED_CN),  # Traditional query on the 简体 edition
+    ("zh-tw/", "产业带", SEED_TW),  # Simplified query on the 繁體 edition
+    ("zh-tw/", "出海", SEED_TW),
+])
+def test_queries_list_the_seed_article(browser, base: str, edition: str, query: str, title: str) -> None:  # type: ignore[no-untyped-def]
+    titles, status, marks = _search(browser, base + edition + "posts/1688-growth-path/", query)
+    assert any(title in t for t in titles), (query, titles, status)
+    assert marks, "matched words are highlighted"
+
+
+def test_nonsense_shows_empty_message(browser, base: str) -> None:  # type: ignore[no-untyped-def]
+    titles, status, _ = _search(browser, base, "qzxqzx")
+    assert not titles and "没有找到结果" in status
+    titles, status, _ = _search(browser, base + "zh-tw/", "qzxqzx")
+    assert not titles and "沒有找到結果" in status
+
+
+def test_search_from_file_url(browser, site: Path) -> None:  # type: ignore[no-untyped-def]
+    url = (site / "zh-tw/posts/1688-growth-path/index.html").as_uri()
+    titles, _status, _ = _search(browser, url, "产业带")
+    assert any(SEED_TW in t for t in titles)
+    titles, _status, _ = _search(browser, (site / "index.html").as_uri(), "厂牌")
+    assert titles
+
+
+def test_result_links_open_the_page_in_the_readers_edition(browser, base: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    page.goto(base + "zh-tw/")
+    box = page.locator("form[data-tw-search] input[type=search]").first
+    box.click()
+    box.type("分銷", delay=20)
+    page.wait_for_selector(".tw-search-list a", timeout=10000)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "/zh-tw/" in page.url
+    page.close()
