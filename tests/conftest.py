@@ -14,8 +14,6 @@ from builder.build import build
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
 
 
 def write_site(root: Path, files: dict[str, str]) -> Path:

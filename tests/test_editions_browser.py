@@ -1,16 +1,14 @@
 """In a real Chromium: the edition switch on an article lands on the same article in the other script,
 over HTTP and from disk (file://)."""
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import webtools
 
 from builder.build import build
-from conftest import CHROMIUM, CHROMIUM_ARGS, REPO
+from conftest import CHROMIUM, REPO
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -24,20 +22,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(site: Path) -> Iterator[str]:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    with webtools.serve(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with webtools.browser() as b:
         yield b
-        b.close()
 
 
 def test_switch_over_http(browser, server: str) -> None:  # type: ignore[no-untyped-def]

@@ -2,16 +2,14 @@
 query on the 简体 edition and a Simplified one on the 繁體 edition all list the seed article; nonsense
 shows the empty message; over HTTP and from file://."""
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import webtools
 
 from builder.build import build
-from conftest import CHROMIUM, CHROMIUM_ARGS, REPO
+from conftest import CHROMIUM, REPO
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 SEED_CN = "1688找到生意增长新路径"
@@ -27,24 +25,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def base(site: Path) -> Iterator[str]:
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-    handler = functools.partial(Quiet, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    with webtools.serve(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with webtools.browser() as b:
         yield b
-        b.close()
 
 
 def _search(browser, url: str, query: str) -> tuple[list[str], str, list[str]]:  # type: ignore[no-untyped-def]
