@@ -13,6 +13,7 @@ from .config import SiteConfig, load_config
 from .derive import derive
 from .errors import BuildFailed, error
 from .load import load
+from .parallel import default_jobs
 from .render import render_site
 from .write import Staging, check_target
 
@@ -45,7 +46,10 @@ def build_date(config: SiteConfig, newest: dt.datetime | None) -> dt.datetime:
     return newest or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_url: str | None = None) -> BuildResult:
+def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_url: str | None = None,
+          jobs: int | None = None) -> BuildResult:
+    """`jobs`: worker processes for parsing and rendering (default: TONGWEN_JOBS or the core count)."""
+    jobs = default_jobs() if jobs is None else max(1, jobs)
     stages: dict[str, float] = {}
 
     def step(name: str, t0: float) -> None:
@@ -61,7 +65,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     step("config", t)
 
     t = time.perf_counter()
-    docs, resources = load(config)
+    docs, resources = load(config, parse_markdown=False)  # Markdown is parsed where it is rendered
     step("load", t)
 
     t = time.perf_counter()
@@ -78,7 +82,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     pages = outputs = 0
     try:
         for o in render_site(site, config, build_date(config, site.articles[0].date if site.articles else None),
-                             build_search, stages):
+                             build_search, stages, jobs=jobs):
             staging.write(o)
             outputs += 1
             pages += o.path.endswith(".html")
