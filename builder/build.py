@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import fingerprint
 from .config import SiteConfig, load_config
 from .derive import derive
 from .errors import BuildFailed, error
@@ -27,6 +28,7 @@ class BuildResult:
     outputs: int  # all files
     stages: dict[str, float]
     editions: tuple[str, ...]
+    skipped: bool = False  # every input unchanged and the output untouched: nothing to do (fingerprint.py)
 
 
 def build_date(config: SiteConfig, newest: dt.datetime | None) -> dt.datetime:
@@ -65,6 +67,14 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     step("config", t)
 
     t = time.perf_counter()
+    fp = fingerprint.inputs(config, site_dir, out, drafts)
+    done = fingerprint.unchanged(site_dir, out, fp)
+    step("fingerprint", t)
+    if done is not None:
+        return BuildResult(out, int(done["pages"]), int(done["outputs"]),  # type: ignore[call-overload]
+                           stages, tuple(e.code for e in config.editions), skipped=True)
+
+    t = time.perf_counter()
     docs, resources = load(config, parse_markdown=False)  # Markdown is parsed where it is rendered
     step("load", t)
 
@@ -95,4 +105,9 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
         raise
     if "search" in stages:
         stages["render"] -= stages["search"]
+    t = time.perf_counter()
+    # record only if no input changed while we built (else the output may mix old and new inputs)
+    fingerprint.record(site_dir, out, fp if fp == fingerprint.inputs(config, site_dir, out, drafts) else None,
+                       pages, outputs)
+    step("fingerprint", t)
     return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions))

@@ -98,11 +98,15 @@ def _build(args: argparse.Namespace) -> int:
     total = time.perf_counter() - t0
     if args.stats:
         Path(args.stats).write_text(json.dumps({"stages": result.stages, "pages": result.pages,
-                                                "outputs": result.outputs, "total": total}, indent=1))
+                                                "outputs": result.outputs, "total": total,
+                                                "skipped": result.skipped}, indent=1))
     if not args.quiet:
-        print(f"tongwen: built {result.pages} pages ({result.outputs} files) in {len(result.editions)} editions "
-              f"({', '.join(result.editions)}) → {result.out} in {total:.2f}s")
+        if result.skipped:
+            print(f"tongwen: {result.out} is up to date ({result.pages} pages; no input changed) in {total:.2f}s")
+        else:
+            print(f"tongwen: built {result.pages} pages ({result.outputs} files) in "
+                  f"{len(result.editions)} editions ({', '.join(result.editions)}) → {result.out} in {total:.2f}s")
         if args.verbose:
             for k, v in result.stages.items():
-                print(f"  {k:<8} {v:7.3f}s")
+                print(f"  {k:<11} {v:7.3f}s")
     return 0
