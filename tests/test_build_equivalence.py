@@ -145,7 +145,8 @@ def test_template_error_same_in_parallel(tmp_path: Path) -> None:
     site = generated_site(tmp_path / "site", n=40)
     (site / "templates").mkdir()
     base = (REPO / "builder" / "theme" / "templates" / "article.html").read_text(encoding="utf-8")
-    (site / "templates" / "article.html").write_text(base.replace("{% block main %}", "{% block main %}{{ page.no_such_key }}", 1), encoding="utf-8")
+    broken = base.replace("{% block main %}", "{% block main %}{{ page.no_such_key }}", 1)
+    (site / "templates" / "article.html").write_text(broken, encoding="utf-8")
     errors = []
     for jobs in (1, 2):
         with pytest.raises(BuildFailed) as exc:
@@ -181,8 +182,8 @@ def test_edit_one_article_equals_clean_build(big: tuple[Path, Path], tmp_path: P
     css = next((out / "static").rglob("*.css"))
     inode = css.stat().st_ino
     article = site / "content" / "posts" / "g0100.md"
-    article.write_text(article.read_text(encoding="utf-8").replace("## 第100节", "## 改过的一节\n\n新的一段，提到跨境。"),
-                       encoding="utf-8")
+    edited = article.read_text(encoding="utf-8").replace("## 第100节", "## 改过的一节\n\n新的一段，提到跨境。")
+    article.write_text(edited, encoding="utf-8")
     r = build(site, out, jobs=2)
     assert not r.skipped
     clean_build(site, tmp_path / "clean")
