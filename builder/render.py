@@ -487,7 +487,7 @@ def _resolve_link(ctx: Ctx, doc: Document, href: str, root: str) -> str:
 def summarize(text: str, length: int) -> str:
     """By characters for CJK text, by words otherwise; prefers to end at a sentence."""
     text = re.sub(r"\s+", " ", text).strip()
-    cjk = len(CJK_RE.findall(text))
+    cjk = len(text) - len(CJK_RE.sub("", text))  # CJK_RE matches one character: a count without a list
     if cjk * 3 >= len(text.replace(" ", "")) // 2 or cjk > 40:
         if len(text) <= length:
             return text
@@ -502,7 +502,7 @@ def summarize(text: str, length: int) -> str:
 
 
 def reading_minutes(text: str) -> int:
-    cjk = len(CJK_RE.findall(text))
+    cjk = len(text) - len(CJK_RE.sub("", text))  # CJK_RE matches one character: a count without a list
     words = len(re.findall(r"[A-Za-z0-9]+", text))
     return max(1, math.ceil(cjk / 400 + words / 220))
 
