@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -40,6 +41,10 @@ def run_chunks(n: int, work: Callable[[int, int], R], jobs: int, chunk: int) -> 
     """Yield `work(start, stop)` for consecutive spans covering range(n), in order. With jobs > 1 and
     more than one span, the spans run in `jobs` forked processes."""
     spans = [(a, min(a + chunk, n)) for a in range(0, n, chunk)]
+    if jobs > 1 and threading.active_count() > 1 and not os.environ.get("TONGWEN_JOBS"):
+        # forking a process that runs other threads (a preview server's watcher, say) can deadlock a
+        # child on a lock one of those threads held; stay serial unless TONGWEN_JOBS asks otherwise
+        jobs = 1
     if jobs <= 1 or len(spans) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for a, b in spans:
             yield work(a, b)
