@@ -9,10 +9,12 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import fingerprint
 from .config import SiteConfig, load_config
 from .derive import derive
 from .errors import BuildFailed, error
 from .load import load
+from .parallel import default_jobs
 from .render import render_site
 from .write import Staging, check_target
 
@@ -27,6 +29,7 @@ class BuildResult:
     stages: dict[str, float]
     editions: tuple[str, ...]
     kinds: dict[str, int] = field(default_factory=dict)  # pages per kind, in each edition
+    skipped: bool = False  # every input unchanged and the output untouched: nothing to do (fingerprint.py)
 
 
 def page_kinds(site: object) -> dict[str, int]:
@@ -55,7 +58,10 @@ def build_date(config: SiteConfig, newest: dt.datetime | None) -> dt.datetime:
     return newest or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_url: str | None = None) -> BuildResult:
+def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_url: str | None = None,
+          jobs: int | None = None) -> BuildResult:
+    """`jobs`: worker processes for parsing and rendering (default: TONGWEN_JOBS or the core count)."""
+    jobs = default_jobs() if jobs is None else max(1, jobs)
     stages: dict[str, float] = {}
 
     def step(name: str, t0: float) -> None:
@@ -67,11 +73,24 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     if base_url:
         config = replace(config, base_url=base_url if base_url.endswith("/") else base_url + "/")
     out = out if out is not None else site_dir / config.output_dir
+    step("config", t)
+
+    # A record exists only for an output folder a build published into (check_target passed then) and
+    # the output digest proves the folder is untouched since, so a skip needs no second check.
+    t = time.perf_counter()
+    fp = fingerprint.inputs(config, site_dir, out, drafts)
+    done = fingerprint.unchanged(site_dir, out, fp)
+    step("fingerprint", t)
+    if done is not None:
+        return BuildResult(out, int(done["pages"]), int(done["outputs"]),  # type: ignore[call-overload]
+                           stages, tuple(e.code for e in config.editions), skipped=True)
+
+    t = time.perf_counter()
     check_target(out, site_dir)
     step("config", t)
 
     t = time.perf_counter()
-    docs, resources = load(config)
+    docs, resources = load(config, parse_markdown=False)  # Markdown is parsed where it is rendered
     step("load", t)
 
     t = time.perf_counter()
@@ -88,7 +107,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     pages = outputs = 0
     try:
         for o in render_site(site, config, build_date(config, site.articles[0].date if site.articles else None),
-                             build_search, stages):
+                             build_search, stages, jobs=jobs):
             staging.write(o)
             outputs += 1
             pages += o.path.endswith(".html")
@@ -99,7 +118,11 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     except BaseException:
         staging.discard()
         raise
-    for part in ("search", "topics"):  # measured inside render; report them apart
-        if part in stages:
-            stages["render"] -= stages[part]
+    if "search" in stages:  # measured inside render; reported apart
+        stages["render"] -= stages["search"]
+    t = time.perf_counter()
+    # record only if no input changed while we built (else the output may mix old and new inputs)
+    fingerprint.record(site_dir, out, fp if fp == fingerprint.inputs(config, site_dir, out, drafts) else None,
+                       pages, outputs)
+    step("fingerprint", t)
     return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions), page_kinds(site))

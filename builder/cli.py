@@ -144,7 +144,10 @@ def _build(args: argparse.Namespace) -> int:
     if args.stats:
         Path(args.stats).write_text(json.dumps({"stages": result.stages, "pages": result.pages,
                                                 "outputs": result.outputs, "kinds": result.kinds,
-                                                "total": total}, indent=1))
+                                                "total": total, "skipped": result.skipped}, indent=1))
     if not args.quiet:
-        print(summary(result, total, counter.n, args.verbose))
+        if result.skipped:
+            print(f"tongwen: {result.out} is up to date ({result.pages} pages; no input changed) in {total:.2f}s")
+        else:
+            print(summary(result, total, counter.n, args.verbose))
     return 0

@@ -55,6 +55,7 @@ def opencc_config(source_lang: str, edition: Edition) -> str:
     return _TO_HANS[script] if edition.script == "Hans" else ""
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Canonical Simplified form, for identity and matching: 軟體 and 软件 fold alike."""
     return opencc_converter("tw2sp").convert(text)

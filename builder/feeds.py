@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
@@ -15,12 +16,12 @@ if TYPE_CHECKING:
     from .derive import Entry, Site
 
 FEED_ITEMS = 20
+_XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _x(text: str) -> str:
     """XML-escape, dropping characters XML 1.0 forbids (scraped content has them)."""
-    clean = "".join(ch for ch in text if ch in "\t\n\r" or (ord(ch) >= 0x20 and not 0xD800 <= ord(ch) <= 0xDFFF
-                                                           and ch not in "\ufffe\uffff"))
+    clean = _XML_BAD.sub("", text)
     return escape(clean, {'"': "&quot;"})
 
 

@@ -123,7 +123,10 @@ def classify(rel: str, config: SiteConfig) -> tuple[str, str, str, str]:
     return kind, section, base, lang
 
 
-def load_file(src: SourceFile, config: SiteConfig) -> tuple[Document | None, list[BuildError]]:
+def load_file(src: SourceFile, config: SiteConfig,
+              parse_markdown: bool = True) -> tuple[Document | None, list[BuildError]]:
+    """One source → a Document. With `parse_markdown=False` the Markdown is kept as text (`body`) and
+    parsed later, where it is rendered (`markdown.tokens_of`): a parallel build parses in the workers."""
     rel = src.rel
     try:
         if src.path.stat().st_size > MAX_FILE_BYTES:
@@ -144,6 +147,10 @@ def load_file(src: SourceFile, config: SiteConfig) -> tuple[Document | None, lis
     lang = path_lang if path_lang and rel.rsplit("/", 1)[-1].count(".") > 1 else (
         meta.lang or path_lang or config.default_language)
     summary_src, body = split_more(body)
+    if not parse_markdown:
+        return Document(source=rel, kind=kind, lang=_canonical_lang(lang), meta=meta, tokens=(),
+                        body_line=body_line, summary_tokens=None, stem=stem, section=section,
+                        body=body, summary_src=summary_src), []
     tokens = parse(body, config.unsafe_html)
     summary_tokens = tuple(parse(summary_src, config.unsafe_html)) if summary_src is not None else None
     return Document(source=rel, kind=kind, lang=_canonical_lang(lang), meta=meta, tokens=tuple(tokens),
@@ -155,10 +162,10 @@ def _canonical_lang(tag: str) -> str:
     return "-".join([parts[0].lower()] + [p.upper() if len(p) == 2 else p.title() for p in parts[1:]])
 
 
-def load(config: SiteConfig) -> tuple[list[Document], list[Resource]]:
+def load(config: SiteConfig, parse_markdown: bool = True) -> tuple[list[Document], list[Resource]]:
     sources, resources, errors = walk(config)
     docs: list[Document] = []
-    for doc, errs in map_sources(sources, config):
+    for doc, errs in map_sources(sources, config, parse_markdown):
         errors.extend(errs)
         if doc is not None:
             docs.append(doc)
@@ -167,6 +174,7 @@ def load(config: SiteConfig) -> tuple[list[Document], list[Resource]]:
     return docs, resources
 
 
-def map_sources(sources: list[SourceFile], config: SiteConfig) -> Iterator[tuple[Document | None, list[BuildError]]]:
+def map_sources(sources: list[SourceFile], config: SiteConfig,
+                parse_markdown: bool = True) -> Iterator[tuple[Document | None, list[BuildError]]]:
     for src in sources:
-        yield load_file(src, config)
+        yield load_file(src, config, parse_markdown)

@@ -22,6 +22,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .convert import Convert
+from .model import Document
 
 MORE_RE = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
 CJK_RE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
@@ -151,6 +152,37 @@ def parser(unsafe_html: bool = False) -> MarkdownIt:
 
 def parse(text: str, unsafe_html: bool = False) -> list[Token]:
     return parser(unsafe_html).parse(text, {})
+
+
+# --- deferred parsing ------------------------------------------------------------------------------
+
+_PARSED: dict[tuple[str, bool], tuple[Token, ...]] = {}
+
+
+def tokens_of(doc: Document, unsafe_html: bool = False) -> tuple[Token, ...]:
+    """The document's tokens, parsing its kept `body` when `load` deferred parsing. Parses are
+    memoised by content until `forget_parsed()` (called after each unit of render work)."""
+    if doc.tokens or not doc.body:
+        return doc.tokens
+    return _parsed(doc.body, unsafe_html)
+
+
+def summary_tokens_of(doc: Document, unsafe_html: bool = False) -> tuple[Token, ...] | None:
+    if doc.summary_tokens is not None or doc.summary_src is None:
+        return doc.summary_tokens
+    return _parsed(doc.summary_src, unsafe_html)
+
+
+def _parsed(text: str, unsafe_html: bool) -> tuple[Token, ...]:
+    key = (text, unsafe_html)
+    tokens = _PARSED.get(key)
+    if tokens is None:
+        tokens = _PARSED[key] = tuple(parse(text, unsafe_html))
+    return tokens
+
+
+def forget_parsed() -> None:
+    _PARSED.clear()
 
 
 # --- passages -------------------------------------------------------------------------------------

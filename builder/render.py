@@ -10,9 +10,11 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,11 +27,12 @@ from .config import SiteConfig
 from .convert import Convert, fold, make_converter, opencc_config, source_script
 from .derive import Collection, Entry, Site, Topic
 from .errors import BuildError, BuildFailed, error
-from .markdown import CJK_RE, Rendered, RenderEnv, render
+from .markdown import CJK_RE, Rendered, RenderEnv, forget_parsed, render, summary_tokens_of, tokens_of
 from .model import Document, Edition, Output, SearchDoc, Term
+from .parallel import run_chunks
 from .paths import absolute, output_file, root_of
 from .strings import format_date, strings_for
-from .topics import Matcher, find_mentions, highlight_spans, make_linker, matcher
+from .topics import Matcher, Mention, add_mentions, entry_mentions, highlight_spans, make_linker, matcher
 
 THEME = Path(__file__).parent / "theme"
 WIDGET_TERMS = 100  # the sidebar shows the most used terms; the widget title links to all of them
@@ -99,7 +102,7 @@ class Ctx:
     topic_names: dict[str, str]  # topic source → title in this edition
     build_date: dt.datetime
     summaries: dict[str, str]  # article source → summary in this edition, filled as articles render
-    doc_topics: dict[str, frozenset[int]]  # document source → indexes of the topics it mentions
+    memo: dict[Any, Any] = field(default_factory=dict)  # per-edition memo of converted titles, term links…
 
     def path(self, page: str) -> str:
         return (self.edition.prefix + "/" + page) if self.edition.prefix else page
@@ -118,56 +121,58 @@ def term_name(name: str, edition: Edition, config: SiteConfig) -> str:
     return _term_converter(edition, config.glossary)(base)
 
 
+@lru_cache(maxsize=4096)
+def _converter(lang: str, edition: Edition, glossary: tuple) -> Convert:  # type: ignore[type-arg]
+    return make_converter(lang, edition, glossary)
+
+
 def doc_converter(doc: Document, edition: Edition, config: SiteConfig) -> Convert:
-    return make_converter(doc.lang, edition, config.glossary + doc.meta.glossary)
+    return _converter(doc.lang, edition, config.glossary + doc.meta.glossary)
 
 
 # --- rendering entry point -------------------------------------------------------------------------
 
 def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 search_builder: Callable[[Sequence[SearchDoc], Sequence[Edition]], list[Output]] | None = None,
-                timings: dict[str, float] | None = None) -> Iterator[Output]:
-    """Yield every output file. Raises BuildFailed with every template error found."""
+                timings: dict[str, float] | None = None, jobs: int = 1) -> Iterator[Output]:
+    """Yield every output file. Raises BuildFailed with every template error found.
+
+    Pages render in two phases: (1) article pages, which also parse the Markdown (when `load`
+    deferred it), find topic mentions and record summaries; (2) every other page, which needs those
+    summaries and mentions. With `jobs` > 1 each phase runs in forked worker processes (see
+    parallel.py); results are merged in page order, so the output is byte-identical to `jobs=1`.
+    """
     env = environment(config.root)
-    errors: list[BuildError] = []
-    import time
-    t0 = time.perf_counter()
-    mentions = find_mentions(site)
-    topic_matcher = matcher(site.topics)
-    topic_index = {t.entry.source: i for i, t in enumerate(site.topics)}
-    by_doc: dict[str, set[int]] = {}
-    for source, ms in mentions.items():
-        for m in ms:
-            by_doc.setdefault(m.doc.source, set()).add(topic_index[source])
-    doc_topics = {k: frozenset(v) for k, v in by_doc.items()}
-    if timings is not None:
-        timings["topics"] = time.perf_counter() - t0
-    search_docs: dict[str, SearchDoc] = {}
+    ctxs = []
     for edition in config.editions:
         try:
-            ctx = _edition_ctx(site, config, edition, env, build_date, doc_topics)
+            ctxs.append(_edition_ctx(site, config, edition, env, build_date))
         except (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError) as exc:
             err = template_error(exc, config.root)
             if err.where.path == "templates" and not isinstance(exc, jinja2.TemplateError):
                 raise
             raise BuildFailed([err]) from None
-        pages = _pages(ctx, env, mentions, topic_matcher, search_docs)
-        while True:
-            try:
-                out = next(pages)
-            except StopIteration:
-                break
-            except (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError, IndexError,
-                    ZeroDivisionError) as exc:
-                # a template (often the site's own) failed at run time: locate it in the template file
-                err = template_error(exc, config.root)
-                if err.where.path == "templates" and not isinstance(exc, jinja2.TemplateError):
-                    raise  # not from a template: a bug in Tongwen, not the user's problem to locate
-                errors.append(err)
-                break
-            yield out
-    if errors:
-        raise BuildFailed(errors)
+    plan = _Plan(site, config, tuple(ctxs), env, matcher(site.topics))
+    search_docs: dict[str, SearchDoc] = {}
+    failed: dict[int, BuildError] = {}  # edition index → its first error; the edition stops there
+
+    # phase 1: article pages, both editions of one article per job
+    mentions: dict[str, list[Mention]] = defaultdict(list)
+    for res in run_chunks(len(site.articles), plan.articles, jobs, chunk=16):
+        yield from _merge(res, plan, failed, search_docs)
+        for i, found in res.mentions:
+            entry = site.articles[i]
+            by_source = {d.source: d for _k, d in entry.docs}
+            add_mentions(mentions, (Mention(entry, by_source[src], p, topic) for src, p, topic in found))
+    plan.mentions = {k: tuple(v) for k, v in mentions.items()}
+
+    # phase 2: lists, terms, feeds, topics, redirects, 404 — per edition, in the serial order
+    plan.rest = [(i, job) for i, ctx in enumerate(ctxs) if i not in failed for job in _rest_jobs(plan, ctx)]
+    for res in run_chunks(len(plan.rest), plan.others, jobs, chunk=8):
+        yield from _merge(res, plan, failed, search_docs)
+
+    if failed:
+        raise BuildFailed([failed[i] for i in sorted(failed)])
     for out in feeds.sitemap(site, config):
         yield out
     yield Output("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n".encode())
@@ -184,6 +189,163 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
             timings["search"] = time.perf_counter() - t0
 
 
+Job = Callable[[dict[str, SearchDoc]], Iterable[Output]]  # one unit of page work; gets the search docs
+
+_TEMPLATE_FAILURES = (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError, IndexError,
+                      ZeroDivisionError)
+
+
+@dataclass
+class _Result:
+    """What one chunk of page jobs hands back to the main process (picklable)."""
+
+    outputs: list[Output] = field(default_factory=list)
+    errors: dict[int, tuple[int, BuildError]] = field(default_factory=dict)  # edition → (job, error)
+    summaries: dict[int, dict[str, str]] = field(default_factory=dict)  # edition → source → summary
+    search: dict[str, SearchDoc] = field(default_factory=dict)
+    mentions: list[tuple[int, list[tuple[str, Any, str]]]] = field(default_factory=list)
+
+
+@dataclass
+class _Plan:
+    """The render's shared state. Forked workers inherit it; it is never pickled."""
+
+    site: Site
+    config: SiteConfig
+    ctxs: tuple[Ctx, ...]
+    env: jinja2.Environment
+    topic_matcher: Matcher | None
+    mentions: dict[str, tuple[Mention, ...]] = field(default_factory=dict)
+    rest: list[tuple[int, Job]] = field(default_factory=list)
+
+    @property
+    def topic_index(self) -> dict[str, int]:
+        if "_topic_index" not in self.__dict__:
+            self.__dict__["_topic_index"] = {t.entry.source: i for i, t in enumerate(self.site.topics)}
+        return self.__dict__["_topic_index"]  # type: ignore[no-any-return]
+
+    def _fail(self, res: _Result, edition: int, job: int, exc: Exception) -> None:
+        # a template (often the site's own) failed at run time: locate it in the template file
+        err = template_error(exc, self.config.root)
+        if err.where.path == "templates" and not isinstance(exc, jinja2.TemplateError):
+            raise exc  # not from a template: a bug in Tongwen, not the user's problem to locate
+        res.errors.setdefault(edition, (job, err))
+
+    def articles(self, start: int, stop: int) -> _Result:
+        res = _Result()
+        articles = self.site.articles
+        for i in range(start, stop):
+            entry = articles[i]
+            newer = articles[i - 1] if i > 0 else None
+            older = articles[i + 1] if i + 1 < len(articles) else None
+            # mentions first: an article links the first mention of each topic it really mentions
+            found = entry_mentions(self.site, entry, self.topic_matcher, self.config.unsafe_html) \
+                if self.topic_matcher is not None else []
+            doc_topics: dict[str, set[int]] = {}
+            for m in found:
+                doc_topics.setdefault(m.doc.source, set()).add(self.topic_index[m.topic])
+            for k, ctx in enumerate(self.ctxs):
+                if k in res.errors:
+                    continue
+                try:
+                    res.outputs.append(_article(ctx, self.env, entry, newer, older, self.topic_matcher,
+                                                doc_topics, res.search))
+                except _TEMPLATE_FAILURES as exc:
+                    self._fail(res, k, i, exc)
+                    continue
+                res.summaries.setdefault(k, {})[entry.source] = ctx.summaries[entry.source]
+            if found:
+                res.mentions.append((i, [(m.doc.source, m.passage, m.topic) for m in found]))
+            forget_parsed()
+        return res
+
+    def others(self, start: int, stop: int) -> _Result:
+        res = _Result()
+        for j in range(start, stop):
+            k, job = self.rest[j]
+            if k in res.errors:
+                continue
+            try:
+                res.outputs.extend(job(res.search))
+            except _TEMPLATE_FAILURES as exc:
+                self._fail(res, k, j, exc)
+            forget_parsed()
+        return res
+
+
+def _merge(res: _Result, plan: _Plan, failed: dict[int, BuildError],
+           search_docs: dict[str, SearchDoc]) -> Iterator[Output]:
+    """Fold one chunk's results into the main process's state, in chunk order (deterministic)."""
+    for k, (_job, err) in sorted(res.errors.items()):
+        failed.setdefault(k, err)
+    for k, summaries in res.summaries.items():
+        plan.ctxs[k].summaries.update(summaries)
+    for key, sd in res.search.items():
+        mine = search_docs.get(key)
+        if mine is None or mine is sd:
+            search_docs[key] = sd
+            continue
+        for name in ("url", "title", "summary", "tags", "text"):
+            getattr(mine, name).update(getattr(sd, name))
+    yield from res.outputs
+
+
+def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
+    """Every page but articles, as small jobs in the order a serial build renders them."""
+    site, e, env = plan.site, ctx.edition, plan.env
+    articles = site.articles
+    jobs: list[Job] = []
+    jobs += _list_jobs(ctx, env, "home", "", list(articles), ctx.strings["home"], None)
+    for tax, terms in site.terms:
+        jobs.append(_job(_terms_index, ctx, env, tax, terms))
+        for t in terms:
+            entries = [site.index[s] for s in t.sources]
+            name = ctx.term_names[(tax, t.key)]
+            jobs += _list_jobs(ctx, env, "term", f"{tax}/{t.slug}/", entries, name, (tax, t))
+
+            def term_feed(sd: dict[str, SearchDoc], tax: str = tax, t: Term = t, name: str = name,
+                          entries: list[Entry] = entries) -> list[Output]:
+                out = [feeds.rss(ctx, f"{tax}/{t.slug}/", name, entries)]
+                _search_term(ctx, tax, t, name, sd)
+                return out
+            jobs.append(term_feed)
+    for s in site.sections:
+        if not s.path:
+            continue  # content/_index.md describes the home page, which is rendered above
+        entries = [a for a in articles if a.path.startswith(s.path)]
+        intro = Markup(_render_doc(ctx, s.doc(e.key), s).html)  # the _index.md body, as Hugo shows it
+        jobs += _list_jobs(ctx, env, "section", s.path, entries, _title(s.doc(e.key), e, ctx.config), None, intro)
+    for c in site.collections:
+        jobs.append(_job_search(_collection, ctx, env, c, plan.mentions))
+        for topic in c.topics:
+            jobs.append(_job_search(_topic, ctx, env, c, topic, plan.mentions, plan.topic_matcher))
+            mentioned = {m.entry.source: m.entry for m in plan.mentions.get(topic.entry.source, ())}
+            jobs.append(_job(feeds.rss, ctx, topic.entry.path, ctx.topic_names[topic.entry.source],
+                             list(mentioned.values())))
+    for alias, target in site.redirects:
+        jobs.append(_job(_redirect, ctx, env, alias, target))
+    jobs.append(_job(feeds.rss, ctx, "", _site_vars(ctx)["title"], list(articles)))
+    jobs.append(_job(_search_page, ctx, env))
+    jobs.append(_job(_not_found, ctx, env))
+    return jobs
+
+
+
+def _job(fn: Callable[..., Output], *args: Any) -> Job:
+    """A job rendering one page; it adds nothing to the search index."""
+    return partial(_run_job, fn, args, False)
+
+
+def _job_search(fn: Callable[..., Output], *args: Any) -> Job:
+    """A job rendering one page and adding its record to the search docs passed at run time."""
+    return partial(_run_job, fn, args, True)
+
+
+def _run_job(fn: Callable[..., Output], args: tuple[Any, ...], search: bool,
+             sd: dict[str, SearchDoc]) -> list[Output]:
+    return [fn(*args, sd) if search else fn(*args)]
+
+
 def _static_files(config: SiteConfig) -> Iterator[Output]:
     """Theme assets under static/, overridden file by file by the site's static/."""
     files: dict[str, Path] = {}
@@ -197,20 +359,29 @@ def _static_files(config: SiteConfig) -> Iterator[Output]:
 
 
 def _edition_ctx(site: Site, config: SiteConfig, edition: Edition, env: jinja2.Environment,
-                 build_date: dt.datetime, doc_topics: dict[str, frozenset[int]]) -> Ctx:
+                 build_date: dt.datetime) -> Ctx:
     strings = strings_for(edition.script)
     term_names = {(tax, t.key): term_name(t.name, edition, config) for tax, terms in site.terms for t in terms}
     topic_names = {t.entry.source: _title(t.entry.doc(edition.key), edition, config) for t in site.topics}
     for c in site.collections:
         topic_names[c.entry.source] = _title(c.entry.doc(edition.key), edition, config)
-    ctx = Ctx(site, config, edition, strings, {}, term_names, topic_names, build_date, {}, doc_topics)
+    ctx = Ctx(site, config, edition, strings, {}, term_names, topic_names, build_date, {})
     widgets = {name: env.get_template(f"widgets/{name}.html").render(_widget_vars(ctx, name))
                for name in ("search", "recent", "taglist", "categories", "topics")}
-    return Ctx(site, config, edition, strings, widgets, term_names, topic_names, build_date, {}, doc_topics)
+    return Ctx(site, config, edition, strings, widgets, term_names, topic_names, build_date, {})
 
 
 def _title(doc: Document, edition: Edition, config: SiteConfig) -> str:
     return doc_converter(doc, edition, config)(doc.meta.title or doc.stem)
+
+
+def _ctx_title(ctx: Ctx, doc: Document) -> str:
+    """`_title` memoised per edition (a document's title shows on many list and topic pages)."""
+    key = ("title", doc.source)
+    t = ctx.memo.get(key)
+    if t is None:
+        t = ctx.memo[key] = _title(doc, ctx.edition, ctx.config)
+    return t  # type: ignore[no-any-return]
 
 
 def _mark_url(path: str) -> str:
@@ -239,50 +410,16 @@ def _widget_vars(ctx: Ctx, name: str) -> dict[str, Any]:
 
 
 def _site_vars(ctx: Ctx) -> dict[str, Any]:
+    if "site_vars" in ctx.memo:
+        return dict(ctx.memo["site_vars"])
     conv = _term_converter(ctx.edition, ctx.config.glossary)
-    return {"title": conv(ctx.config.title), "description": conv(ctx.config.description),
+    ctx.memo["site_vars"] = {"title": conv(ctx.config.title), "description": conv(ctx.config.description),
             "base_url": ctx.config.base_url, "author": conv(ctx.config.author),
             "copyright": conv(ctx.config.copyright), "search_fallback": ctx.config.search_fallback}
+    return dict(ctx.memo["site_vars"])
 
 
 # --- pages ---------------------------------------------------------------------------------------
-
-def _pages(ctx: Ctx, env: jinja2.Environment, mentions: dict[str, tuple[Any, ...]],
-           topic_matcher: Matcher | None, search_docs: dict[str, SearchDoc]) -> Iterator[Output]:
-    site, e = ctx.site, ctx.edition
-    topic_hrefs_cache: dict[str, list[str | None]] = {}
-    articles = site.articles
-    for i, entry in enumerate(articles):
-        newer = articles[i - 1] if i > 0 else None
-        older = articles[i + 1] if i + 1 < len(articles) else None
-        yield _article(ctx, env, entry, newer, older, topic_matcher, topic_hrefs_cache, search_docs)
-    yield from _lists(ctx, env, "home", "", [a for a in articles], ctx.strings["home"], None)
-    for tax, terms in site.terms:
-        yield _terms_index(ctx, env, tax, terms)
-        for t in terms:
-            entries = [site.index[s] for s in t.sources]
-            name = ctx.term_names[(tax, t.key)]
-            yield from _lists(ctx, env, "term", f"{tax}/{t.slug}/", entries, name, (tax, t))
-            yield feeds.rss(ctx, f"{tax}/{t.slug}/", name, entries)
-            _search_term(ctx, tax, t, name, search_docs)
-    for s in site.sections:
-        if not s.path:
-            continue  # content/_index.md describes the home page, which is rendered above
-        entries = [a for a in articles if a.path.startswith(s.path)]
-        intro = Markup(_render_doc(ctx, s.doc(e.key), s).html)  # the _index.md body, as Hugo shows it
-        yield from _lists(ctx, env, "section", s.path, entries, _title(s.doc(e.key), e, ctx.config), None, intro)
-    for c in site.collections:
-        yield _collection(ctx, env, c, mentions, search_docs)
-        for topic in c.topics:
-            yield _topic(ctx, env, c, topic, mentions, topic_matcher, search_docs)
-            mentioned = {m.entry.source: m.entry for m in mentions.get(topic.entry.source, ())}
-            yield feeds.rss(ctx, topic.entry.path, ctx.topic_names[topic.entry.source], list(mentioned.values()))
-    for alias, target in site.redirects:
-        yield _redirect(ctx, env, alias, target)
-    yield feeds.rss(ctx, "", _site_vars(ctx)["title"], list(articles))
-    yield _search_page(ctx, env)
-    yield _not_found(ctx, env)
-
 
 def _page_vars(ctx: Ctx, kind: str, page_path: str, title: str, sidebar_doc: Document | None = None,
                root_override: str | None = None) -> dict[str, Any]:
@@ -314,12 +451,18 @@ def _page_vars(ctx: Ctx, kind: str, page_path: str, title: str, sidebar_doc: Doc
         "edition_root": root + (e.prefix + "/" if e.prefix else ""), "url": url,
         "canonical": absolute(ctx.config.base_url, full), "alternates": alternates,
         "x_default": absolute(ctx.config.base_url, page_path), "sidebar": sidebar, "widgets": widgets,
-        "csp": CSP, "menu": [{"name": _term_converter(e, ctx.config.glossary)(m.name),
-                              "url": m.url if "://" in m.url else url(m.url.lstrip("/"))}
-                             for m in ctx.config.menu],
+        "csp": CSP, "menu": [{"name": name, "url": m.url if "://" in m.url else url(m.url.lstrip("/"))}
+                             for m, name in _menu_names(ctx)],
         "feed_url": url("index.xml"), "description": "", "og_image": "", "jsonld": None,
         "page_lang": e.code,
     }
+
+
+def _menu_names(ctx: Ctx) -> list[tuple[Any, str]]:
+    if "menu" not in ctx.memo:
+        conv = _term_converter(ctx.edition, ctx.config.glossary)
+        ctx.memo["menu"] = [(m, conv(m.name)) for m in ctx.config.menu]
+    return ctx.memo["menu"]  # type: ignore[no-any-return]
 
 
 def _languages_widget(ctx: Ctx, alternates: list[dict[str, Any]]) -> str:
@@ -345,7 +488,7 @@ def _render_doc(ctx: Ctx, doc: Document, entry: Entry, linker: Any = None) -> Re
         sanitize = clean
     env = RenderEnv(convert=conv, edition_key=e.key, edition_script=e.script, resolve_link=resolve,
                     linker=linker, sanitize=sanitize)
-    return render(doc.tokens, env, ctx.config.unsafe_html)
+    return render(tokens_of(doc, ctx.config.unsafe_html), env, ctx.config.unsafe_html)
 
 
 def _resolve_link(ctx: Ctx, doc: Document, href: str, root: str) -> str:
@@ -367,7 +510,7 @@ def _resolve_link(ctx: Ctx, doc: Document, href: str, root: str) -> str:
 def summarize(text: str, length: int) -> str:
     """By characters for CJK text, by words otherwise; prefers to end at a sentence."""
     text = re.sub(r"\s+", " ", text).strip()
-    cjk = len(CJK_RE.findall(text))
+    cjk = len(text) - len(CJK_RE.sub("", text))  # CJK_RE matches one character: a count without a list
     if cjk * 3 >= len(text.replace(" ", "")) // 2 or cjk > 40:
         if len(text) <= length:
             return text
@@ -386,7 +529,7 @@ _HAN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 def reading_minutes(text: str) -> int:
     """Han characters at 400 a minute plus words at 220: punctuation is not read."""
-    cjk = len(_HAN_RE.findall(text))
+    cjk = len(text) - len(_HAN_RE.sub("", text))  # a count without building a list
     words = len(re.findall(r"[A-Za-z0-9]+", text))
     return max(1, math.ceil(cjk / 400 + words / 220))
 
@@ -395,32 +538,40 @@ def _summary(ctx: Ctx, doc: Document, rendered_text: str) -> str:
     conv = doc_converter(doc, ctx.edition, ctx.config)
     if doc.meta.summary.strip():
         return conv(doc.meta.summary.strip())
-    if doc.summary_tokens is not None:
+    summary_tokens = summary_tokens_of(doc, ctx.config.unsafe_html)
+    if summary_tokens is not None:
         env = RenderEnv(convert=conv, edition_key=ctx.edition.key, edition_script=ctx.edition.script)
-        return render(doc.summary_tokens, env).text.replace("\n", " ").strip()
+        return render(summary_tokens, env).text.replace("\n", " ").strip()
     return summarize(rendered_text, ctx.config.summary_length)
 
 
 def _term_links(ctx: Ctx, doc: Document, tax: str, url: Callable[[str], str]) -> list[dict[str, str]]:
-    out = []
-    from .convert import fold_key
-    by_key = {t.key: t for t in ctx.site.taxonomy(tax)}
-    for name in getattr(doc.meta, tax):
-        t = by_key.get(fold_key(name))
-        if t is not None:
-            out.append({"name": ctx.term_names[(tax, t.key)], "url": url(f"{tax}/{t.slug}/")})
-    return out
+    key = ("terms", tax, doc.source)
+    found = ctx.memo.get(key)
+    if found is None:
+        from .convert import fold_key
+        index_key = ("term_index", tax)
+        by_key = ctx.memo.get(index_key)
+        if by_key is None:
+            by_key = ctx.memo[index_key] = {t.key: t for t in ctx.site.taxonomy(tax)}
+        found = []
+        for name in getattr(doc.meta, tax):
+            t = by_key.get(fold_key(name))
+            if t is not None:
+                found.append((ctx.term_names[(tax, t.key)], f"{tax}/{t.slug}/"))
+        ctx.memo[key] = found
+    return [{"name": n, "url": url(p)} for n, p in found]
 
 
 def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | None, older: Entry | None,
-             topic_matcher: Matcher | None, hrefs_cache: dict[str, list[str | None]],
+             topic_matcher: Matcher | None, doc_topics: dict[str, set[int]],
              search_docs: dict[str, SearchDoc]) -> Output:
     e = ctx.edition
     doc = entry.doc(e.key)
     full = ctx.path(entry.path)
     root = root_of(full)
     linker = None
-    mentioned = ctx.doc_topics.get(doc.source)
+    mentioned = doc_topics.get(doc.source)
     if ctx.config.link_topics and topic_matcher is not None and mentioned:
         hrefs = [root + quote(ctx.path(t.entry.path), safe="/.-_~") if i in mentioned else None
                  for i, t in enumerate(ctx.site.topics)]
@@ -469,7 +620,7 @@ def _content_lang(doc: Document, e: Edition) -> str:
 def _link(ctx: Ctx, entry: Entry | None, url: Callable[[str], str]) -> dict[str, str] | None:
     if entry is None:
         return None
-    return {"title": _title(entry.doc(ctx.edition.key), ctx.edition, ctx.config), "url": url(entry.path)}
+    return {"title": _ctx_title(ctx, entry.doc(ctx.edition.key)), "url": url(entry.path)}
 
 
 def _render_template(env: jinja2.Environment, name: str, v: dict[str, Any]) -> bytes:
@@ -479,37 +630,41 @@ def _render_template(env: jinja2.Environment, name: str, v: dict[str, Any]) -> b
 def _card(ctx: Ctx, entry: Entry, url: Callable[[str], str]) -> dict[str, Any]:
     e = ctx.edition
     doc = entry.doc(e.key)
-    conv = doc_converter(doc, e, ctx.config)
     summary = ctx.summaries.get(entry.source)
     if summary is None:  # not rendered as an article in this build (cannot happen for articles)
         summary = _summary(ctx, doc, "")
     thumb = doc.meta.thumbnail
-    return {"title": conv(doc.meta.title or doc.stem), "url": url(entry.path), "date": format_date(entry.date),
+    return {"title": _ctx_title(ctx, doc), "url": url(entry.path), "date": format_date(entry.date),
             "date_iso": entry.date.isoformat() if entry.date else "", "summary": summary,
             "thumbnail": thumb.src if thumb and thumb.in_list else "",
             "categories": _term_links(ctx, entry.canonical, "categories", url), "lang": _content_lang(doc, e)}
 
 
-def _lists(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries: Sequence[Entry], title: str,
-           term: tuple[str, Term] | None, intro: str = "") -> Iterator[Output]:
-    per = ctx.config.paginate
+def _list_jobs(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries: Sequence[Entry], title: str,
+               term: tuple[str, Term] | None, intro: str = "") -> list[Job]:
     # Hugo's list order: pages with a weight first, lightest first; the rest keep newest-first order
     entries = sorted(entries, key=lambda a: (a.canonical.meta.weight == 0, a.canonical.meta.weight))
-    pages = max(1, math.ceil(len(entries) / per))
-    for n in range(1, pages + 1):
-        path = base if n == 1 else f"{base}page/{n}/"
-        v = _page_vars(ctx, kind, path, title if n == 1 else f"{title} · {ctx.strings['page_n'].format(n=n)}")
-        chunk = entries[(n - 1) * per: n * per]
-        v["page"] = {
-            "title": title, "entries": [_card(ctx, a, v["url"]) for a in chunk], "n": n, "pages": pages,
-            "prev": v["url"](base if n == 2 else f"{base}page/{n - 1}/") if n > 1 else "",
-            "next": v["url"](f"{base}page/{n + 1}/") if n < pages else "",
-            "taxonomy": term[0] if term else "", "count": len(entries),
-            "term_feed": v["url"](f"{base}index.xml") if term else "",
-            "content": intro if n == 1 else "",
-        }
-        v["description"] = ctx.config.description if kind == "home" else title
-        yield Output(output_file(ctx.path(path)), _render_template(env, "list.html", v))
+    pages = max(1, math.ceil(len(entries) / ctx.config.paginate))
+    return [_job(_list_page, ctx, env, kind, base, entries, title, term, n, pages, intro)
+            for n in range(1, pages + 1)]
+
+
+def _list_page(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries: Sequence[Entry], title: str,
+               term: tuple[str, Term] | None, n: int, pages: int, intro: str = "") -> Output:
+    per = ctx.config.paginate
+    path = base if n == 1 else f"{base}page/{n}/"
+    v = _page_vars(ctx, kind, path, title if n == 1 else f"{title} · {ctx.strings['page_n'].format(n=n)}")
+    chunk = entries[(n - 1) * per: n * per]
+    v["page"] = {
+        "title": title, "entries": [_card(ctx, a, v["url"]) for a in chunk], "n": n, "pages": pages,
+        "prev": v["url"](base if n == 2 else f"{base}page/{n - 1}/") if n > 1 else "",
+        "next": v["url"](f"{base}page/{n + 1}/") if n < pages else "",
+        "taxonomy": term[0] if term else "", "count": len(entries),
+        "term_feed": v["url"](f"{base}index.xml") if term else "",
+        "content": intro if n == 1 else "",
+    }
+    v["description"] = ctx.config.description if kind == "home" else title
+    return Output(output_file(ctx.path(path)), _render_template(env, "list.html", v))
 
 
 def _terms_index(ctx: Ctx, env: jinja2.Environment, tax: str, terms: Sequence[Term]) -> Output:
@@ -568,7 +723,7 @@ def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, mentions:
         spans = highlight_spans(m.passage.text, topic_matcher, index) if topic_matcher else [(m.passage.text, False)]
         quotes.append({"segments": [(conv(s), hl) for s, hl in spans],
                        "url": url(m.entry.path) + "#" + m.passage.anchor,
-                       "title": _title(m.doc, e, ctx.config), "date": format_date(m.entry.date)})
+                       "title": _ctx_title(ctx, m.doc), "date": format_date(m.entry.date)})
         related.setdefault(m.entry.source, m.entry)
     for r in related.values():
         for tag in _term_links(ctx, r.canonical, "tags", url):

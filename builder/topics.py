@@ -4,7 +4,7 @@ topic's aliases, in either script."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -12,7 +12,7 @@ import ahocorasick_rs
 
 from .convert import fold, opencc_converter
 from .derive import Entry, Site, Topic
-from .markdown import Passage, passages
+from .markdown import Passage, passages, tokens_of
 from .model import Document
 
 
@@ -66,22 +66,36 @@ class Mention:
     entry: Entry
     doc: Document
     passage: Passage
+    topic: str = ""  # the topic's source
 
 
-def find_mentions(site: Site) -> dict[str, tuple[Mention, ...]]:
+def find_mentions(site: Site, unsafe_html: bool = False) -> dict[str, tuple[Mention, ...]]:
     """topic source → its mentions, newest article first, in passage order."""
     m = matcher(site.topics)
     out: dict[str, list[Mention]] = defaultdict(list)
     if m is None:
         return {}
     for entry in site.articles:
-        docs = {id(d): d for _k, d in entry.docs}
-        for doc in docs.values():
-            for p in passages(doc.tokens):
-                hit = {t for _s, _e, t in m.find(p.match_text)}
-                for t in sorted(hit):
-                    out[site.topics[t].entry.source].append(Mention(entry, doc, p))
+        add_mentions(out, entry_mentions(site, entry, m, unsafe_html))
     return {k: tuple(v) for k, v in out.items()}
+
+
+def entry_mentions(site: Site, entry: Entry, m: Matcher, unsafe_html: bool = False) -> list[Mention]:
+    """One article's mentions, in the order `find_mentions` lists them (a parallel build computes
+    these where the article is parsed, then merges them in article order)."""
+    out = []
+    docs = {id(d): d for _k, d in entry.docs}
+    for doc in docs.values():
+        for p in passages(tokens_of(doc, unsafe_html)):
+            hit = {t for _s, _e, t in m.find(p.match_text)}
+            for t in sorted(hit):
+                out.append(Mention(entry, doc, p, site.topics[t].entry.source))
+    return out
+
+
+def add_mentions(out: dict[str, list[Mention]], found: Iterable[Mention]) -> None:
+    for mention in found:
+        out[mention.topic].append(mention)
 
 
 def highlight_spans(text: str, m: Matcher, topic_index: int) -> list[tuple[str, bool]]:

@@ -12,6 +12,9 @@ import ctypes
 import ctypes.util
 import os
 import shutil
+import stat
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,6 +25,7 @@ from .model import Output
 MANIFEST = ".tongwen-manifest"
 _STAGE_PREFIX = ".tongwen-staging-"
 _OLD_PREFIX = ".tongwen-old-"
+_TRASH_PREFIX = ".tongwen-trash-"
 
 
 def check_target(out: Path, site_dir: Path) -> None:
@@ -85,15 +89,39 @@ class Staging:
         _sweep(self.out)
         self.dir = Path(tempfile.mkdtemp(prefix=_STAGE_PREFIX + self.out.name + "-", dir=self.out.parent))
         self.written: set[str] = set()
+        self._dirs: set[Path] = set()
+        self.link_unchanged = self.out.is_dir()
 
     def write(self, output: Output) -> None:
         if output.path in self.written:
             raise BuildFailed([error(output.path, 0, "two outputs claim this path")])
         target = safe_join(self.dir, output.path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as f:
-            f.write(output.data)
+        parent = target.parent
+        if parent not in self._dirs:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(parent)
+        if not self._link_unchanged(output, target):
+            with open(target, "wb") as f:
+                f.write(output.data)
         self.written.add(output.path)
+
+    def _link_unchanged(self, output: Output, target: Path) -> bool:
+        """A file whose bytes equal the previous output's is hard-linked, not rewritten: unchanged
+        files keep their inode and mtime (cheap syncs and reloads). The previous output is only read."""
+        if not self.link_unchanged:
+            return False
+        prev = safe_join(self.out, output.path)
+        try:
+            st = os.lstat(prev)
+            if not stat.S_ISREG(st.st_mode) or st.st_size != len(output.data) or st.st_nlink > 1000:
+                return False
+            with open(prev, "rb") as f:
+                if f.read() != output.data:
+                    return False
+            os.link(prev, target)
+            return True
+        except OSError:
+            return False
 
     def write_all(self, outputs: Iterable[Output]) -> None:
         for o in outputs:
@@ -104,13 +132,13 @@ class Staging:
         os.chmod(self.dir, 0o755)
         if self.out.exists():
             if _exchange(self.dir, self.out):
-                shutil.rmtree(self.dir, ignore_errors=True)
+                remove_later(self.dir, self.out.name)  # now the previous output
                 return
             old = self.out.parent / (_OLD_PREFIX + self.out.name)
             shutil.rmtree(old, ignore_errors=True)
             os.rename(self.out, old)
             os.rename(self.dir, self.out)
-            shutil.rmtree(old, ignore_errors=True)
+            remove_later(old, self.out.name)
         else:
             os.rename(self.dir, self.out)
 
@@ -127,6 +155,37 @@ def _sweep(out: Path) -> None:
     for p in out.parent.glob(_STAGE_PREFIX + out.name + "-*"):
         if p.is_dir():
             shutil.rmtree(p, ignore_errors=True)
+    for p in out.parent.glob(_TRASH_PREFIX + out.name + "-*"):
+        if p.is_dir():
+            remove_later(p, out.name)
+
+
+def remove_later(folder: Path, name: str) -> None:
+    """Delete a replaced output folder.
+
+    The folder is first renamed to a trash name (so nothing mistakes it for a site), then deleted here:
+    a build that returns leaves nothing behind beside the output folder. TONGWEN_ASYNC_DELETE=1 hands
+    the deletion to a detached process instead (unlinking tens of thousands of files costs seconds on
+    some file systems); leftovers of a killed remover are swept by the next build.
+    """
+    trash = folder
+    if not folder.name.startswith(_TRASH_PREFIX):
+        trash = Path(tempfile.mkdtemp(prefix=_TRASH_PREFIX + name + "-", dir=folder.parent))
+        try:
+            os.rename(folder, trash / "old")
+        except OSError:
+            trash.rmdir()
+            shutil.rmtree(folder, ignore_errors=True)
+            return
+    if os.environ.get("TONGWEN_ASYNC_DELETE") == "1":
+        try:
+            subprocess.Popen([sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], True)",
+                              str(trash)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+            return
+        except OSError:
+            pass
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 _RENAME_EXCHANGE = 2

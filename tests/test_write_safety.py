@@ -139,6 +139,7 @@ def test_interrupted_build_leaves_previous_output(capsys, site, tmp_path, monkey
         raise KeyboardInterrupt
 
     monkeypatch.setattr(write.Staging, "write", interrupt)
+    (site / "content/posts/a.md").write_text((site / "content/posts/a.md").read_text() + "\n改动。\n")
     rc, _o, err = build(capsys, site, out)
     assert rc == 130 and "untouched" in err
     assert snapshot(out) == before

@@ -1,0 +1,143 @@
+"""The whole-build fingerprint: skip a build whose every input is unchanged.
+
+A build's output depends only on: the builder's own code and theme (and the versions of the
+libraries it uses), `site.yaml` as loaded (plus command-line overrides), every file under content/,
+templates/ and static/, the output path, `--drafts` and SOURCE_DATE_EPOCH. The fingerprint hashes all
+of these by content. After a successful build it is recorded in `SITE/.tongwen-cache/builds.json`
+together with a digest of the output folder's listing (path, size, mtime, inode of every entry).
+A later build with the same fingerprint whose output folder is untouched is skipped: its output
+already equals what a clean build would write. Anything unreadable, missing or different means a
+full build; the record is never trusted beyond these checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import sys
+from functools import cache
+from pathlib import Path
+
+from .config import SiteConfig
+from .load import walk
+
+CACHE_DIR = ".tongwen-cache"
+_STATE = "builds.json"
+_FORMAT = 1
+_LIBS = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "linkify-it-py", "PyYAML", "opencc", "nh3",
+         "pypinyin")
+
+
+@cache
+def builder_digest() -> str:
+    """Every file of the builder package (code and built-in theme) and the library versions."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{_FORMAT} {sys.version}".encode())
+    for lib in _LIBS:
+        try:
+            h.update(f"{lib}={importlib.metadata.version(lib)};".encode())
+        except importlib.metadata.PackageNotFoundError:
+            h.update(f"{lib}=-;".encode())
+    root = Path(__file__).parent
+    for path in sorted(_files(root)):
+        if "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo"):
+            continue
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _files(root: Path) -> list[Path]:
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        dirnames.sort()
+        out.extend(Path(dirpath) / f for f in sorted(filenames))
+    return out
+
+
+def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool) -> str | None:
+    """The fingerprint of everything the build reads, or None when it cannot be trusted."""
+    try:
+        h = hashlib.blake2b(digest_size=20)
+        h.update(builder_digest().encode())
+        h.update(repr(config).encode())
+        h.update(f"\0{out.resolve()}\0{drafts}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
+        site = site_dir.resolve()
+        h.update((site / "site.yaml").read_bytes())
+        sources, resources, errors = walk(config)
+        if errors:
+            return None  # the build reports these; never skip it
+        files = [s.path for s in sources] + [r.path for r in resources]
+        for folder in ("templates", "static"):
+            if (site / folder).is_dir():
+                files += _files(site / folder)
+        for path in files:
+            h.update(b"\0" + str(path).encode() + b"\0")
+            h.update(path.read_bytes())
+        return h.hexdigest()
+    except OSError:
+        return None
+
+
+def output_digest(out: Path) -> str | None:
+    """Digest of the output folder's listing; any file added, removed, rewritten or touched changes it."""
+    h = hashlib.blake2b(digest_size=20)
+    try:
+        for dirpath, dirnames, filenames in os.walk(out):
+            dirnames.sort()
+            h.update(b"D" + dirpath.encode() + b"\0")
+            for name in sorted(filenames):
+                st = os.lstat(os.path.join(dirpath, name))
+                h.update(f"{name}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0".encode())
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _state_path(site_dir: Path) -> Path:
+    return site_dir / CACHE_DIR / _STATE
+
+
+def _read_state(site_dir: Path) -> dict[str, dict[str, object]]:
+    try:
+        data = json.loads(_state_path(site_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("builds"), dict):
+        return {}
+    return data["builds"]  # type: ignore[no-any-return]
+
+
+def unchanged(site_dir: Path, out: Path, fingerprint: str | None) -> dict[str, object] | None:
+    """The recorded build if `out` already holds exactly what this build would write, else None."""
+    if fingerprint is None or not out.is_dir():
+        return None
+    rec = _read_state(site_dir).get(str(out.resolve()))
+    if not isinstance(rec, dict) or rec.get("fingerprint") != fingerprint:
+        return None
+    if rec.get("output") != output_digest(out):
+        return None
+    if not isinstance(rec.get("pages"), int) or not isinstance(rec.get("outputs"), int):
+        return None
+    return rec
+
+
+def record(site_dir: Path, out: Path, fingerprint: str | None, pages: int, outputs: int) -> None:
+    """Remember a successful build (best effort: a read-only site folder just never skips)."""
+    key = str(out.resolve())
+    builds = _read_state(site_dir)
+    builds.pop(key, None)
+    digest = output_digest(out) if fingerprint else None
+    if fingerprint and digest:
+        builds[key] = {"fingerprint": fingerprint, "output": digest, "pages": pages, "outputs": outputs}
+    path = _state_path(site_dir)
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f".{_STATE}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"format": _FORMAT, "builds": builds}, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass

@@ -1,0 +1,73 @@
+"""Run a build stage's work in forked worker processes, in chunks, merged back in order.
+
+The work function and everything it reads are inherited by `fork` (never pickled: OpenCC converters,
+Jinja environments and parsed tokens cannot or should not cross a pipe); only each chunk's result
+travels back. Results come back in chunk order whatever order workers finish in, and at most a few
+chunks are in flight, so memory stays bounded while the main process writes files.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+
+_WORK: Callable[[int, int], Any] | None = None
+
+
+def default_jobs() -> int:
+    """TONGWEN_JOBS, else the number of usable cores."""
+    env = os.environ.get("TONGWEN_JOBS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _call(span: tuple[int, int]) -> Any:
+    assert _WORK is not None
+    return _WORK(*span)
+
+
+def run_chunks(n: int, work: Callable[[int, int], R], jobs: int, chunk: int) -> Iterator[R]:
+    """Yield `work(start, stop)` for consecutive spans covering range(n), in order. With jobs > 1 and
+    more than one span, the spans run in `jobs` forked processes."""
+    spans = [(a, min(a + chunk, n)) for a in range(0, n, chunk)]
+    if jobs > 1 and threading.active_count() > 1 and not os.environ.get("TONGWEN_JOBS"):
+        # forking a process that runs other threads (a preview server's watcher, say) can deadlock a
+        # child on a lock one of those threads held; stay serial unless TONGWEN_JOBS asks otherwise
+        jobs = 1
+    if jobs <= 1 or len(spans) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for a, b in spans:
+            yield work(a, b)
+        return
+    global _WORK
+    _WORK = work
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            todo = iter(spans)
+            pending: deque[Future[R]] = deque()
+            for span in todo:
+                pending.append(pool.submit(_call, span))
+                if len(pending) >= jobs * 3:
+                    break
+            try:
+                while pending:
+                    res = pending.popleft().result()
+                    nxt = next(todo, None)
+                    if nxt is not None:
+                        pending.append(pool.submit(_call, nxt))
+                    yield res
+            finally:
+                for f in pending:
+                    f.cancel()
+    finally:
+        _WORK = None
