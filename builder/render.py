@@ -336,14 +336,15 @@ def _job(fn: Callable[..., Output], *args: Any) -> Job:
     return partial(_run_job, fn, args, False)
 
 
-def _job_search(fn: Callable[..., Output], *args: Any) -> Job:
+def _job_search(fn: Callable[..., Output | list[Output]], *args: Any) -> Job:
     """A job rendering one page and adding its record to the search docs passed at run time."""
     return partial(_run_job, fn, args, True)
 
 
-def _run_job(fn: Callable[..., Output], args: tuple[Any, ...], search: bool,
+def _run_job(fn: Callable[..., Output | list[Output]], args: tuple[Any, ...], search: bool,
              sd: dict[str, SearchDoc]) -> list[Output]:
-    return [fn(*args, sd) if search else fn(*args)]
+    out = fn(*args, sd) if search else fn(*args)
+    return out if isinstance(out, list) else [out]
 
 
 def _static_files(config: SiteConfig) -> Iterator[Output]:
@@ -704,46 +705,74 @@ def _collection(ctx: Ctx, env: jinja2.Environment, c: Collection, mentions: dict
     return Output(output_file(ctx.path(c.entry.path)), _render_template(env, "collection.html", v))
 
 
+MENTIONS_PER_PAGE = 50  # a topic mentioned by thousands of articles gets pages, not one huge page
+RELATED_SHOWN = 10
+TOPIC_TAGS_SHOWN = 20
+
+
+def _quote(ctx: Ctx, m: Any, topic_matcher: Matcher | None, index: int) -> Markup:
+    """One quoted passage in this edition, the topic's words marked. A passage is converted once per
+    edition (it may quote several topics) and marked in its converted text: alias forms cover both
+    scripts."""
+    key = ("passage", m.doc.source, m.passage.anchor)
+    text = ctx.memo.get(key)
+    if text is None:
+        text = ctx.memo[key] = doc_converter(m.doc, ctx.edition, ctx.config)(m.passage.text)
+    spans = highlight_spans(text, topic_matcher, index) if topic_matcher else [(text, False)]
+    return Markup("".join(f"<mark>{escape(seg)}</mark>" if hl else str(escape(seg)) for seg, hl in spans))
+
+
 def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, mentions: dict[str, tuple[Any, ...]],
-           topic_matcher: Matcher | None, search_docs: dict[str, SearchDoc]) -> Output:
+           topic_matcher: Matcher | None, search_docs: dict[str, SearchDoc]) -> list[Output]:
     e = ctx.edition
     doc = t.entry.doc(e.key)
     rendered = _render_doc(ctx, doc, t.entry)
     title = ctx.topic_names[t.entry.source]
-    v = _page_vars(ctx, "topic", t.entry.path, title, doc)
-    url = v["url"]
     index = ctx.site.topics.index(t)
-    quotes = []
+    shown = [m for m in mentions.get(t.entry.source, ())
+             if m.entry.doc(e.key) is m.doc]  # else this edition shows another document (a translation)
     related: dict[str, Entry] = {}
-    tag_count: dict[str, int] = {}
-    for m in mentions.get(t.entry.source, ()):
-        if m.entry.doc(e.key) is not m.doc:
-            continue  # this edition shows another document (a human translation) of that article
-        conv = doc_converter(m.doc, e, ctx.config)
-        spans = highlight_spans(m.passage.text, topic_matcher, index) if topic_matcher else [(m.passage.text, False)]
-        quotes.append({"segments": [(conv(s), hl) for s, hl in spans],
-                       "url": url(m.entry.path) + "#" + m.passage.anchor,
-                       "title": _ctx_title(ctx, m.doc), "date": format_date(m.entry.date)})
+    for m in shown:
         related.setdefault(m.entry.source, m.entry)
-    for r in related.values():
-        for tag in _term_links(ctx, r.canonical, "tags", url):
-            tag_count[json.dumps(tag, sort_keys=True)] = tag_count.get(json.dumps(tag, sort_keys=True), 0) + 1
-    siblings = [{"title": ctx.topic_names[o.entry.source], "url": url(o.entry.path),
-                 "count": len(mentions.get(o.entry.source, ()))}
-                for o in c.topics if o is not t and o.group == t.group]
     conv_t = _term_converter(e, ctx.config.glossary)
-    v["page"] = {
-        "title": title, "content": Markup(rendered.html), "group": conv_t(t.group),
-        "aliases": [conv_t(a) for a in t.aliases], "mentions": quotes,
-        "related": [_card(ctx, r, url) for r in related.values()],
-        "tags": [json.loads(k) for k, _n in sorted(tag_count.items(), key=lambda kv: (-kv[1], kv[0]))],
-        "siblings": siblings, "collection": {"title": ctx.topic_names[c.entry.source], "url": url(c.entry.path)},
-        "feed": url(t.entry.path + "index.xml"),
-    }
-    v["description"] = summarize(rendered.text, ctx.config.summary_length)
-    _add_search(search_docs, t.entry.source, "topic", t.entry, ctx, title, v["description"],
-                rendered.text + "\n" + " ".join(v["page"]["aliases"]), [])
-    return Output(output_file(ctx.path(t.entry.path)), _render_template(env, "topic.html", v))
+    aliases = [conv_t(a) for a in t.aliases]
+    description = summarize(rendered.text, ctx.config.summary_length)
+    pages = max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE))
+    outputs = []
+    for n in range(1, pages + 1):
+        path = t.entry.path if n == 1 else f"{t.entry.path}page/{n}/"
+        v = _page_vars(ctx, "topic", path, title if n == 1 else f"{title} · {ctx.strings['page_n'].format(n=n)}",
+                       doc)
+        url = v["url"]
+        chunk = shown[(n - 1) * MENTIONS_PER_PAGE: n * MENTIONS_PER_PAGE]
+        quotes = [{"html": _quote(ctx, m, topic_matcher, index),
+                   "url": url(m.entry.path) + "#" + m.passage.anchor,
+                   "title": _ctx_title(ctx, m.doc), "date": format_date(m.entry.date)} for m in chunk]
+        tag_count: dict[tuple[str, str], int] = {}
+        for r in related.values():
+            for tag in _term_links(ctx, r.canonical, "tags", url):
+                k = (tag["name"], tag["url"])
+                tag_count[k] = tag_count.get(k, 0) + 1
+        siblings = [{"title": ctx.topic_names[o.entry.source], "url": url(o.entry.path),
+                     "count": len(mentions.get(o.entry.source, ()))}
+                    for o in c.topics if o is not t and o.group == t.group]
+        v["page"] = {
+            "title": title, "content": Markup(rendered.html), "group": conv_t(t.group),
+            "aliases": aliases, "mentions": quotes, "mention_count": len(shown),
+            "related": [_card(ctx, r, url) for r in list(related.values())[:RELATED_SHOWN]],
+            "related_count": len(related),
+            "tags": [{"name": k[0], "url": k[1]} for k, _n in sorted(tag_count.items(), key=lambda kv: (-kv[1], kv[0]))
+                     ][:TOPIC_TAGS_SHOWN],
+            "siblings": siblings, "collection": {"title": ctx.topic_names[c.entry.source], "url": url(c.entry.path)},
+            "feed": url(t.entry.path + "index.xml"), "n": n, "pages": pages,
+            "prev": url(t.entry.path if n == 2 else f"{t.entry.path}page/{n - 1}/") if n > 1 else "",
+            "next": url(f"{t.entry.path}page/{n + 1}/") if n < pages else "",
+        }
+        v["description"] = description
+        outputs.append(Output(output_file(ctx.path(path)), _render_template(env, "topic.html", v)))
+    _add_search(search_docs, t.entry.source, "topic", t.entry, ctx, title, description,
+                rendered.text + "\n" + " ".join(aliases), [])
+    return outputs
 
 
 def _redirect(ctx: Ctx, env: jinja2.Environment, alias: str, target: str) -> Output:

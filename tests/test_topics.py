@@ -124,3 +124,14 @@ def test_topic_feed_lists_articles_that_mention_it(tmp_path: Path) -> None:
     rss = read(out, "zh-tw/topics/tracks/chuhai/index.xml")
     assert "<title>出海與分銷</title>" in rss and "<title>台湾稿</title>" in rss  # zh-TW source: as written
     assert "https://example.org/zh-tw/posts/a/" in rss
+
+
+def test_topic_with_many_mentions_is_paginated(tmp_path: Path) -> None:
+    many = {f"content/posts/p{i:02d}.md": f'---\ntitle: "第{i}篇"\ndate: "2025-01-01 00:{i:02d}:00"\n---\n\n'
+            f"第{i}篇谈到出海。\n" for i in range(60)}
+    out = make_and_build(tmp_path, {**files(), **many})
+    first = read(out, "topics/tracks/chuhai/index.html")
+    second = read(out, "zh-tw/topics/tracks/chuhai/page/2/index.html")
+    assert first.count('<figure class="mention">') == 50 and "63 处提及" in first
+    assert second.count('<figure class="mention">') == 13 and 'rel="prev"' in second
+    assert "第0篇談到" in second  # the oldest mentions are on the last page, in zh-TW too
