@@ -443,8 +443,13 @@ def _page_vars(ctx: Ctx, kind: str, page_path: str, title: str, sidebar_doc: Doc
             else:
                 widgets.append(Markup(ctx.widgets[name].replace(ROOT_MARK, root)))
 
+    quoted: dict[str, str] = ctx.memo.setdefault("quoted", {})  # the same paths recur on every page
+
     def url(p: str) -> str:
-        return root + quote(ctx.path(p), safe="/.-_~#")
+        q = quoted.get(p)
+        if q is None:
+            q = quoted[p] = quote(ctx.path(p), safe="/.-_~#")
+        return root + q
 
     return {
         "kind": kind, "site": _site_vars(ctx), "edition": e, "editions": ctx.config.editions,
@@ -737,6 +742,13 @@ def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, mentions:
     conv_t = _term_converter(e, ctx.config.glossary)
     aliases = [conv_t(a) for a in t.aliases]
     description = summarize(rendered.text, ctx.config.summary_length)
+    # tags of the related articles, most shared first (paths now, links per page below)
+    tag_count: dict[tuple[str, str], int] = {}
+    for r in related.values():
+        for tag in _term_links(ctx, r.canonical, "tags", lambda p: p):
+            k = (tag["name"], tag["url"])
+            tag_count[k] = tag_count.get(k, 0) + 1
+    top_tags = [k for k, _n in sorted(tag_count.items(), key=lambda kv: (-kv[1], kv[0]))][:TOPIC_TAGS_SHOWN]
     pages = max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE))
     outputs = []
     for n in range(1, pages + 1):
@@ -748,11 +760,6 @@ def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, mentions:
         quotes = [{"html": _quote(ctx, m, topic_matcher, index),
                    "url": url(m.entry.path) + "#" + m.passage.anchor,
                    "title": _ctx_title(ctx, m.doc), "date": format_date(m.entry.date)} for m in chunk]
-        tag_count: dict[tuple[str, str], int] = {}
-        for r in related.values():
-            for tag in _term_links(ctx, r.canonical, "tags", url):
-                k = (tag["name"], tag["url"])
-                tag_count[k] = tag_count.get(k, 0) + 1
         siblings = [{"title": ctx.topic_names[o.entry.source], "url": url(o.entry.path),
                      "count": len(mentions.get(o.entry.source, ()))}
                     for o in c.topics if o is not t and o.group == t.group]
@@ -761,8 +768,7 @@ def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, mentions:
             "aliases": aliases, "mentions": quotes, "mention_count": len(shown),
             "related": [_card(ctx, r, url) for r in list(related.values())[:RELATED_SHOWN]],
             "related_count": len(related),
-            "tags": [{"name": k[0], "url": k[1]} for k, _n in sorted(tag_count.items(), key=lambda kv: (-kv[1], kv[0]))
-                     ][:TOPIC_TAGS_SHOWN],
+            "tags": [{"name": name, "url": url(path)} for name, path in top_tags],
             "siblings": siblings, "collection": {"title": ctx.topic_names[c.entry.source], "url": url(c.entry.path)},
             "feed": url(t.entry.path + "index.xml"), "n": n, "pages": pages,
             "prev": url(t.entry.path if n == 2 else f"{t.entry.path}page/{n - 1}/") if n > 1 else "",
