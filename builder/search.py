@@ -73,6 +73,7 @@ import math
 import os
 import pickle
 import re
+import signal
 import threading
 import zlib
 from bisect import bisect_right
@@ -540,7 +541,14 @@ def _index(ordered: Sequence[SearchDoc], keys: Sequence[str]) -> tuple[dict[str,
         child = _in_child(ordered, keys, mid, n) if 0 < mid < n else None
         if child is None:
             mid = n
-    first, equiv = _index_range(ordered, keys, 0, mid)
+    try:
+        first, equiv = _index_range(ordered, keys, 0, mid)
+    except BaseException:  # e.g. KeyboardInterrupt: do not leave the child blocked on the pipe
+        if child is not None:
+            os.kill(child[0], signal.SIGKILL)
+            os.close(child[1])
+            os.waitpid(child[0], 0)
+        raise
     if mid == n:
         return {t: v[0] for t, v in first.items()}, equiv
     second = _from_child(child) if child is not None else None
