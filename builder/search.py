@@ -53,6 +53,15 @@ Postings
     written in a 64-letter alphabet (5 bits per letter; letters 32–63 mean "more follows"). w packs
     bit 0 = token in the title, bit 1 = in a tag or the summary, bits 2–4 = body frequency bucket
     (0, 1, 2, 3, 4–5, 6–8, 9–14, 15+). A posting usually costs two or three bytes.
+
+Build speed (bench/search_index.py measures it)
+    The hot path makes no string per CJK token: CJK runs are encoded as UTF-32 and counted as ints
+    through memoryview casts (see _count_into); the fold is a regex split that touches only the
+    characters that change; the second edition is compared with the first in one pass over all its
+    equal-length differing sentences (an XOR of the two texts finds the positions). With two CPUs and
+    a single-threaded process, a forked child indexes the second half of the ids; the halves are
+    joined per token, so the output is the same bytes whatever the split (tests compare it with
+    tests/search_reference.py, the implementation before this one).
 """
 
 from __future__ import annotations
@@ -61,14 +70,24 @@ import gc
 import hashlib
 import json
 import math
+import os
+import pickle
 import re
+import signal
+import threading
 import zlib
-from array import array
+from bisect import bisect_right
 from collections import Counter, defaultdict, deque
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import repeat
-from operator import and_, sub
+from itertools import chain, repeat
+from operator import add, and_, sub
+
+try:
+    from _collections import _count_elements  # type: ignore[import-not-found]  # Counter's C loop
+except ImportError:  # not CPython
+    def _count_elements(mapping: dict[object, int], iterable: object) -> None:
+        Counter.update(mapping, iterable)  # type: ignore[call-overload]
 
 from builder.model import Edition, Output, SearchDoc
 
@@ -78,6 +97,7 @@ CHUNK_TARGET = 12_000  # bytes of display metadata per chunk, on average
 SNIPPET_CHARS = 900  # characters of plain text kept per document and edition for snippets
 MAX_EQUIV = 4  # equivalents kept per token
 PREFIX_MIN, PREFIX_MAX = 3, 12  # Latin/digit prefix tokens "abc*" … "abcdefghijkl*"
+PARALLEL_MIN_DOCS = 400  # fewer documents are indexed in one process (a fork costs ~10 ms)
 
 # Identical classes are used in search.js.
 CJK = (
@@ -240,52 +260,313 @@ def _js(callback: str, *args: object) -> bytes:
     return f"{callback}({body});\n".encode()
 
 
-def _differences(a: str, b: str, equiv: defaultdict[str, Counter[str]]) -> Counter[str]:
+# Internal token keys. The hot path never builds a string per CJK token: the folded text's CJK runs
+# are joined with _SEP and encoded as UTF-32, and memoryview casts read every code point as a unigram
+# key (an int < 2**32) and every pair of neighbours as a bigram key lo | hi << 32 (an int >= 2**32).
+# Windows that touch _SEP are junk (a half equal to 1) and are dropped when the keys become strings.
+# Latin/digit tokens keep their string keys.
+_SEP = "\x01"
+_SEP4 = b"\x01\x00\x00\x00"
+_M32 = 0xFFFFFFFF
+_NONZERO = re.compile(rb"[^\x00]+")
+
+
+@lru_cache(maxsize=1)
+def _cjk_table() -> bytes:
+    """table[code point] == 1 for the characters of the CJK class (the class of _CJK_RUN)."""
+    table = bytearray(0x110000)
+    i = 0
+    while i < len(CJK):
+        lo = hi = ord(CJK[i])
+        if i + 2 < len(CJK) and CJK[i + 1] == "-":
+            hi = ord(CJK[i + 2])
+            i += 2
+        table[lo : hi + 1] = b"\x01" * (hi + 1 - lo)
+        i += 1
+    return bytes(table)
+
+
+class _LatinTokens(dict[str, tuple[str, ...]]):
+    """Memoised _latin_tokens of a word."""
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        out = self[word] = tuple(_latin_tokens(word))
+        return out
+
+
+def _count_into(counts: Counter[int | str], folded: str, latin: _LatinTokens) -> None:
+    """Add the token counts of already-folded text to `counts` (internal keys, junk included)."""
+    runs = _CJK_RUN.findall(folded)
+    if runs:
+        joined = _SEP.join(runs)
+        joined += _SEP if len(joined) & 1 else _SEP + _SEP  # even length, and the last run ends in _SEP
+        b = joined.encode("utf-32-le")
+        mv = memoryview(b)
+        _count_elements(counts, mv.cast("I"))  # unigrams
+        _count_elements(counts, mv.cast("Q"))  # bigrams at even offsets
+        _count_elements(counts, memoryview(b[4:] + _SEP4).cast("Q"))  # … and at odd offsets
+    words = _WORD_RUN.findall(folded)
+    if words:
+        _count_elements(counts, chain.from_iterable(map(latin.__getitem__, words)))
+
+
+def _token(key: int | str) -> str | None:
+    """The string token of an internal key; None for junk."""
+    if isinstance(key, str):
+        return key
+    if key < 1 << 32:
+        return None if key == 1 else chr(key)
+    lo, hi = key & _M32, key >> 32
+    return None if lo == 1 or hi == 1 else chr(lo) + chr(hi)
+
+
+def _differences(a: str, b: str, equiv: defaultdict[str, Counter[str]], latin: _LatinTokens) -> Counter[int | str]:
     """Tokens of folded text `b` around the places where it differs from folded text `a` (another
     edition of the same document), and the bigram equivalents there (软件 ↔ 软体) into `equiv`.
 
     Much cheaper than tokenising `b` again: s2twp changes a few phrases per article. Texts of equal
-    length are compared position by position (in 64-character blocks); otherwise sentence by sentence,
-    and a sentence pair of unequal length (e.g. 内存 → 記憶體) is tokenised whole, without equivalents."""
-    out: Counter[str] = Counter()
+    length are compared position by position; otherwise sentence by sentence, and a sentence pair of
+    unequal length (e.g. 内存 → 記憶體) is tokenised whole, without equivalents. At a differing position
+    j where both characters are CJK, b's character and b's bigrams at j-1 and j (those wholly CJK and
+    inside the sentence) are counted once each, and where a's bigram there is CJK too the pair is an
+    equivalent; a difference outside CJK text tokenises b's text within 40 characters of it."""
+    out: Counter[int | str] = Counter()
+    whole: list[str] = []  # text of b tokenised whole: joined with _SEP, which ends runs and words
     if len(a) == len(b):
-        pairs: list[tuple[str, str]] = [(a, b)]
+        xs, ys = [a], [b]
     else:
         sa, sb = _SENTENCE.split(a), _SENTENCE.split(b)
         if len(sa) != len(sb):
-            return _count(b)
-        pairs = []
+            _count_into(out, b, latin)
+            return out
+        xs, ys = [], []
         for x, y in zip(sa, sb, strict=True):
-            if x == y:
-                continue
-            if len(x) == len(y):
-                pairs.append((x, y))
-            else:
-                out.update(_count(y))
-    for x, y in pairs:
-        n = len(x)
-        for i in range(0, n, 64):
-            if x[i : i + 64] == y[i : i + 64]:
-                continue
-            for j in range(i, min(i + 64, n)):
-                if x[j] == y[j]:
-                    continue
-                if not (_CJK_RUN.match(y[j]) and _CJK_RUN.match(x[j])):
+            if x != y:
+                if len(x) == len(y):
+                    xs.append(x)
+                    ys.append(y)
+                else:
+                    whole.append(y)
+    if xs:
+        # All equal-length pairs at once, padded and separated by _SEP (never CJK: a bigram across a
+        # sentence edge is never counted, as if the sentences were compared one by one).
+        X = _SEP + _SEP.join(xs) + _SEP
+        Y = _SEP + _SEP.join(ys) + _SEP
+        xb, yb = X.encode("utf-32-le", "surrogatepass"), Y.encode("utf-32-le", "surrogatepass")
+        diff = (int.from_bytes(xb, "little") ^ int.from_bytes(yb, "little")).to_bytes(len(xb), "little")
+        xi, yi = memoryview(xb).cast("I"), memoryview(yb).cast("I")
+        cjk = _cjk_table()
+        starts: list[int] | None = None
+        last = -1
+        for m in _NONZERO.finditer(diff):
+            for j in range(max(m.start() >> 2, last + 1), ((m.end() - 1) >> 2) + 1):
+                last = j
+                c = yi[j]
+                if not (cjk[c] and cjk[xi[j]]):
                     # a difference outside CJK text: tokenise the surrounding stretch of b
-                    lo, hi = max(0, j - 40), min(n, j + 40)
-                    out.update(_count(y[lo:hi]))
+                    if starts is None:
+                        starts = [0]
+                        for y in ys:
+                            starts.append(starts[-1] + len(y) + 1)
+                    s = bisect_right(starts, j - 1) - 1
+                    lo, hi = starts[s] + 1, starts[s + 1]  # the sentence: Y[lo:hi]
+                    whole.append(Y[max(lo, j - 40) : min(hi, j + 40)])
                     continue
-                out[y[j]] += 1
-                for k in (j - 1, j):
-                    if k < 0 or k + 2 > n:
-                        continue
-                    p, q = x[k : k + 2], y[k : k + 2]
-                    if p != q and _CJK_RUN.fullmatch(q):
-                        out[q] += 1
-                        if _CJK_RUN.fullmatch(p):
-                            equiv[p][q] += 1
-                            equiv[q][p] += 1
+                out[c] += 1
+                p = yi[j - 1]
+                if cjk[p]:
+                    out[p | c << 32] += 1
+                    if cjk[xi[j - 1]] and cjk[xi[j]]:
+                        pa, qa = X[j - 1 : j + 1], Y[j - 1 : j + 1]
+                        equiv[pa][qa] += 1
+                        equiv[qa][pa] += 1
+                n = yi[j + 1]
+                if cjk[n]:
+                    out[c | n << 32] += 1
+                    if cjk[xi[j]] and cjk[xi[j + 1]]:
+                        pa, qa = X[j : j + 2], Y[j : j + 2]
+                        equiv[pa][qa] += 1
+                        equiv[qa][pa] += 1
+    if whole:
+        _count_into(out, _SEP.join(whole), latin)
     return out
+
+
+@lru_cache(maxsize=1)
+def _fold_split() -> tuple[re.Pattern[str], dict[str, str]]:
+    """The fold as a regex split: cheaper than str.translate when most characters are unchanged."""
+    table = {chr(c): f for c, f in fold_map().items()}
+    cls = "".join(re.escape(c) for c in sorted(table))
+    return re.compile(f"([{cls}])"), table
+
+
+def _fold_fast(text: str) -> str:
+    """Same as fold(text)."""
+    pattern, table = _fold_split()
+    parts = pattern.split(text.lower())
+    if len(parts) == 1:
+        return parts[0]
+    parts[1::2] = map(table.__getitem__, parts[1::2])
+    return "".join(parts)
+
+
+class _Weight(dict[int, int]):
+    """count + flags·2**32 → a posting's weight: frequency bucket << 2 | flags."""
+
+    def __missing__(self, c: int) -> int:
+        n = c & _M32
+        w = (TF_BUCKET[n] if n < len(TF_BUCKET) else 7) << 2 | c >> 32
+        self[c] = w
+        return w
+
+
+_Range = dict[str, tuple[str, int, int]]  # token → (postings text from id −1, first x, last x)
+
+
+def _index_range(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: int,
+                 ) -> tuple[_Range, defaultdict[str, Counter[str]]]:
+    """Postings of documents lo … hi-1 (their ids), each token's encoded as if no earlier document
+    existed (the first delta is from id −1), with the first and last x = id·32 + w; and equivalents."""
+    postings: defaultdict[int | str, list[int]] = defaultdict(list)
+    equiv: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    latin = _LatinTokens()
+    weight = _Weight()
+    consume = deque[object](maxlen=0).extend
+    get, fold_ = postings.__getitem__, _fold_fast
+    f1, f2, f3 = 1 << 32, 2 << 32, 3 << 32
+    for doc_id in range(lo, hi):
+        d = ordered[doc_id]
+        counts: Counter[int | str] = Counter()
+        base_text: str | None = None
+        for k in keys:
+            ft = fold_(d.text.get(k, ""))
+            if base_text is None:
+                _count_into(counts, ft, latin)
+                base_text = ft
+            elif ft != base_text:
+                more = _differences(base_text, ft, equiv, latin)
+                dict.update(more, counts)  # counts win; tokens only in this edition keep their count
+                counts = more
+        title: Counter[int | str] = Counter()
+        extra: Counter[int | str] = Counter()
+        for k in keys:
+            _count_into(title, fold_(d.title.get(k, "")), latin)
+            _count_into(extra, fold_(" ".join([d.summary.get(k, ""), *d.tags.get(k, ())])), latin)
+        # flags ride in the count's high bits (see _Weight); a token only in the title etc. counts 0
+        flags = dict.fromkeys(extra.keys(), f2)
+        flags.update(dict.fromkeys(title.keys() - extra.keys(), f1))
+        flags.update(dict.fromkeys(title.keys() & extra.keys(), f3))
+        dict.update(counts, zip(flags.keys(), map(add, map(counts.get, flags.keys(), repeat(0)), flags.values()),
+                                strict=True))
+        # The hot loop, kept at C level: postings[t].append(id·32 + weight(count)) for every token. The
+        # few distinct values of a document are made once, so a posting costs a pointer in a list.
+        base = doc_id * 32
+        x = {c: base + weight[c] for c in set(counts.values())}
+        consume(map(list.append, map(get, counts.keys()), map(x.__getitem__, counts.values())))
+    out: _Range = {}
+    for key, xs in postings.items():
+        t = _token(key)
+        if t is not None:
+            out[t] = (encode_postings(xs), xs[0], xs[-1])
+    return out, equiv
+
+
+def _split_point(ordered: Sequence[SearchDoc], keys: Sequence[str]) -> int:
+    """The id that splits the documents into two halves of about equal text."""
+    sizes = [sum(len(d.text.get(k, "")) for k in keys) + 200 for d in ordered]
+    half, acc = sum(sizes) / 2, 0
+    for i, s in enumerate(sizes):
+        acc += s
+        if acc >= half:
+            return i + 1
+    return len(ordered)
+
+
+def _workers() -> int:
+    """2 when it is safe and worth it to index in a forked child as well: fork exists, two CPUs are
+    ours, and this is the process's only thread (forking a threaded process, e.g. `tongwen serve`, can
+    inherit a lock that another thread holds). TONGWEN_SEARCH_WORKERS=1 forces one process."""
+    env = os.environ.get("TONGWEN_SEARCH_WORKERS", "")
+    if env.strip() == "1" or not hasattr(os, "fork") or threading.active_count() != 1:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return 2 if cpus >= 2 else 1
+
+
+def _in_child(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: int) -> tuple[int, int] | None:
+    """Fork a child that indexes lo … hi-1 and pickles the result into a pipe: (pid, read end)."""
+    try:
+        r, w = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid == 0:  # the child: never returns
+        code = 1
+        try:
+            os.close(r)
+            data = pickle.dumps(_index_range(ordered, keys, lo, hi), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(w, "wb") as f:
+                f.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    return pid, r
+
+
+def _from_child(child: tuple[int, int]) -> tuple[_Range, defaultdict[str, Counter[str]]] | None:
+    pid, r = child
+    with os.fdopen(r, "rb") as f:
+        data = f.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not data:
+        return None
+    result: tuple[_Range, defaultdict[str, Counter[str]]] = pickle.loads(data)
+    return result
+
+
+def _index(ordered: Sequence[SearchDoc], keys: Sequence[str]) -> tuple[dict[str, str], defaultdict[str, Counter[str]]]:
+    """Encoded postings of every token, and the equivalents. With two workers, a forked child indexes
+    the second half of the ids while this process indexes the first; the halves are joined per token
+    (the child's first delta re-encoded from this half's last id), so the result does not depend on
+    the split."""
+    n = len(ordered)
+    child = None
+    mid = n
+    if n >= PARALLEL_MIN_DOCS and _workers() > 1:
+        mid = _split_point(ordered, keys)
+        child = _in_child(ordered, keys, mid, n) if 0 < mid < n else None
+        if child is None:
+            mid = n
+    try:
+        first, equiv = _index_range(ordered, keys, 0, mid)
+    except BaseException:  # e.g. KeyboardInterrupt: do not leave the child blocked on the pipe
+        if child is not None:
+            os.kill(child[0], signal.SIGKILL)
+            os.close(child[1])
+            os.waitpid(child[0], 0)
+        raise
+    if mid == n:
+        return {t: v[0] for t, v in first.items()}, equiv
+    second = _from_child(child) if child is not None else None
+    if second is None:  # the child failed: do its share here
+        second = _index_range(ordered, keys, mid, n)
+    more, equiv2 = second
+    varint = _Varints()
+    encoded = {t: v[0] for t, v in first.items()}
+    for t, (s, x0, _) in more.items():
+        prev = first.get(t)
+        if prev is None:
+            encoded[t] = s
+        else:
+            skip = len(varint[x0 + 32])  # the first delta, from id −1 …
+            encoded[t] = prev[0] + varint[x0 - (prev[2] & -32)] + s[skip:]  # … now from prev's last id
+    for t, cnt in equiv2.items():
+        equiv[t].update(cnt)
+    return encoded, equiv
 
 
 def _plain(s: str) -> str:
@@ -317,43 +598,9 @@ def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition]) -> list[Outpu
     ordered = sorted(docs, key=order)
 
     fmap = fold_map()
-    postings: defaultdict[str, array[int]] = defaultdict(lambda: array("i"))
-    equiv: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    weight = _Weights()
-    sink: deque[object] = deque(maxlen=0)
-    consume = sink.extend
+    encoded, equiv = _index(ordered, keys)
+    vocab_chars = {t for t in encoded if len(t) == 1}
 
-    for doc_id, d in enumerate(ordered):
-        counts: Counter[str] | None = None
-        base_text = ""
-        for k in keys:
-            ft = d.text.get(k, "").lower().translate(fmap)
-            if counts is None:
-                counts, base_text = _count(ft), ft
-            elif ft != base_text:
-                more = _differences(base_text, ft, equiv)
-                for t in more.keys() - counts.keys():
-                    counts[t] = more[t]
-        assert counts is not None
-        flags: dict[str, int] = {}
-        for k in keys:
-            for t in _count(fold(d.title.get(k, ""))):
-                flags[t] = flags.get(t, 0) | 1
-            extra = " ".join([d.summary.get(k, ""), *d.tags.get(k, ())])
-            for t in _count(fold(extra)):
-                flags[t] = flags.get(t, 0) | 2
-        for t in flags:
-            if t not in counts:
-                counts[t] = 0
-        # The hot loop, kept at C level: postings[t].append(id·32 + weight(count)) for every token.
-        base = doc_id * 32
-        consume(map(array.append, map(postings.__getitem__, counts.keys()),
-                    map(base.__add__, map(weight.__getitem__, counts.values()))))
-        for t, f in flags.items():
-            postings[t][-1] += f
-    vocab_chars = {t for t in postings if len(t) == 1}
-
-    encoded = {t: encode_postings(xs) for t, xs in postings.items()}
     total = sum(len(t.encode()) + len(s) + 6 for t, s in encoded.items())
     shards = MIN_SHARDS
     while shards < MAX_SHARDS and total / shards > SHARD_TARGET:

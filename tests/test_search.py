@@ -258,3 +258,60 @@ def test_download_budget(big: Index) -> None:
             assert hits
             worst = max(worst, script_bytes() + big.bytes_of(fetched))
     assert worst <= 300 * KB, worst
+
+
+# ---- the fast builder against the reference (the implementation before it) -------------------------
+
+
+def _edge_docs() -> list:
+    """Documents that reach every path of the second-edition comparison and of the tokeniser."""
+    from builder.model import SearchDoc
+
+    def doc(i: int, cn: str, tw: str, title: tuple[str, str] = ("标题", "標題"), date: str = "2024-01-01",
+            summary: tuple[str, str] = ("", ""), tags: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())):
+        url = f"posts/e{i}/"
+        return SearchDoc(kind="article", date=date, url={"zh-cn": url, "zh-tw": "zh-tw/" + url},
+                         title={"zh-cn": title[0], "zh-tw": title[1]},
+                         summary={"zh-cn": summary[0], "zh-tw": summary[1]},
+                         tags={"zh-cn": tags[0], "zh-tw": tags[1]}, text={"zh-cn": cn, "zh-tw": tw})
+
+    return [
+        doc(0, "", ""),
+        doc(1, "软件产业带", "軟體產業帶"),  # equal length, a phrase differs: equivalents
+        doc(2, "内存很大。软件好。", "記憶體很大。軟體好。"),  # unequal sentence, then an equal-length one
+        doc(3, "一。二。三", "一。二"),  # sentence counts differ: the edition is tokenised whole
+        doc(4, "软件abc产业", "軟體xyz產業"),  # differences outside CJK text (windows of ±40)
+        doc(5, "AI 1688 h20 GMV２０２４ Ｈｅｌｌｏ world", "AI 1688 h20 GMV2024 hello world"),
+        doc(6, "𠀀𠀁软件𠀂", "𠀀𠀁軟體𠀂"),  # supplementary-plane CJK
+        doc(7, "同样的文本", "同樣的文本", title=("数据库 SaaS", "資料庫 SaaS"),
+            summary=("信息网络", "資訊網路"), tags=(("服务器",), ("伺服器",))),
+        doc(8, "网络\n视频；程序员！好?", "網路\n影片；程式設計師！好?", date=""),
+        doc(9, "あいう한국어ΑΣ Δ мир", "あいう한국어ας δ МИР", date="2023-05-05"),
+        doc(10, "x" * 50 + "软" + "y" * 50, "x" * 50 + "軟" + "z" * 50),
+        doc(11, "软\x01件\x00", "軟\x01體\x00"),
+    ]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_fast_builder_matches_reference_byte_for_byte(monkeypatch: pytest.MonkeyPatch, workers: str) -> None:
+    import builder.search as search
+    from tests import search_reference
+
+    monkeypatch.setenv("TONGWEN_SEARCH_WORKERS", workers)
+    monkeypatch.setattr(search, "PARALLEL_MIN_DOCS", 2)  # also split these few documents
+    docs = synthetic_docs(240, chars=(300, 900), seed=11) + _edge_docs()
+    for subset in (docs, _edge_docs(), docs[:1]):
+        new = search.build_search(subset, EDITIONS)
+        old = search_reference.build_search(subset, EDITIONS)
+        assert [o.path for o in new] == [o.path for o in old]
+        for a, b in zip(new, old, strict=True):
+            assert a.data == b.data, a.path
+
+
+def test_fast_path_helpers() -> None:
+    import builder.search as search
+
+    assert search._cjk_table()[ord("软")] and search._cjk_table()[0x2A6D6] and not search._cjk_table()[ord("a")]
+    text = "ＡＢＣ 軟體 Straße ΑΣ"
+    assert search._fold_fast(text) == fold(text)
+    assert search._token(ord("软") | ord("件") << 32) == "软件" and search._token(1) is None
