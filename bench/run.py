@@ -30,13 +30,16 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gen_corpus  # noqa: E402
 import hugo_site  # noqa: E402
+import search_cost  # noqa: E402
 
 REPO = os.path.dirname(HERE)
+sys.path.insert(0, REPO)
 TEMPLATE_PREFERENCE = ["article.html", "single.html", "post.html", "page.html", "base.html", "baseof.html"]
 
 
@@ -242,7 +245,30 @@ def bench_tongwen(n, n_dir, site, runs, cmd_prefix, repo):
                     return results
     finally:
         edits.undo()
+    try:  # what the index costs a reader, measured on the last output (same index as the cold build)
+        EXTRA.setdefault(n, {})["search"] = search_cost.report(search_cost.Index.from_folder(Path(out)))
+    except (OSError, KeyError, ValueError) as exc:
+        log(f"[N={n}] search cost not measured: {exc}")
+    EXTRA.setdefault(n, {})["opencc"] = opencc_cost(site)
     return results
+
+
+EXTRA: dict = {}  # N → {"search": search_cost.report(...), "opencc": {...}}
+
+
+def opencc_cost(site):
+    """The conversion cost alone: s2twp over every article body, in this process (one converter)."""
+    from builder.convert import opencc_converter
+    conv = opencc_converter("s2twp")
+    bodies = []
+    for p in sorted(Path(site, "content", "posts").glob("*.md")):
+        text = p.read_text(encoding="utf-8")
+        bodies.append(text.split("\n---\n", 1)[-1])
+    t0 = time.process_time()
+    chars = sum(len(conv.convert(b)) for b in bodies)
+    cpu = time.process_time() - t0
+    return {"articles": len(bodies), "chars": chars, "cpu_s": cpu,
+            "ms_per_article": 1000 * cpu / max(1, len(bodies))}
 
 
 def bench_hugo(n, n_dir, site, runs, hugo_bin):
@@ -326,6 +352,18 @@ def report(summary, ns):
         print("\nTongwen stages (median seconds, from --stats):")
         print(fmt_table(["N", "build"] + keys, rows))
 
+    for n in ns:
+        sc = EXTRA.get(n, {}).get("search")
+        if sc:
+            print(f"\nSearch index at N={n}: {sc['index_bytes'] / 1e6:.1f} MB in {sc['files']} files, "
+                  f"{sc['shards']} shards (largest {sc['largest_shard'] / 1e3:.0f} KB); before typing "
+                  f"{sc['before_typing'] / 1e3:.1f} KB; one 2-character query downloads (script included) "
+                  f"median {sc['query_median'] / 1e3:.0f} KB, worst {sc['query_worst'] / 1e3:.0f} KB "
+                  f"over {sc['queries']} queries")
+        oc = EXTRA.get(n, {}).get("opencc")
+        if oc:
+            print(f"OpenCC s2twp at N={n}: {oc['cpu_s']:.2f} s CPU for {oc['articles']} article bodies "
+                  f"({oc['chars'] / 1e6:.1f} M characters), {oc['ms_per_article']:.2f} ms per article")
     print()
     for n in ns:
         tw = (summary.get(n, {}).get("tongwen") or {}).get("cold")
@@ -381,6 +419,7 @@ def main(argv=None):
     with open(os.path.join(args.out, "results.json"), "w") as fh:
         json.dump({"args": vars(args), "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
                    "summary": {str(k): v for k, v in summary.items()},
+                   "extra": {str(k): v for k, v in EXTRA.items()},
                    "raw": {str(k): v for k, v in raw.items()}}, fh, indent=1, ensure_ascii=False)
     return 0
 

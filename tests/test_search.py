@@ -2,97 +2,31 @@
 
 from __future__ import annotations
 
-import json
-import math
 import random
-import re
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: builder, tests
+from bench.search_cost import Index, payload, report  # noqa: E402
 from builder.search import (  # noqa: E402
     build_search,
     decode_postings,
     encode_postings,
     fold,
     query_groups,
-    shard_of,
     tokenize,
 )
-from tests.search_harness import EDITIONS, STATIC, make_doc, synthetic_docs  # noqa: E402
+from tests.search_harness import EDITIONS, make_doc, synthetic_docs  # noqa: E402
 
 KB = 1000
 
 
-# ---- reading the index back, the way search.js does -----------------------------------------------
+# ---- reading the index back, the way search.js does: bench/search_cost.py ------------------------
 
-_CALL = re.compile(r"^(__tw_search_\w+)\((.*)\);\n$", re.S)
-
-
-def payload(data: bytes) -> list[object]:
-    m = _CALL.match(data.decode())
-    assert m, data[:80]
-    return json.loads("[" + m.group(2) + "]")
-
-
-class Index:
-    """The built files, and a Python model of search.js's query path that records what it fetches."""
-
-    def __init__(self, outputs) -> None:
-        self.files = {o.path: o.data for o in outputs}
-        self.manifest = payload(self.files["search/manifest.js"])[0]
-        fold_pairs = list(self.manifest["fold"])
-        self.fold_js = dict(zip(fold_pairs[::2], fold_pairs[1::2], strict=True))
-
-    def shard_path(self, token: str) -> str:
-        i = shard_of(token, self.manifest["shards"])
-        return f"search/s/{i:0{self.manifest['hex']}x}.js"
-
-    def search(self, query: str, edition: str = "zh-cn", page: int = 10):
-        """(ranked [(id, row)], set of fetched paths)."""
-        fetched = {"search/manifest.js"}
-        groups = query_groups(query)
-        lists = []
-        for g in groups:
-            m: dict[int, int] = {}
-            for t in g:
-                path = self.shard_path(t)
-                fetched.add(path)
-                _, shard = payload(self.files[path])
-                for doc, w in decode_postings(shard["p"].get(t, "")):
-                    m[doc] = max(w, m.get(doc, 0))
-            lists.append(m)
-        if not lists or not all(lists):
-            return [], fetched
-        n = self.manifest["n"]
-        idf = [math.log(1 + n / len(m)) for m in lists]
-        hits = []
-        for doc in set.intersection(*(set(m) for m in lists)):
-            ws = [m[doc] for m in lists]
-            title = all(w & 1 for w in ws)
-            score = sum(i * ((w >> 2) + (4 if w & 1 else 0) + (1.5 if w & 2 else 0))
-                        for i, w in zip(idf, ws, strict=True))
-            hits.append((not title, -score, doc))
-        hits.sort()
-        chunk = self.manifest["chunk"]
-        prefix = self.manifest["editions"][edition]
-        out = []
-        for _, _, doc in hits[:page]:
-            path = f"{prefix + '/' if prefix else ''}search/meta/{doc // chunk}.js"
-            fetched.add(path)
-            ed, c, rows = payload(self.files[path])
-            assert (ed, c) == (edition, doc // chunk)
-            out.append((doc, rows[doc % chunk]))
-        return out, fetched
-
-    def bytes_of(self, paths) -> int:
-        return sum(len(self.files[p]) for p in paths)
-
-
-def script_bytes() -> int:
-    return len((STATIC / "search.js").read_bytes())
+def index_of(outputs) -> Index:  # type: ignore[no-untyped-def]
+    return Index({o.path: o.data for o in outputs})
 
 
 # ---- tokens -------------------------------------------------------------------------------------------
@@ -157,7 +91,7 @@ def test_files_layout_and_callbacks() -> None:
     assert "search/manifest.js" in paths
     assert "search/meta/0.js" in paths and "zh-tw/search/meta/0.js" in paths
     shards = [p for p in paths if p.startswith("search/s/")]
-    idx = Index(outs)
+    idx = index_of(outs)
     count = idx.manifest["shards"]
     assert len(shards) == count and count & (count - 1) == 0
     for o in outs:
@@ -181,7 +115,7 @@ def test_deterministic() -> None:
 
 @pytest.mark.parametrize("query", ["軟體", "软件", "軟件", "软体", "資訊", "信息", "網路", "网络"])
 def test_phrase_level_folding(query: str) -> None:
-    idx = Index(build_search(SMALL, EDITIONS))
+    idx = index_of(build_search(SMALL, EDITIONS))
     for edition in ("zh-cn", "zh-tw"):
         hits, _ = idx.search(query, edition)
         assert [row[0] for _, row in hits] == (["posts/software/"] if edition == "zh-cn"
@@ -191,7 +125,7 @@ def test_phrase_level_folding(query: str) -> None:
 
 
 def test_equivalents_for_highlighting() -> None:
-    idx = Index(build_search(SMALL, EDITIONS))
+    idx = index_of(build_search(SMALL, EDITIONS))
     _, shard = payload(idx.files[idx.shard_path("软体")])
     assert "软件" in shard["e"]["软体"]
     _, shard = payload(idx.files[idx.shard_path("软件")])
@@ -205,13 +139,13 @@ def test_ranking_title_first_then_recency() -> None:
         make_doc("数字化", "无关", "2019-01-01", slug="title"),
         make_doc("别的", "数字化", "2023-01-01", slug="body-older"),
     ]
-    hits, _ = Index(build_search(docs, EDITIONS)).search("数字化")
+    hits, _ = index_of(build_search(docs, EDITIONS)).search("数字化")
     assert [row[0] for _, row in hits] == ["posts/title/", "posts/body-new/", "posts/body-old/",
                                            "posts/body-older/"]
 
 
 def test_digits_and_tags_and_topics() -> None:
-    idx = Index(build_search(SMALL, EDITIONS))
+    idx = index_of(build_search(SMALL, EDITIONS))
     assert [r[0] for _, r in idx.search("1688")[0]] == ["posts/growth/"]
     assert [r[0] for _, r in idx.search("168")[0]] == ["posts/growth/"]  # prefix while typing
     assert [r[0] for _, r in idx.search("電商")[0]] == ["posts/growth/"]  # tag and summary
@@ -226,7 +160,7 @@ N_BUDGET = 2000
 
 @pytest.fixture(scope="module")
 def big() -> Index:
-    return Index(build_search(synthetic_docs(N_BUDGET), EDITIONS))
+    return index_of(build_search(synthetic_docs(N_BUDGET), EDITIONS))
 
 
 def test_shard_and_chunk_bounds(big: Index) -> None:
@@ -240,24 +174,11 @@ def test_shard_and_chunk_bounds(big: Index) -> None:
 def test_download_budget(big: Index) -> None:
     """What a two-character query costs: search.js + manifest (before typing, ≤ 50 KB), then its
     shards and the metadata chunks of the first page of results (all together ≤ 300 KB)."""
-    before = script_bytes() + big.bytes_of(["search/manifest.js"])
-    assert before <= 50 * KB, before
-    # the most common bigrams (longest posting lists) and a random sample
-    counts: dict[str, int] = {}
-    for p, d in big.files.items():
-        if p.startswith("search/s/"):
-            for t, s in payload(d)[1]["p"].items():
-                if len(t) == 2 and not t.endswith("*") and all("\u4e00" <= c <= "\u9fff" for c in t):
-                    counts[t] = len(s)
-    by_size = sorted(counts, key=lambda t: (-counts[t], t))
-    queries = by_size[:10] + random.Random(5).sample(by_size, 30)
-    worst = 0
-    for q in queries:
-        for edition in ("zh-cn", "zh-tw"):
-            hits, fetched = big.search(q, edition)
-            assert hits
-            worst = max(worst, script_bytes() + big.bytes_of(fetched))
-    assert worst <= 300 * KB, worst
+    r = report(big)
+    assert r["before_typing"] <= 50 * KB, r
+    assert r["queries"] >= 80 and r["query_worst"] <= 300 * KB, r
+    for q in big.common_bigrams()[:5]:
+        assert big.search(q)[0]
 
 
 # ---- the fast builder against the reference (the implementation before it) -------------------------
