@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -59,8 +60,9 @@ def build_date(config: SiteConfig, newest: dt.datetime | None) -> dt.datetime:
 
 
 def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_url: str | None = None,
-          jobs: int | None = None) -> BuildResult:
-    """`jobs`: worker processes for parsing and rendering (default: TONGWEN_JOBS or the core count)."""
+          jobs: int | None = None, progress: Callable[[str, int], None] | None = None) -> BuildResult:
+    """`jobs`: worker processes for parsing and rendering (default: TONGWEN_JOBS or the core count).
+    `progress(stage, files_written)` is called now and then, for a terminal display."""
     jobs = default_jobs() if jobs is None else max(1, jobs)
     stages: dict[str, float] = {}
 
@@ -111,6 +113,8 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
             staging.write(o)
             outputs += 1
             pages += o.path.endswith(".html")
+            if progress is not None and not outputs % 50:
+                progress("render", outputs)
         step("render", t)
         t = time.perf_counter()
         staging.publish()

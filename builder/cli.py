@@ -130,16 +130,42 @@ def summary(result: object, total: float, warnings: int, verbose: bool = False) 
     return "\n".join(lines)
 
 
+class _Progress:
+    """A one-line progress display on a terminal (stderr), at most five updates a second."""
+
+    def __init__(self) -> None:
+        self.t0 = time.perf_counter()
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, stage: str, files: int) -> None:
+        now = time.perf_counter()
+        if now - self.last < 0.2 or now - self.t0 < 1.0:  # short builds show nothing
+            return
+        self.last = now
+        self.shown = True
+        sys.stderr.write(f"\r\x1b[Ktongwen: {stage}: {files} files written ({now - self.t0:.0f}s)")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
 def _build(args: argparse.Namespace) -> int:
     from .build import build
     counter = _Count()
     logging.getLogger("tongwen").addHandler(counter)
     t0 = time.perf_counter()
+    bar = _Progress() if sys.stderr.isatty() and not args.quiet else None
     try:
         result = build(Path(args.site), Path(args.out).expanduser() if args.out else None, drafts=args.drafts,
-                       base_url=args.base_url)
+                       base_url=args.base_url, progress=bar)
     finally:
         logging.getLogger("tongwen").removeHandler(counter)
+        if bar is not None:
+            bar.done()
     total = time.perf_counter() - t0
     if args.stats:
         Path(args.stats).write_text(json.dumps({"stages": result.stages, "pages": result.pages,
