@@ -74,3 +74,25 @@ def hrefs(html: str) -> list[str]:
 @pytest.fixture
 def seed_text() -> str:
     return (REPO / "content/posts/1688-growth-path.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo site, built once per test session (browser tests read it)."""
+    out = tmp_path_factory.mktemp("demo") / "public"
+    build(REPO, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_site: Path):  # type: ignore[no-untyped-def]
+    import webtools
+    with webtools.serve(demo_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")  # not session: Playwright's sync API allows one instance at a time
+def browser():  # type: ignore[no-untyped-def]
+    import webtools
+    with webtools.browser() as b:
+        yield b

@@ -1,58 +1,36 @@
 """In a real Chromium: the edition switch on an article lands on the same article in the other script,
 over HTTP and from disk (file://)."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import webtools
 
-from builder.build import build
-from conftest import CHROMIUM, REPO
+from conftest import CHROMIUM
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo") / "public"
-    build(REPO, out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def server(site: Path) -> Iterator[str]:
-    with webtools.serve(site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    with webtools.browser() as b:
-        yield b
-
-
-def test_switch_over_http(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+def test_switch_over_http(browser, demo_server: str) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(server + "posts/1688-growth-path/")
+    page.goto(demo_server + "posts/1688-growth-path/")
     assert page.locator("h1.post-title").inner_text() == "1688找到生意增长新路径"
     page.click(".edition-switch a[hreflang='zh-TW']")
     page.wait_for_load_state()
-    assert page.url == server + "zh-tw/posts/1688-growth-path/"
+    assert page.url == demo_server + "zh-tw/posts/1688-growth-path/"
     assert page.locator("h1.post-title").inner_text() == "1688找到生意增長新路徑"
     assert page.locator("html").get_attribute("lang") == "zh-TW"
     page.click(".edition-switch a[hreflang='zh-CN']")
     page.wait_for_load_state()
-    assert page.url == server + "posts/1688-growth-path/"
+    assert page.url == demo_server + "posts/1688-growth-path/"
     assert not errors
     page.close()
 
 
-def test_switch_from_disk(browser, site: Path) -> None:  # type: ignore[no-untyped-def]
+def test_switch_from_disk(browser, demo_site: Path) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page()
-    page.goto((site / "posts/1688-growth-path/index.html").as_uri())
+    page.goto((demo_site / "posts/1688-growth-path/index.html").as_uri())
     page.click(".edition-switch a[hreflang='zh-TW']")
     page.wait_for_load_state()
     assert page.url.endswith("/zh-tw/posts/1688-growth-path/index.html")

@@ -2,37 +2,15 @@
 query on the 简体 edition and a Simplified one on the 繁體 edition all list the seed article; nonsense
 shows the empty message; over HTTP and from file://."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import webtools
 
-from builder.build import build
-from conftest import CHROMIUM, REPO
+from conftest import CHROMIUM
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 SEED_CN = "1688找到生意增长新路径"
 SEED_TW = "1688找到生意增長新路徑"
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo") / "public"
-    build(REPO, out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def base(site: Path) -> Iterator[str]:
-    with webtools.serve(site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    with webtools.browser() as b:
-        yield b
 
 
 def _search(browser, url: str, query: str) -> tuple[list[str], str, list[str]]:  # type: ignore[no-untyped-def]
@@ -63,30 +41,30 @@ def _search(browser, url: str, query: str) -> tuple[list[str], str, list[str]]: 
     ("zh-tw/", "产业带", SEED_TW),  # Simplified query on the 繁體 edition
     ("zh-tw/", "出海", SEED_TW),
 ])
-def test_queries_list_the_seed_article(browser, base: str, edition: str, query: str, title: str) -> None:  # type: ignore[no-untyped-def]
-    titles, status, marks = _search(browser, base + edition + "posts/1688-growth-path/", query)
+def test_queries_list_the_seed_article(browser, demo_server: str, edition: str, query: str, title: str) -> None:  # type: ignore[no-untyped-def]
+    titles, status, marks = _search(browser, demo_server + edition + "posts/1688-growth-path/", query)
     assert any(title in t for t in titles), (query, titles, status)
     assert marks, "matched words are highlighted"
 
 
-def test_nonsense_shows_empty_message(browser, base: str) -> None:  # type: ignore[no-untyped-def]
-    titles, status, _ = _search(browser, base, "qzxqzx")
+def test_nonsense_shows_empty_message(browser, demo_server: str) -> None:  # type: ignore[no-untyped-def]
+    titles, status, _ = _search(browser, demo_server, "qzxqzx")
     assert not titles and "没有找到结果" in status
-    titles, status, _ = _search(browser, base + "zh-tw/", "qzxqzx")
+    titles, status, _ = _search(browser, demo_server + "zh-tw/", "qzxqzx")
     assert not titles and "沒有找到結果" in status
 
 
-def test_search_from_file_url(browser, site: Path) -> None:  # type: ignore[no-untyped-def]
-    url = (site / "zh-tw/posts/1688-growth-path/index.html").as_uri()
+def test_search_from_file_url(browser, demo_site: Path) -> None:  # type: ignore[no-untyped-def]
+    url = (demo_site / "zh-tw/posts/1688-growth-path/index.html").as_uri()
     titles, _status, _ = _search(browser, url, "产业带")
     assert any(SEED_TW in t for t in titles)
-    titles, _status, _ = _search(browser, (site / "index.html").as_uri(), "厂牌")
+    titles, _status, _ = _search(browser, (demo_site / "index.html").as_uri(), "厂牌")
     assert titles
 
 
-def test_result_links_open_the_page_in_the_readers_edition(browser, base: str) -> None:  # type: ignore[no-untyped-def]
+def test_result_links_open_the_page_in_the_readers_edition(browser, demo_server: str) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page()
-    page.goto(base + "zh-tw/")
+    page.goto(demo_server + "zh-tw/")
     box = page.locator("form[data-tw-search] input[type=search]").first
     box.click()
     box.type("分銷", delay=20)
