@@ -108,8 +108,9 @@ class Store:
         if conn is not None:
             conn.close()
 
-    def get(self, key: bytes, kind: type[T] | tuple[type, ...]) -> T | None:
-        """The value stored under `key` if it is intact and an instance of `kind`, else None."""
+    def get(self, key: bytes, kind: type[T] | tuple[type, ...], count: bool = True) -> T | None:
+        """The value stored under `key` if it is intact and an instance of `kind`, else None.
+        `count`: tally the lookup in `hits` / `misses` (per-document work; pages are not counted)."""
         value: Any = None
         if _MEMORY is not None and key in _MEMORY:
             value = _MEMORY[key]
@@ -125,9 +126,9 @@ class Store:
                 except Exception:  # noqa: BLE001 - a damaged cache is a miss, never an error
                     value = None
         if value is None or not isinstance(value, kind):
-            self.misses += 1
+            self.misses += count
             return None
-        self.hits += 1
+        self.hits += count
         self.used.add(key)
         if _MEMORY is not None:
             _remember(key, value)

@@ -30,6 +30,7 @@ from .derive import Collection, Entry, Site, Topic
 from .errors import BuildError, BuildFailed, error
 from .markdown import CJK_RE, Rendered, RenderEnv, forget_parsed, render, summary_tokens_of, tokens_of
 from .model import Document, Edition, Output, SearchDoc, Term
+from .pagecache import PageCache, PageUrl
 from .parallel import run_chunks
 from .paths import absolute, output_file, root_of
 from .strings import format_date, strings_for
@@ -147,6 +148,8 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     in page order, so the output is byte-identical to `jobs=1`.
     """
     env = environment(config.root)
+    if store is not None:
+        env.tongwen_pages = PageCache(store, config.root)  # type: ignore[attr-defined]
     ctxs = []
     for edition in config.editions:
         try:
@@ -471,13 +474,8 @@ def _page_vars(ctx: Ctx, kind: str, page_path: str, title: str, sidebar_doc: Doc
             else:
                 widgets.append(Markup(ctx.widgets[name].replace(ROOT_MARK, root)))
 
-    quoted: dict[str, str] = ctx.memo.setdefault("quoted", {})  # the same paths recur on every page
-
-    def url(p: str) -> str:
-        q = quoted.get(p)
-        if q is None:
-            q = quoted[p] = quote(ctx.path(p), safe="/.-_~#")
-        return root + q
+    # the same paths recur on every page: quoted once per edition
+    url = PageUrl(root, e.prefix, ctx.memo.setdefault("quoted", {}))
 
     return {
         "kind": kind, "site": _site_vars(ctx), "edition": e, "editions": ctx.config.editions,
@@ -695,7 +693,18 @@ def _link(ctx: Ctx, entry: Entry | None, url: Callable[[str], str]) -> dict[str,
 
 
 def _render_template(env: jinja2.Environment, name: str, v: dict[str, Any]) -> bytes:
-    return env.get_template(name).render(v).encode("utf-8")
+    """A page's bytes; reused from an earlier build when its template and values are the same
+    (pagecache.py: the key is complete, or None and the page is rendered)."""
+    pages: PageCache | None = getattr(env, "tongwen_pages", None)
+    key = pages.key(name, v) if pages is not None else None
+    if key is not None and pages is not None:
+        data = pages.store.get(key, bytes, count=False)
+        if data is not None:
+            return data
+    data = env.get_template(name).render(v).encode("utf-8")
+    if key is not None and pages is not None:
+        pages.store.put(key, data)
+    return data
 
 
 def _card(ctx: Ctx, entry: Entry, url: Callable[[str], str]) -> dict[str, Any]:

@@ -206,14 +206,24 @@ def test_old_rows_are_dropped(tmp_path: Path) -> None:
     site = tiny_site(tmp_path / "site")
     out = tmp_path / "out"
     article = site / "content" / "posts" / "linker.md"
-    build(site, out, jobs=1)
     db = site / CACHE / cache.FILE
-    first = sqlite3.connect(db).execute("SELECT count(*) FROM entries").fetchone()[0]
-    for i in range(6):
+
+    def rows() -> int:
+        conn = sqlite3.connect(db)
+        n = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+        conn.close()
+        return int(n)
+
+    build(site, out, jobs=1)
+    counts = [rows()]
+    for i in range(7):
         edit(article, "又提到保生意。", f"又提到保生意。第{i}次。")
         build(site, out, jobs=1)
-    last = sqlite3.connect(db).execute("SELECT count(*) FROM entries").fetchone()[0]
-    assert last <= first + 3 * 4  # at most a few builds' worth of the edited file's rows
+        counts.append(rows())
+    per_edit = counts[1] - counts[0]
+    assert per_edit > 0
+    assert counts[-1] <= counts[0] + 2 * per_edit  # only the last few builds' rows are kept
+    assert counts[-1] == counts[-2]
 
 
 def test_generated_site_edits_equal_clean_build(tmp_path: Path) -> None:
