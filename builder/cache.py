@@ -32,17 +32,19 @@ _FORMAT = 1
 FILE = "docs.sqlite"
 _KEEP_BUILDS = 3  # rows not used by any of the last few builds are deleted
 _MEMORY: dict[bytes, Any] | None = None
-_MEMORY_MAX = 200_000
+_MEMORY_MAX = 512 * 2**20  # bytes (as stored, compressed) of the entries kept in memory; then start afresh
+_memory_size = 0
 
 
 def keep_in_memory(on: bool = True) -> None:
     """Keep decoded entries in this process between builds (the preview server rebuilds in-process).
     Turning it on when it is already on keeps what is remembered."""
-    global _MEMORY
+    global _MEMORY, _memory_size
     if not on:
         _MEMORY = None
     elif _MEMORY is None:
         _MEMORY = {}
+        _memory_size = 0
 
 
 def digest(*parts: Any) -> bytes:
@@ -82,8 +84,9 @@ class Store:
         from .fingerprint import CACHE_DIR
         self.path = (site_dir / CACHE_DIR / FILE) if site_dir is not None else None
         self._conns: dict[int, sqlite3.Connection | None] = {}
-        self.pending: dict[bytes, bytes] = {}  # new rows, written by flush()
-        self.used: set[bytes] = set()  # keys read or written in this build
+        self.pending: dict[bytes, bytes] = {}  # new rows of this process, written by flush()
+        self.used: set[bytes] = set()  # keys this process read or wrote in this build
+        self._pid = os.getpid()
         self.hits = 0
         self.misses = 0
 
@@ -108,14 +111,24 @@ class Store:
         if conn is not None:
             conn.close()
 
+    def _own(self) -> None:
+        """A forked worker starts with a copy of its parent's new rows: they are the parent's to
+        write, so a worker hands back (drain) only rows it made itself."""
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            self.pending, self.used = {}, set()
+
     def get(self, key: bytes, kind: type[T] | tuple[type, ...], count: bool = True) -> T | None:
         """The value stored under `key` if it is intact and an instance of `kind`, else None.
         `count`: tally the lookup in `hits` / `misses` (per-document work; pages are not counted)."""
+        self._own()
         value: Any = None
+        size = 0
         if _MEMORY is not None and key in _MEMORY:
             value = _MEMORY[key]
         elif key in self.pending:
             value = _decode(self.pending[key])
+            size = len(self.pending[key])
         else:
             conn = self._db()
             if conn is not None:
@@ -123,6 +136,7 @@ class Store:
                     row = conn.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
                     if row is not None:
                         value = _decode(row[0])
+                        size = len(row[0])
                 except Exception:  # noqa: BLE001 - a damaged cache is a miss, never an error
                     value = None
         if value is None or not isinstance(value, kind):
@@ -130,19 +144,21 @@ class Store:
             return None
         self.hits += count
         self.used.add(key)
-        if _MEMORY is not None:
-            _remember(key, value)
+        if _MEMORY is not None and size:
+            _remember(key, value, size)
         return value  # type: ignore[return-value]
 
     def put(self, key: bytes, value: Any) -> None:
-        self.pending[key] = _encode(value)
+        self._own()
+        blob = self.pending[key] = _encode(value)
         self.used.add(key)
         if _MEMORY is not None:
-            _remember(key, value)
+            _remember(key, value, len(blob))
 
     # -- workers → main process --
     def drain(self) -> tuple[dict[bytes, bytes], set[bytes]]:
         """New rows and used keys since the last drain (a worker returns them with its results)."""
+        self._own()
         out = (self.pending, self.used)
         self.pending, self.used = {}, set()
         return out
@@ -195,8 +211,12 @@ class Store:
             conn.close()
 
 
-def _remember(key: bytes, value: Any) -> None:
+def _remember(key: bytes, value: Any, size: int) -> None:
+    global _memory_size
     assert _MEMORY is not None
-    if len(_MEMORY) >= _MEMORY_MAX:
+    if _memory_size + size > _MEMORY_MAX:
         _MEMORY.clear()
+        _memory_size = 0
+    if key not in _MEMORY:
+        _memory_size += size
     _MEMORY[key] = value

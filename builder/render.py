@@ -299,6 +299,8 @@ class _Plan:
             except _TEMPLATE_FAILURES as exc:
                 self._fail(res, k, j, exc)
             forget_parsed()
+        if self.store is not None:
+            res.cache = self.store.drain()
         return res
 
 

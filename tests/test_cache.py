@@ -242,3 +242,44 @@ def test_generated_site_edits_equal_clean_build(tmp_path: Path) -> None:
         change()
         build(site, out, jobs=2)
         assert_equal_trees(tree(out), clean_tree(site, tmp_path, "g"), step)
+
+
+# --- page keys ------------------------------------------------------------------------------------
+
+def test_page_key_is_injective_and_refuses_unknown_values(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from markupsafe import Markup
+
+    from builder.model import Edition
+    from builder.pagecache import PageCache, PageUrl
+
+    pages = PageCache(cache.Store(None), tmp_path)
+    e = Edition("zh-TW", "繁體", "zh-tw", "Hant", "s2twp")
+    base = {"a": "x", "n": 1, "l": [1, 2], "e": e, "url": PageUrl("../", "zh-tw", {}), "d": dt.date(2025, 1, 2)}
+    k = pages.key("article.html", base)
+    assert k is not None and k == pages.key("article.html", dict(base))
+    variants = [
+        {**base, "a": Markup("x")},  # not escaped again: renders differently
+        {**base, "n": True}, {**base, "n": 1.0}, {**base, "l": (1, 2)}, {**base, "l": [[1], 2]},
+        {**base, "url": PageUrl("../../", "zh-tw", {})}, {**base, "url": PageUrl("../", "", {})},
+        {**base, "e": Edition("zh-TW", "繁体", "zh-tw", "Hant", "s2twp")},
+        {**base, "d": dt.datetime(2025, 1, 2)},
+        {"n": 1, **base},  # the same items in another order
+        {**base, "a": "x", "b": None},
+    ]
+    keys = {pages.key("article.html", v) for v in variants}
+    assert None not in keys and k not in keys and len(keys) == len(variants)
+    assert pages.key("list.html", base) != k
+    assert pages.key("article.html", {**base, "f": lambda p: p}) is None
+    assert pages.key("article.html", {**base, "o": object()}) is None
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "partial.html").write_text("x", encoding="utf-8")
+    assert PageCache(cache.Store(None), tmp_path).key("article.html", base) != k  # any site template counts
+
+
+def test_page_url_matches_edition_paths() -> None:
+    from builder.pagecache import PageUrl
+
+    assert PageUrl("../../", "zh-tw", {})("posts/软件 a/") == "../../zh-tw/posts/%E8%BD%AF%E4%BB%B6%20a/"
+    assert PageUrl("", "", {})("tags/#x") == "tags/#x"
