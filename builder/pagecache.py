@@ -4,26 +4,27 @@
 - the templates: the built-in theme is part of the builder digest (cache.digest); the site's own
   `templates/` folder — every file in it, since any may be included or extended — is hashed here;
   the Jinja environment's options and filters are code (in the builder digest too);
-- the values: `v` is serialised completely and injectively (type tag, length, content; dict order
-  kept, since templates iterate in it). Only plain values are accepted: str, Markup (apart from
-  str: it is not escaped again), bool, int, float, None, list, tuple, dict, date/datetime, the
-  builder's own dataclasses (every field; their properties are builder code) and `PageUrl`, the
-  templates' `url()` helper, whose result depends only on its root and edition prefix. Anything
-  else — a function, an object of unknown type — makes `key` return None: that page is rendered.
+- the values: `v` is pickled. Unpickling is a function of the bytes, so equal bytes mean equal
+  values — with their exact types (Markup is not str: it is not escaped again; True is not 1;
+  a tuple is not a list), dict order (templates iterate in it) and every field of the builder's
+  dataclasses. Classes and functions pickle by name: their code is the builder's or a library's
+  (both in the builder digest). `PageUrl`, the templates' `url()` helper, pickles as its root and
+  edition prefix, all its result depends on. What cannot be pickled (a lambda, a local function)
+  makes `key` return None: that page is rendered. Equal values pickled differently (shared objects,
+  set order) only cost a miss.
+- templates must not mutate the values they are given (Tongwen's do not; Jinja lets a template
+  call `list.append`): a reused page skips its render, and with it such a side effect.
 
 A page whose key was seen before is not rendered: its stored bytes are reused (cache.Store).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-
-from markupsafe import Markup
 
 from .cache import Store, digest
 
@@ -38,55 +39,14 @@ class PageUrl:
         self.prefix = prefix
         self._quoted = quoted  # shared by every page of one edition: depends on (prefix, path) only
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (PageUrl, (self.root, self.prefix, {}))  # the memo is not part of what it computes
+
     def __call__(self, p: str) -> str:
         q = self._quoted.get(p)
         if q is None:
             q = self._quoted[p] = quote((self.prefix + "/" + p) if self.prefix else p, safe="/.-_~#")
         return self.root + q
-
-
-class _Refuse(Exception):
-    pass
-
-
-def _ser(x: Any, out: list[bytes]) -> None:
-    t = type(x)
-    if t is str or t is Markup:
-        b = x.encode("utf-8", "surrogatepass")
-        out.append(b"%s%d:" % (b"s" if t is str else b"m", len(b)))
-        out.append(b)
-    elif x is None:
-        out.append(b"N")
-    elif t is bool:
-        out.append(b"T" if x else b"F")
-    elif t is int:
-        out.append(b"i%d;" % x)
-    elif t is float:
-        out.append(b"f" + repr(x).encode() + b";")
-    elif t is list or t is tuple:
-        out.append(b"%s%d[" % (b"L" if t is list else b"U", len(x)))
-        for item in x:
-            _ser(item, out)
-    elif t is dict:
-        out.append(b"D%d{" % len(x))
-        for k, val in x.items():
-            _ser(k, out)
-            _ser(val, out)
-    elif t is PageUrl:
-        out.append(b"u")
-        _ser(x.root, out)
-        _ser(x.prefix, out)
-    elif t is dt.datetime or t is dt.date:
-        r = repr(x).encode()
-        out.append(b"d%d:" % len(r) + r)
-    elif dataclasses.is_dataclass(x) and t.__module__.startswith("builder."):
-        name = f"{t.__module__}.{t.__qualname__}".encode()
-        fields = dataclasses.fields(x)
-        out.append(b"C%d:%s%d(" % (len(name), name, len(fields)))
-        for f in fields:
-            _ser(getattr(x, f.name), out)
-    else:
-        raise _Refuse(t)
 
 
 def templates_digest(site_dir: Path) -> bytes:
@@ -109,10 +69,9 @@ class PageCache:
         self.refused = 0
 
     def key(self, template: str, v: dict[str, Any]) -> bytes | None:
-        out: list[bytes] = []
         try:
-            _ser(v, out)
-        except _Refuse:
+            data = pickle.dumps(v, protocol=5)
+        except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
             self.refused += 1
             return None
-        return digest("page", self.templates, template, b"".join(out))
+        return digest("page", self.templates, template, data)

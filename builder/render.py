@@ -213,6 +213,7 @@ class _Result:
     search: dict[str, SearchDoc] = field(default_factory=dict)
     mentions: list[tuple[int, list[tuple[str, Any, str]]]] = field(default_factory=list)
     cache: tuple[dict[bytes, bytes], set[bytes]] | None = None  # new cache rows and keys used (Store.drain)
+    quotes: list[tuple[int, str, str, str]] = field(default_factory=list)  # (edition, source, anchor, text)
 
 
 @dataclass
@@ -266,10 +267,31 @@ class _Plan:
                 res.summaries.setdefault(k, {})[entry.source] = ctx.summaries[entry.source]
             if found:
                 res.mentions.append((i, [(m.doc.source, m.passage, m.topic) for m in found]))
+                if self.store is not None:
+                    self._quotes(found, res)
             forget_parsed()
         if self.store is not None:
             res.cache = self.store.drain()
         return res
+
+    def _quotes(self, found: list[Mention], res: _Result) -> None:
+        """Each mentioned passage converted for each edition, as topic pages quote it (`_quote`),
+        cached per document under what the conversion reads: the texts, the document's language
+        and glossary, the edition and the site glossary."""
+        by_doc: dict[str, tuple[Document, dict[str, str]]] = {}
+        for m in found:
+            by_doc.setdefault(m.doc.source, (m.doc, {}))[1].setdefault(m.passage.anchor, m.passage.text)
+        assert self.store is not None
+        for k, ctx in enumerate(self.ctxs):
+            for source, (doc, texts) in by_doc.items():
+                key = digest("quotes", doc.lang, doc.meta.glossary, ctx.config.glossary, ctx.edition,
+                             tuple(texts.values()))
+                converted = self.store.get(key, tuple)
+                if converted is None or len(converted) != len(texts):
+                    conv = doc_converter(doc, ctx.edition, ctx.config)
+                    converted = tuple(conv(t) for t in texts.values())
+                    self.store.put(key, converted)
+                res.quotes.extend((k, source, a, t) for a, t in zip(texts, converted, strict=True))
 
     def _entry_mentions(self, entry: Entry) -> list[Mention]:
         """`topics.entry_mentions`, each document's part cached under its text, the Markdown options
@@ -313,6 +335,8 @@ def _merge(res: _Result, plan: _Plan, failed: dict[int, BuildError],
         plan.ctxs[k].summaries.update(summaries)
     if res.cache is not None and plan.store is not None:
         plan.store.absorb(res.cache)
+    for k, source, anchor, text in res.quotes:  # what `_quote` would compute, from the cache
+        plan.ctxs[k].memo[("passage", source, anchor)] = text
     for key, sd in res.search.items():
         mine = search_docs.get(key)
         if mine is None or mine is sd:
