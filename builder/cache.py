@@ -30,7 +30,7 @@ T = TypeVar("T")
 
 _FORMAT = 1
 FILE = "docs.sqlite"
-_KEEP_BUILDS = 3  # rows not used by any of the last few builds are deleted
+_SLACK = 1.5  # when the file holds this many times the rows a build used (plus a margin), drop the unused
 _MEMORY: dict[bytes, Any] | None = None
 _MEMORY_MAX = 512 * 2**20  # bytes (as stored, compressed) of the entries kept in memory; then start afresh
 _memory_size = 0
@@ -170,8 +170,9 @@ class Store:
 
     # -- writing --
     def flush(self) -> None:
-        """Write new rows, mark used ones, drop rows no recent build used. Best effort: a read-only
-        or damaged cache folder just means the next build computes again."""
+        """Write new rows; once unused rows (earlier versions of edited files) outnumber the used
+        ones by half, delete every row this build did not use. Best effort: a read-only or damaged
+        cache folder just means the next build computes again."""
         self.release()
         if self.path is None:
             return
@@ -194,18 +195,14 @@ class Store:
         self.path.parent.mkdir(exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         try:
-            conn.execute("CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, value BLOB NOT NULL, "
-                         "build INTEGER NOT NULL)")
-            conn.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+            conn.execute("CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, value BLOB NOT NULL)")
             conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute("SELECT value FROM meta WHERE name = 'build'").fetchone()
-            build = (row[0] if row else 0) + 1
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('build', ?)", (build,))
-            conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
-                             ((k, v, build) for k, v in self.pending.items()))
-            conn.executemany("UPDATE entries SET build = ? WHERE key = ?",
-                             ((build, k) for k in self.used if k not in self.pending))
-            conn.execute("DELETE FROM entries WHERE build <= ?", (build - _KEEP_BUILDS,))
+            conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", self.pending.items())
+            rows = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+            if rows > _SLACK * len(self.used) + 100:
+                conn.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY)")
+                conn.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
+                conn.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
             conn.execute("COMMIT")
         finally:
             conn.close()
