@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import fingerprint
+from .cache import Store
 from .config import SiteConfig, load_config
 from .derive import derive
 from .errors import BuildFailed, error
@@ -92,7 +93,9 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     step("config", t)
 
     t = time.perf_counter()
-    docs, resources = load(config, parse_markdown=False)  # Markdown is parsed where it is rendered
+    store = Store(site_dir)  # per-document work from earlier builds, content-addressed (cache.py)
+    docs, resources = load(config, parse_markdown=False, store=store)  # Markdown is parsed where it is rendered
+    store.release()  # no database connection crosses the fork into render workers
     step("load", t)
 
     t = time.perf_counter()
@@ -109,7 +112,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     pages = outputs = 0
     try:
         for o in render_site(site, config, build_date(config, site.articles[0].date if site.articles else None),
-                             build_search, stages, jobs=jobs):
+                             build_search, stages, jobs=jobs, store=store):
             staging.write(o)
             outputs += 1
             pages += o.path.endswith(".html")
@@ -124,6 +127,10 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
         raise
     if "search" in stages:  # measured inside render; reported apart
         stages["render"] -= stages["search"]
+    t = time.perf_counter()
+    log.debug("cache: %d hits, %d misses", store.hits, store.misses)
+    store.flush()
+    step("cache", t)
     t = time.perf_counter()
     # record only if no input changed while we built (else the output may mix old and new inputs)
     fingerprint.record(site_dir, out, fp if fp == fingerprint.inputs(config, site_dir, out, drafts) else None,

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import Store, digest
 from .config import SiteConfig
 from .errors import BuildError, BuildFailed, error
 from .frontmatter import read
@@ -123,10 +124,12 @@ def classify(rel: str, config: SiteConfig) -> tuple[str, str, str, str]:
     return kind, section, base, lang
 
 
-def load_file(src: SourceFile, config: SiteConfig,
-              parse_markdown: bool = True) -> tuple[Document | None, list[BuildError]]:
+def load_file(src: SourceFile, config: SiteConfig, parse_markdown: bool = True,
+              store: Store | None = None) -> tuple[Document | None, list[BuildError]]:
     """One source → a Document. With `parse_markdown=False` the Markdown is kept as text (`body`) and
-    parsed later, where it is rendered (`markdown.tokens_of`): a parallel build parses in the workers."""
+    parsed later, where it is rendered (`markdown.tokens_of`): a parallel build parses in the workers.
+    With a `store` (cache.py), an unparsed Document is reused when the file's bytes, its path, the
+    site config and the builder are all unchanged: those are everything `_from_bytes` reads."""
     rel = src.rel
     try:
         if src.path.stat().st_size > MAX_FILE_BYTES:
@@ -134,6 +137,20 @@ def load_file(src: SourceFile, config: SiteConfig,
         raw = src.path.read_bytes()
     except OSError as exc:
         return None, [error(rel, 1, f"cannot read: {exc.strerror}")]
+    if store is None or parse_markdown:
+        return _from_bytes(rel, raw, config, parse_markdown)
+    key = digest("document", rel, repr(config), raw)
+    doc = store.get(key, Document)
+    if doc is not None and doc.source == rel:
+        return doc, []
+    doc, errors = _from_bytes(rel, raw, config, parse_markdown)
+    if doc is not None and not errors:
+        store.put(key, doc)
+    return doc, errors
+
+
+def _from_bytes(rel: str, raw: bytes, config: SiteConfig,
+                parse_markdown: bool) -> tuple[Document | None, list[BuildError]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -162,10 +179,11 @@ def _canonical_lang(tag: str) -> str:
     return "-".join([parts[0].lower()] + [p.upper() if len(p) == 2 else p.title() for p in parts[1:]])
 
 
-def load(config: SiteConfig, parse_markdown: bool = True) -> tuple[list[Document], list[Resource]]:
+def load(config: SiteConfig, parse_markdown: bool = True,
+         store: Store | None = None) -> tuple[list[Document], list[Resource]]:
     sources, resources, errors = walk(config)
     docs: list[Document] = []
-    for doc, errs in map_sources(sources, config, parse_markdown):
+    for doc, errs in map_sources(sources, config, parse_markdown, store):
         errors.extend(errs)
         if doc is not None:
             docs.append(doc)
@@ -174,7 +192,7 @@ def load(config: SiteConfig, parse_markdown: bool = True) -> tuple[list[Document
     return docs, resources
 
 
-def map_sources(sources: list[SourceFile], config: SiteConfig,
-                parse_markdown: bool = True) -> Iterator[tuple[Document | None, list[BuildError]]]:
+def map_sources(sources: list[SourceFile], config: SiteConfig, parse_markdown: bool = True,
+                store: Store | None = None) -> Iterator[tuple[Document | None, list[BuildError]]]:
     for src in sources:
-        yield load_file(src, config, parse_markdown)
+        yield load_file(src, config, parse_markdown, store)

@@ -23,16 +23,18 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import feeds
+from .cache import Store, digest
 from .config import SiteConfig
 from .convert import Convert, fold, make_converter, opencc_config, source_script
 from .derive import Collection, Entry, Site, Topic
 from .errors import BuildError, BuildFailed, error
 from .markdown import CJK_RE, Rendered, RenderEnv, forget_parsed, render, summary_tokens_of, tokens_of
 from .model import Document, Edition, Output, SearchDoc, Term
+from .pagecache import PageCache, PageUrl
 from .parallel import run_chunks
 from .paths import absolute, output_file, root_of
 from .strings import format_date, strings_for
-from .topics import Matcher, Mention, add_mentions, entry_mentions, highlight_spans, make_linker, matcher
+from .topics import Matcher, Mention, add_mentions, doc_mentions, highlight_spans, make_linker, matcher
 
 THEME = Path(__file__).parent / "theme"
 WIDGET_TERMS = 100  # the sidebar shows the most used terms; the widget title links to all of them
@@ -134,15 +136,20 @@ def doc_converter(doc: Document, edition: Edition, config: SiteConfig) -> Conver
 
 def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 search_builder: Callable[[Sequence[SearchDoc], Sequence[Edition]], list[Output]] | None = None,
-                timings: dict[str, float] | None = None, jobs: int = 1) -> Iterator[Output]:
+                timings: dict[str, float] | None = None, jobs: int = 1, store: Store | None = None
+                ) -> Iterator[Output]:
     """Yield every output file. Raises BuildFailed with every template error found.
 
     Pages render in two phases: (1) article pages, which also parse the Markdown (when `load`
     deferred it), find topic mentions and record summaries; (2) every other page, which needs those
-    summaries and mentions. With `jobs` > 1 each phase runs in forked worker processes (see
-    parallel.py); results are merged in page order, so the output is byte-identical to `jobs=1`.
+    summaries and mentions. With a `store` (cache.py), each document's mentions and each article
+    body's rendering per edition are reused when every input they are computed from is unchanged.
+    With `jobs` > 1 each phase runs in forked worker processes (see parallel.py); results are merged
+    in page order, so the output is byte-identical to `jobs=1`.
     """
     env = environment(config.root)
+    if store is not None:
+        env.tongwen_pages = PageCache(store, config.root)  # type: ignore[attr-defined]
     ctxs = []
     for edition in config.editions:
         try:
@@ -152,7 +159,8 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
             if err.where.path == "templates" and not isinstance(exc, jinja2.TemplateError):
                 raise
             raise BuildFailed([err]) from None
-    plan = _Plan(site, config, tuple(ctxs), env, matcher(site.topics))
+    plan = _Plan(site, config, tuple(ctxs), env, matcher(site.topics), store=store,
+                 matcher_sig=digest("matcher", tuple(t.aliases for t in site.topics)))  # matcher()'s input
     search_docs: dict[str, SearchDoc] = {}
     failed: dict[int, BuildError] = {}  # edition index → its first error; the edition stops there
 
@@ -204,6 +212,8 @@ class _Result:
     summaries: dict[int, dict[str, str]] = field(default_factory=dict)  # edition → source → summary
     search: dict[str, SearchDoc] = field(default_factory=dict)
     mentions: list[tuple[int, list[tuple[str, Any, str]]]] = field(default_factory=list)
+    cache: tuple[dict[bytes, bytes], set[bytes]] | None = None  # new cache rows and keys used (Store.drain)
+    quotes: list[tuple[int, str, str, str]] = field(default_factory=list)  # (edition, source, anchor, text)
 
 
 @dataclass
@@ -217,6 +227,8 @@ class _Plan:
     topic_matcher: Matcher | None
     mentions: dict[str, tuple[Mention, ...]] = field(default_factory=dict)
     rest: list[tuple[int, Job]] = field(default_factory=list)
+    store: Store | None = None
+    matcher_sig: bytes = b""
 
     @property
     def topic_index(self) -> dict[str, int]:
@@ -239,8 +251,7 @@ class _Plan:
             newer = articles[i - 1] if i > 0 else None
             older = articles[i + 1] if i + 1 < len(articles) else None
             # mentions first: an article links the first mention of each topic it really mentions
-            found = entry_mentions(self.site, entry, self.topic_matcher, self.config.unsafe_html) \
-                if self.topic_matcher is not None else []
+            found = self._entry_mentions(entry) if self.topic_matcher is not None else []
             doc_topics: dict[str, set[int]] = {}
             for m in found:
                 doc_topics.setdefault(m.doc.source, set()).add(self.topic_index[m.topic])
@@ -249,15 +260,55 @@ class _Plan:
                     continue
                 try:
                     res.outputs.append(_article(ctx, self.env, entry, newer, older, self.topic_matcher,
-                                                doc_topics, res.search))
+                                                doc_topics, res.search, self.store, self.matcher_sig))
                 except _TEMPLATE_FAILURES as exc:
                     self._fail(res, k, i, exc)
                     continue
                 res.summaries.setdefault(k, {})[entry.source] = ctx.summaries[entry.source]
             if found:
                 res.mentions.append((i, [(m.doc.source, m.passage, m.topic) for m in found]))
+                if self.store is not None:
+                    self._quotes(found, res)
             forget_parsed()
+        if self.store is not None:
+            res.cache = self.store.drain()
         return res
+
+    def _quotes(self, found: list[Mention], res: _Result) -> None:
+        """Each mentioned passage converted for each edition, as topic pages quote it (`_quote`),
+        cached per document under what the conversion reads: the texts, the document's language
+        and glossary, the edition and the site glossary."""
+        by_doc: dict[str, tuple[Document, dict[str, str]]] = {}
+        for m in found:
+            by_doc.setdefault(m.doc.source, (m.doc, {}))[1].setdefault(m.passage.anchor, m.passage.text)
+        assert self.store is not None
+        for k, ctx in enumerate(self.ctxs):
+            for source, (doc, texts) in by_doc.items():
+                key = digest("quotes", doc.lang, doc.meta.glossary, ctx.config.glossary, ctx.edition,
+                             tuple(texts.values()))
+                converted = self.store.get(key, tuple)
+                if converted is None or len(converted) != len(texts):
+                    conv = doc_converter(doc, ctx.edition, ctx.config)
+                    converted = tuple(conv(t) for t in texts.values())
+                    self.store.put(key, converted)
+                res.quotes.extend((k, source, a, t) for a, t in zip(texts, converted, strict=True))
+
+    def _entry_mentions(self, entry: Entry) -> list[Mention]:
+        """`topics.entry_mentions`, each document's part cached under its text, the Markdown options
+        and the matcher's input (every topic's aliases, in order): all `doc_mentions` reads."""
+        assert self.topic_matcher is not None
+        out: list[Mention] = []
+        for doc in {id(d): d for _k, d in entry.docs}.values():
+            key = found = None
+            if self.store is not None and _deferred(doc):
+                key = digest("mentions", doc.body, self.config.unsafe_html, self.matcher_sig)
+                found = self.store.get(key, list)
+            if found is None:
+                found = doc_mentions(doc, self.topic_matcher, self.config.unsafe_html)
+                if key is not None and self.store is not None:
+                    self.store.put(key, found)
+            out.extend(Mention(entry, doc, p, self.site.topics[t].entry.source) for p, t in found)
+        return out
 
     def others(self, start: int, stop: int) -> _Result:
         res = _Result()
@@ -270,6 +321,8 @@ class _Plan:
             except _TEMPLATE_FAILURES as exc:
                 self._fail(res, k, j, exc)
             forget_parsed()
+        if self.store is not None:
+            res.cache = self.store.drain()
         return res
 
 
@@ -280,6 +333,10 @@ def _merge(res: _Result, plan: _Plan, failed: dict[int, BuildError],
         failed.setdefault(k, err)
     for k, summaries in res.summaries.items():
         plan.ctxs[k].summaries.update(summaries)
+    if res.cache is not None and plan.store is not None:
+        plan.store.absorb(res.cache)
+    for k, source, anchor, text in res.quotes:  # what `_quote` would compute, from the cache
+        plan.ctxs[k].memo[("passage", source, anchor)] = text
     for key, sd in res.search.items():
         mine = search_docs.get(key)
         if mine is None or mine is sd:
@@ -443,13 +500,8 @@ def _page_vars(ctx: Ctx, kind: str, page_path: str, title: str, sidebar_doc: Doc
             else:
                 widgets.append(Markup(ctx.widgets[name].replace(ROOT_MARK, root)))
 
-    quoted: dict[str, str] = ctx.memo.setdefault("quoted", {})  # the same paths recur on every page
-
-    def url(p: str) -> str:
-        q = quoted.get(p)
-        if q is None:
-            q = quoted[p] = quote(ctx.path(p), safe="/.-_~#")
-        return root + q
+    # the same paths recur on every page: quoted once per edition
+    url = PageUrl(root, e.prefix, ctx.memo.setdefault("quoted", {}))
 
     return {
         "kind": kind, "site": _site_vars(ctx), "edition": e, "editions": ctx.config.editions,
@@ -480,13 +532,18 @@ def _languages_widget(ctx: Ctx, alternates: list[dict[str, Any]]) -> str:
             f'</h2><ul class="widget-list">{items}</ul></section>')
 
 
-def _render_doc(ctx: Ctx, doc: Document, entry: Entry, linker: Any = None) -> Rendered:
+def _render_doc(ctx: Ctx, doc: Document, entry: Entry, linker: Any = None,
+                links: list[tuple[str, str]] | None = None) -> Rendered:
+    """`links`, if given, receives (href, resolved) for every link and image source resolved."""
     e = ctx.edition
     conv = doc_converter(doc, e, ctx.config)
     root = root_of(ctx.path(entry.path))
 
     def resolve(href: str) -> str:
-        return _resolve_link(ctx, doc, href, root)
+        out = _resolve_link(ctx, doc, href, root)
+        if links is not None:
+            links.append((href, out))
+        return out
 
     sanitize: Callable[[str], str] | None = None
     if ctx.config.unsafe_html:  # raw HTML through the nh3 allowlist instead of escaped
@@ -571,22 +628,20 @@ def _term_links(ctx: Ctx, doc: Document, tax: str, url: Callable[[str], str]) ->
 
 def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | None, older: Entry | None,
              topic_matcher: Matcher | None, doc_topics: dict[str, set[int]],
-             search_docs: dict[str, SearchDoc]) -> Output:
+             search_docs: dict[str, SearchDoc], store: Store | None = None, matcher_sig: bytes = b"") -> Output:
     e = ctx.edition
     doc = entry.doc(e.key)
     full = ctx.path(entry.path)
     root = root_of(full)
-    linker = None
+    hrefs = None
     mentioned = doc_topics.get(doc.source)
     if ctx.config.link_topics and topic_matcher is not None and mentioned:
-        hrefs = [root + quote(ctx.path(t.entry.path), safe="/.-_~") if i in mentioned else None
-                 for i, t in enumerate(ctx.site.topics)]
-        linker = make_linker(topic_matcher, hrefs)
-    rendered = _render_doc(ctx, doc, entry, linker)
+        hrefs = tuple(root + quote(ctx.path(t.entry.path), safe="/.-_~") if i in mentioned else None
+                      for i, t in enumerate(ctx.site.topics))
+    rendered, summary = _article_body(ctx, doc, entry, root, topic_matcher, hrefs, store, matcher_sig)
     conv = doc_converter(doc, e, ctx.config)
     title = conv(doc.meta.title or doc.stem)
     v = _page_vars(ctx, "article", entry.path, title, doc)
-    summary = _summary(ctx, doc, rendered.text)
     ctx.summaries[entry.source] = summary
     thumb = doc.meta.thumbnail
     v.update({
@@ -618,6 +673,40 @@ def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | Non
     return Output(output_file(full), _render_template(env, "article.html", v))
 
 
+def _deferred(doc: Document) -> bool:
+    """True when the document's tokens are exactly the parse of its kept text (`body`, `summary_src`)."""
+    return not doc.tokens and doc.summary_tokens is None
+
+
+def _article_body(ctx: Ctx, doc: Document, entry: Entry, root: str, topic_matcher: Matcher | None,
+                  hrefs: tuple[str | None, ...] | None, store: Store | None,
+                  matcher_sig: bytes) -> tuple[Rendered, str]:
+    """An article's rendered body and summary in one edition, from the cache when possible.
+
+    The key holds everything `_render_doc` and `_summary` read: the document's text, summary text,
+    front-matter summary and glossary, language and source path; the edition and site glossary; the
+    config fields Markdown uses (unsafe_html, summary_length); the page's root; the first-mention
+    linker's input (the matcher's input and each topic's href). What relative `.md` links resolve
+    to depends on other pages' paths: each link's resolution is stored and re-checked on use."""
+    key = None
+    if store is not None and _deferred(doc):
+        key = digest("article-body", doc.source, doc.lang, doc.body, doc.summary_src, doc.meta.summary,
+                     doc.meta.glossary, ctx.config.glossary, ctx.edition, ctx.config.unsafe_html,
+                     ctx.config.summary_length, root, matcher_sig if hrefs else None, hrefs)
+        hit = store.get(key, tuple)
+        if hit is not None:
+            html, toc, text, summary, resolved = hit
+            if all(_resolve_link(ctx, doc, href, root) == out for href, out in resolved):
+                return Rendered(html, toc, text), summary
+    links: list[tuple[str, str]] = []
+    linker = make_linker(topic_matcher, hrefs) if hrefs and topic_matcher is not None else None
+    rendered = _render_doc(ctx, doc, entry, linker, links)
+    summary = _summary(ctx, doc, rendered.text)
+    if key is not None and store is not None:
+        store.put(key, (rendered.html, rendered.toc, rendered.text, summary, tuple(links)))
+    return rendered, summary
+
+
 def _content_lang(doc: Document, e: Edition) -> str:
     """Chinese content takes the edition's tag after conversion; other languages keep their own."""
     return e.code if source_script(doc.lang) else doc.lang
@@ -630,7 +719,18 @@ def _link(ctx: Ctx, entry: Entry | None, url: Callable[[str], str]) -> dict[str,
 
 
 def _render_template(env: jinja2.Environment, name: str, v: dict[str, Any]) -> bytes:
-    return env.get_template(name).render(v).encode("utf-8")
+    """A page's bytes; reused from an earlier build when its template and values are the same
+    (pagecache.py: the key is complete, or None and the page is rendered)."""
+    pages: PageCache | None = getattr(env, "tongwen_pages", None)
+    key = pages.key(name, v) if pages is not None else None
+    if key is not None and pages is not None:
+        data = pages.store.get(key, bytes, count=False)
+        if data is not None:
+            return data
+    data = env.get_template(name).render(v).encode("utf-8")
+    if key is not None and pages is not None:
+        pages.store.put(key, data)
+    return data
 
 
 def _card(ctx: Ctx, entry: Entry, url: Callable[[str], str]) -> dict[str, Any]:

@@ -221,7 +221,9 @@ class Preview:
     def build_once(self) -> None:
         """One full build into a fresh folder (runs in a worker thread or at start-up)."""
         from .build import build
+        from .cache import keep_in_memory
         from .config import load_config
+        keep_in_memory()  # documents and rendered bodies stay decoded between rebuilds (cache.py)
         self.generation += 1
         out = self.tmp / f"gen-{self.generation}"
         t0 = time.perf_counter()

@@ -86,10 +86,19 @@ def entry_mentions(site: Site, entry: Entry, m: Matcher, unsafe_html: bool = Fal
     out = []
     docs = {id(d): d for _k, d in entry.docs}
     for doc in docs.values():
-        for p in passages(tokens_of(doc, unsafe_html)):
-            hit = {t for _s, _e, t in m.find(p.match_text)}
-            for t in sorted(hit):
-                out.append(Mention(entry, doc, p, site.topics[t].entry.source))
+        for p, t in doc_mentions(doc, m, unsafe_html):
+            out.append(Mention(entry, doc, p, site.topics[t].entry.source))
+    return out
+
+
+def doc_mentions(doc: Document, m: Matcher, unsafe_html: bool = False) -> list[tuple[Passage, int]]:
+    """(passage, topic index) for every topic each passage of one document mentions, in passage
+    order. Depends only on the document's tokens and the matcher (the topics' aliases)."""
+    out = []
+    for p in passages(tokens_of(doc, unsafe_html)):
+        hit = {t for _s, _e, t in m.find(p.match_text)}
+        for t in sorted(hit):
+            out.append((p, t))
     return out
 
 

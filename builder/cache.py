@@ -1,0 +1,219 @@
+"""A persistent, content-addressed cache of per-document work: loaded documents and rendered bodies.
+
+Every entry is stored under a key that hashes *everything* its value was computed from, together
+with the builder's own digest (code, theme, library versions: `fingerprint.builder_digest`) and
+this module's format number. An entry is therefore either exactly what a fresh computation would
+give, or never looked up: there is no invalidation to get wrong, only keys to make complete. The
+callers (load.py, render.py) name each key's inputs next to the computation they stand for.
+
+Storage: one SQLite file (`SITE/.tongwen-cache/docs.sqlite`, standard library), one row per key;
+the value is `checksum + zlib(pickle(value))`. Anything unreadable — a missing, locked, truncated or
+garbage database, a row whose checksum or type does not match — reads as a miss and is recomputed.
+Rows are read lazily, one key at a time; new rows are written by the main process in one
+transaction after the output is published. Forked render workers open their own read connection
+and hand their new rows back with their results (`drain` / `absorb`).
+
+`keep_in_memory()` (the preview server) also keeps decoded values in the process between builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sqlite3
+import zlib
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_FORMAT = 1
+FILE = "docs.sqlite"
+_SLACK = 1.5  # when the file holds this many times the rows a build used (plus a margin), drop the unused
+_MEMORY: dict[bytes, Any] | None = None
+_MEMORY_MAX = 512 * 2**20  # bytes (as stored, compressed) of the entries kept in memory; then start afresh
+_memory_size = 0
+
+
+def keep_in_memory(on: bool = True) -> None:
+    """Keep decoded entries in this process between builds (the preview server rebuilds in-process).
+    Turning it on when it is already on keeps what is remembered."""
+    global _MEMORY, _memory_size
+    if not on:
+        _MEMORY = None
+    elif _MEMORY is None:
+        _MEMORY = {}
+        _memory_size = 0
+
+
+def digest(*parts: Any) -> bytes:
+    """A key over `parts`: str, bytes, numbers, None, tuples and frozen dataclasses (whose repr
+    shows every field). Bytes are hashed as they are; everything else through its repr."""
+    from .fingerprint import builder_digest  # imported late: fingerprint imports load, which imports this
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{_FORMAT}\0{builder_digest()}\0".encode())
+    for p in parts:
+        if isinstance(p, bytes):
+            h.update(b"b%d\0" % len(p) + p)
+        else:
+            r = repr(p).encode("utf-8", "surrogatepass")
+            h.update(b"r%d\0" % len(r) + r)
+    return h.digest()
+
+
+def _encode(value: Any) -> bytes:
+    payload = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    return hashlib.blake2b(payload, digest_size=16).digest() + payload
+
+
+def _decode(blob: Any) -> Any:
+    """The stored value, or raises (any exception means: not usable)."""
+    if not isinstance(blob, bytes) or len(blob) < 17:
+        raise ValueError("short entry")
+    check, payload = blob[:16], blob[16:]
+    if hashlib.blake2b(payload, digest_size=16).digest() != check:
+        raise ValueError("checksum mismatch")
+    return pickle.loads(zlib.decompress(payload))
+
+
+class Store:
+    """The cache of one site folder. `Store(None)` is a cache that never stores anything on disk."""
+
+    def __init__(self, site_dir: Path | None):
+        from .fingerprint import CACHE_DIR
+        self.path = (site_dir / CACHE_DIR / FILE) if site_dir is not None else None
+        self._conns: dict[int, sqlite3.Connection | None] = {}
+        self.pending: dict[bytes, bytes] = {}  # new rows of this process, written by flush()
+        self.used: set[bytes] = set()  # keys this process read or wrote in this build
+        self._pid = os.getpid()
+        self.hits = 0
+        self.misses = 0
+
+    # -- reading --
+    def _db(self) -> sqlite3.Connection | None:
+        pid = os.getpid()
+        if pid not in self._conns:  # never reuse a connection across fork: each process opens its own
+            conn = None
+            if self.path is not None and self.path.is_file():
+                try:
+                    conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=2,
+                                           check_same_thread=False)
+                    conn.execute("SELECT key, value FROM entries LIMIT 0")
+                except (sqlite3.Error, OSError):
+                    conn = None
+            self._conns[pid] = conn
+        return self._conns[pid]
+
+    def release(self) -> None:
+        """Close this process's read connection (before forking workers, and at the end)."""
+        conn = self._conns.pop(os.getpid(), None)
+        if conn is not None:
+            conn.close()
+
+    def _own(self) -> None:
+        """A forked worker starts with a copy of its parent's new rows: they are the parent's to
+        write, so a worker hands back (drain) only rows it made itself."""
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            self.pending, self.used = {}, set()
+
+    def get(self, key: bytes, kind: type[T] | tuple[type, ...], count: bool = True) -> T | None:
+        """The value stored under `key` if it is intact and an instance of `kind`, else None.
+        `count`: tally the lookup in `hits` / `misses` (per-document work; pages are not counted)."""
+        self._own()
+        value: Any = None
+        size = 0
+        if _MEMORY is not None and key in _MEMORY:
+            value = _MEMORY[key]
+        elif key in self.pending:
+            value = _decode(self.pending[key])
+            size = len(self.pending[key])
+        else:
+            conn = self._db()
+            if conn is not None:
+                try:
+                    row = conn.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
+                    if row is not None:
+                        value = _decode(row[0])
+                        size = len(row[0])
+                except Exception:  # noqa: BLE001 - a damaged cache is a miss, never an error
+                    value = None
+        if value is None or not isinstance(value, kind):
+            self.misses += count
+            return None
+        self.hits += count
+        self.used.add(key)
+        if _MEMORY is not None and size:
+            _remember(key, value, size)
+        return value  # type: ignore[return-value]
+
+    def put(self, key: bytes, value: Any) -> None:
+        self._own()
+        blob = self.pending[key] = _encode(value)
+        self.used.add(key)
+        if _MEMORY is not None:
+            _remember(key, value, len(blob))
+
+    # -- workers → main process --
+    def drain(self) -> tuple[dict[bytes, bytes], set[bytes]]:
+        """New rows and used keys since the last drain (a worker returns them with its results)."""
+        self._own()
+        out = (self.pending, self.used)
+        self.pending, self.used = {}, set()
+        return out
+
+    def absorb(self, rows: tuple[dict[bytes, bytes], set[bytes]]) -> None:
+        pending, used = rows
+        self.pending.update(pending)
+        self.used |= used
+
+    # -- writing --
+    def flush(self) -> None:
+        """Write new rows; once unused rows (earlier versions of edited files) outnumber the used
+        ones by half, delete every row this build did not use. Best effort: a read-only or damaged
+        cache folder just means the next build computes again."""
+        self.release()
+        if self.path is None:
+            return
+        for attempt in range(2):
+            try:
+                self._write()
+                break
+            except (sqlite3.Error, OSError):
+                if attempt:
+                    break
+                try:  # damaged beyond use: start afresh
+                    self.path.unlink()
+                except OSError:
+                    break
+        self.pending = {}
+        self.used = set()
+
+    def _write(self) -> None:
+        assert self.path is not None
+        self.path.parent.mkdir(exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        try:
+            conn.execute("CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, value BLOB NOT NULL)")
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", self.pending.items())
+            rows = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+            if rows > _SLACK * len(self.used) + 100:
+                conn.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY)")
+                conn.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
+                conn.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+
+def _remember(key: bytes, value: Any, size: int) -> None:
+    global _memory_size
+    assert _MEMORY is not None
+    if _memory_size + size > _MEMORY_MAX:
+        _MEMORY.clear()
+        _memory_size = 0
+    if key not in _MEMORY:
+        _memory_size += size
+    _MEMORY[key] = value
