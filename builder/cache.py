@@ -77,6 +77,9 @@ def _decode(blob: Any) -> Any:
     return pickle.loads(zlib.decompress(payload))
 
 
+SPILL_BYTES = 64 * 2**20  # new rows held in memory before they are written
+
+
 class Store:
     """The cache of one site folder. `Store(None)` is a cache that never stores anything on disk."""
 
@@ -84,7 +87,8 @@ class Store:
         from .fingerprint import CACHE_DIR
         self.path = (site_dir / CACHE_DIR / FILE) if site_dir is not None else None
         self._conns: dict[int, sqlite3.Connection | None] = {}
-        self.pending: dict[bytes, bytes] = {}  # new rows of this process, written by flush()
+        self.pending: dict[bytes, bytes] = {}  # new rows of this process, written by spill()/flush()
+        self._pending_bytes = 0
         self.used: set[bytes] = set()  # keys this process read or wrote in this build
         self._pid = os.getpid()
         self.hits = 0
@@ -167,6 +171,30 @@ class Store:
         pending, used = rows
         self.pending.update(pending)
         self.used |= used
+        self._pending_bytes += sum(len(v) for v in pending.values())
+        if self._pending_bytes > SPILL_BYTES:
+            self.spill()
+
+    def spill(self) -> None:
+        """Write the new rows now, so a large build's cache never sits in memory whole. Rows are
+        keyed by everything they were computed from, so writing them before the build publishes is
+        safe: a failed build leaves only correct rows behind. Best effort, like flush()."""
+        if self.path is None or not self.pending:
+            return
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            try:
+                conn.execute("CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, value BLOB NOT NULL)")
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", self.pending.items())
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+        except (sqlite3.Error, OSError):
+            return  # keep them pending: flush() tries again (and starts afresh if the file is damaged)
+        self.pending = {}
+        self._pending_bytes = 0
 
     # -- writing --
     def flush(self) -> None:
@@ -188,6 +216,7 @@ class Store:
                 except OSError:
                     break
         self.pending = {}
+        self._pending_bytes = 0
         self.used = set()
 
     def _write(self) -> None:

@@ -286,3 +286,19 @@ def test_page_url_matches_edition_paths() -> None:
 
     assert PageUrl("../../", "zh-tw", {})("posts/软件 a/") == "../../zh-tw/posts/%E8%BD%AF%E4%BB%B6%20a/"
     assert PageUrl("", "", {})("tags/#x") == "tags/#x"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_rows_spilled_during_the_build_equal_clean_build(tmp_path: Path, jobs: int,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """New rows are written while the build runs (bounded memory), not only at the end."""
+    monkeypatch.setattr(cache, "SPILL_BYTES", 1)  # spill after every absorbed chunk
+    site = tiny_site(tmp_path / "site")
+    out = tmp_path / "out"
+    build(site, out, jobs=jobs)
+    for step, change in _edits(site)[:4]:
+        change()
+        build(site, out, jobs=jobs)
+        assert_equal_trees(tree(out), clean_tree(site, tmp_path, "x"), step)
+    rows = sqlite3.connect(site / CACHE / cache.FILE).execute("SELECT count(*) FROM entries").fetchone()[0]
+    assert rows > 10
