@@ -68,7 +68,7 @@ def test_fuzz_example_count():
 REAL = REPO.parent / "shared" / "corpus" / "real"
 
 
-@pytest.mark.skipif(not REAL.is_dir(), reason="/work/shared corpus absent")
+@pytest.mark.skipif(not REAL.is_dir(), reason="../shared/corpus/real is absent")
 def test_real_corpus_builds(capsys, tmp_path):
     files = {f"content/posts/{p.name}": p.read_bytes() for p in sorted(REAL.glob("*.md")) if p.name != "SOURCES.md"}
     assert len(files) == 60
