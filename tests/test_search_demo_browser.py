@@ -44,6 +44,7 @@ def _search(browser, url: str, query: str) -> tuple[list[str], str, list[str]]: 
 def test_queries_list_the_seed_article(browser, demo_server: str, edition: str, query: str, title: str) -> None:  # type: ignore[no-untyped-def]
     titles, status, marks = _search(browser, demo_server + edition + "posts/1688-growth-path/", query)
     assert any(title in t for t in titles), (query, titles, status)
+    assert any("2025年2月11日" in t for t in titles)  # dates as the pages write them
     assert marks, "matched words are highlighted"
 
 

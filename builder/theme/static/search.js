@@ -547,7 +547,7 @@
     title.className = 'tw-search-title';
     appendMarked(title, row[1], matches(row[1], this.ns), 0, row[1].length);
     a.appendChild(title);
-    var label = row[2] || this.text('kind-' + row[3]);
+    var label = row[2] ? chineseDate(row[2]) : this.text('kind-' + row[3]);
     if (label) {
       var date = document.createElement(row[2] ? 'time' : 'span');
       date.className = 'tw-search-date';
@@ -564,6 +564,12 @@
     li.appendChild(a);
     return li;
   };
+
+  // 2025-02-11 → 2025年2月11日, as the pages write dates in both scripts
+  function chineseDate(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+    return m ? m[1] + '年' + (+m[2]) + '月' + (+m[3]) + '日' : iso;
+  }
 
   function init() {
     var forms = document.querySelectorAll('form[data-tw-search]');
