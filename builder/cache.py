@@ -182,15 +182,7 @@ class Store:
         if self.path is None or not self.pending:
             return
         try:
-            self.path.parent.mkdir(exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            try:
-                conn.execute("CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, value BLOB NOT NULL)")
-                conn.execute("BEGIN IMMEDIATE")
-                conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", self.pending.items())
-                conn.execute("COMMIT")
-            finally:
-                conn.close()
+            self._write(prune=False)
         except (sqlite3.Error, OSError):
             return  # keep them pending: flush() tries again (and starts afresh if the file is damaged)
         self.pending = {}
@@ -219,7 +211,8 @@ class Store:
         self._pending_bytes = 0
         self.used = set()
 
-    def _write(self) -> None:
+    def _write(self, prune: bool = True) -> None:
+        """Insert the new rows; with `prune`, also drop unused rows once they are too many."""
         assert self.path is not None
         self.path.parent.mkdir(exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
@@ -227,8 +220,8 @@ class Store:
             conn.execute("CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, value BLOB NOT NULL)")
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", self.pending.items())
-            rows = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
-            if rows > _SLACK * len(self.used) + 100:
+            rows = conn.execute("SELECT count(*) FROM entries").fetchone()[0] if prune else 0
+            if prune and rows > _SLACK * len(self.used) + 100:
                 conn.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY)")
                 conn.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
                 conn.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")

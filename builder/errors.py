@@ -40,20 +40,3 @@ class BuildFailed(Exception):
 
 def error(path: str, line: int, message: str, col: int = 0) -> BuildError:
     return BuildError(Location(path, line, col), message)
-
-
-class Collector:
-    """Gathers the errors of one stage so they are all reported in one run."""
-
-    def __init__(self) -> None:
-        self.errors: list[BuildError] = []
-
-    def add(self, path: str, line: int, message: str, col: int = 0) -> None:
-        self.errors.append(error(path, line, message, col))
-
-    def extend(self, errors: Iterable[BuildError]) -> None:
-        self.errors.extend(errors)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise BuildFailed(self.errors)

@@ -251,10 +251,6 @@ def render(tokens: Sequence[Token], env: RenderEnv, unsafe_html: bool = False) -
     return Rendered(html, tuple(env.toc), "".join(env.text).strip())
 
 
-def render_inline_text(text: str, convert: Convert) -> str:
-    return escapeHtml(convert(text))
-
-
 def _env(env: dict[str, Any]) -> RenderEnv:
     return env["tw"]  # type: ignore[no-any-return]
 

@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 from . import feeds
 from .cache import Store, digest
 from .config import SiteConfig
-from .convert import Convert, fold, make_converter, opencc_config, source_script
+from .convert import Convert, fold, make_converter, source_script
 from .derive import Collection, Entry, Site, Topic
 from .errors import BuildError, BuildFailed, error
 from .markdown import CJK_RE, Rendered, RenderEnv, forget_parsed, render, summary_tokens_of, tokens_of
@@ -931,4 +931,4 @@ def _search_term(ctx: Ctx, tax: str, t: Term, name: str, search_docs: dict[str, 
     sd.text[e.key] = name
 
 
-__all__ = ["render_site", "environment", "summarize", "reading_minutes", "opencc_config"]
+__all__ = ["render_site", "environment", "summarize", "reading_minutes"]
