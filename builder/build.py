@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import time
@@ -13,11 +14,13 @@ from pathlib import Path
 from . import fingerprint
 from .cache import Store
 from .config import SiteConfig, load_config
-from .derive import derive
+from .derive import Entry, derive
 from .errors import BuildFailed, error
+from .incremental import body_sig, global_sig, load_state, save_state
 from .load import load
+from .pagecache import templates_digest
 from .parallel import default_jobs
-from .render import render_site
+from .render import Incremental, render_site
 from .write import Staging, check_target
 
 log = logging.getLogger("tongwen")
@@ -32,6 +35,8 @@ class BuildResult:
     editions: tuple[str, ...]
     kinds: dict[str, int] = field(default_factory=dict)  # pages per kind, in each edition
     skipped: bool = False  # every input unchanged and the output untouched: nothing to do (fingerprint.py)
+    jobs_run: int = 0  # page jobs rendered (incremental.py)
+    jobs_kept: int = 0  # page jobs whose previous outputs stand
 
 
 def page_kinds(site: object) -> dict[str, int]:
@@ -41,6 +46,13 @@ def page_kinds(site: object) -> dict[str, int]:
     return {"article": len(site.articles), "topic": len(site.topics), "collection": len(site.collections),
             "section": len(site.sections), "term": sum(len(t) for _k, t in site.terms),
             "redirect": len(site.redirects)}
+
+
+def _entry_sig(entry: Entry) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for k, d in entry.docs:
+        h.update(k.encode() + b"\0" + body_sig(d))
+    return h.digest()
 
 
 def build_date(config: SiteConfig, newest: dt.datetime | None) -> dt.datetime:
@@ -107,33 +119,59 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     except ImportError:  # the search index is optional while it is being developed
         build_search = None  # type: ignore[assignment]
 
+    # incremental: jobs whose inputs are unchanged since the previous build into this untouched
+    # output folder keep their files (incremental.py)
+    t = time.perf_counter()
+    date = build_date(config, site.articles[0].date if site.articles else None)
+    listing = fingerprint.output_digest(out) if out.is_dir() else None
+    previous = load_state(site_dir, out, listing)
+    inc = Incremental(global_sig(repr(config), templates_digest(site_dir), date, drafts, docs, resources),
+                      {e.source: _entry_sig(e) for e in site.all_entries()}, previous)
+    step("incremental", t)
+
     t = time.perf_counter()
     staging = Staging(out)
     pages = outputs = 0
     try:
-        for o in render_site(site, config, build_date(config, site.articles[0].date if site.articles else None),
-                             build_search, stages, jobs=jobs, store=store):
+        for o in render_site(site, config, date, None, stages, jobs=jobs, store=store, incremental=inc):
             staging.write(o)
             outputs += 1
             pages += o.path.endswith(".html")
             if progress is not None and not outputs % 50:
                 progress("render", outputs)
+        for path in inc.kept:
+            staging.keep(path)
+            outputs += 1
+            pages += path.endswith(".html")
         step("render", t)
+        if build_search is not None:
+            t = time.perf_counter()
+            search_docs = inc.search_docs
+            if inc.previous is not None:  # only the jobs that ran made records: the rest are the previous ones
+                search_docs = {**inc.previous.search, **search_docs}
+            for o in build_search([search_docs[k] for k in sorted(search_docs)], config.editions):
+                staging.write(o)
+                outputs += 1
+            assert inc.state is not None
+            inc.state.search = search_docs
+            step("search", t)
         t = time.perf_counter()
         staging.publish()
         step("write", t)
     except BaseException:
         staging.discard()
         raise
-    if "search" in stages:  # measured inside render; reported apart
-        stages["render"] -= stages["search"]
+    log.debug("render: %d jobs run, %d kept", inc.ran, inc.reused)
     t = time.perf_counter()
     log.debug("cache: %d hits, %d misses", store.hits, store.misses)
     store.flush()
     step("cache", t)
     t = time.perf_counter()
     # record only if no input changed while we built (else the output may mix old and new inputs)
-    fingerprint.record(site_dir, out, fp if fp == fingerprint.inputs(config, site_dir, out, drafts) else None,
-                       pages, outputs)
+    settled = fp == fingerprint.inputs(config, site_dir, out, drafts)
+    listing = fingerprint.output_digest(out)
+    fingerprint.record(site_dir, out, fp if settled else None, pages, outputs, listing)
+    save_state(site_dir, out, listing if settled else None, inc.state)
     step("fingerprint", t)
-    return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions), page_kinds(site))
+    return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions), page_kinds(site),
+                       jobs_run=inc.ran, jobs_kept=inc.reused)

@@ -74,6 +74,9 @@ class Site:
     resources: tuple[tuple[str, str], ...]  # output path within an edition → source path
     index: dict[str, Entry] = field(default_factory=dict)  # source → entry, for link resolution
 
+    def all_entries(self) -> tuple[Entry, ...]:
+        return (*self.articles, *self.sections, *(c.entry for c in self.collections), *(t.entry for t in self.topics))
+
     def taxonomy(self, name: str) -> tuple[Term, ...]:
         for k, terms in self.terms:
             if k == name:

@@ -125,12 +125,13 @@ def unchanged(site_dir: Path, out: Path, fingerprint: str | None) -> dict[str, o
     return rec
 
 
-def record(site_dir: Path, out: Path, fingerprint: str | None, pages: int, outputs: int) -> None:
+def record(site_dir: Path, out: Path, fingerprint: str | None, pages: int, outputs: int,
+           listing: str | None = None) -> None:
     """Remember a successful build (best effort: a read-only site folder just never skips)."""
     key = str(out.resolve())
     builds = _read_state(site_dir)
     builds.pop(key, None)
-    digest = output_digest(out) if fingerprint else None
+    digest = (listing or output_digest(out)) if fingerprint else None
     if fingerprint and digest:
         builds[key] = {"fingerprint": fingerprint, "output": digest, "pages": pages, "outputs": outputs}
     path = _state_path(site_dir)

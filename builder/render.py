@@ -7,14 +7,15 @@ marker is replaced by each page's relative root, so links stay relative (sub-pat
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +29,7 @@ from .config import SiteConfig
 from .convert import Convert, fold, make_converter, source_script
 from .derive import Collection, Entry, Site, Topic
 from .errors import BuildError, BuildFailed, error
+from .incremental import ArticleMemo, RenderState
 from .markdown import CJK_RE, Rendered, RenderEnv, forget_parsed, render, summary_tokens_of, tokens_of
 from .model import Document, Edition, Output, SearchDoc, Term
 from .pagecache import PageCache, PageUrl
@@ -134,10 +136,24 @@ def doc_converter(doc: Document, edition: Edition, config: SiteConfig) -> Conver
 
 # --- rendering entry point -------------------------------------------------------------------------
 
+@dataclass
+class Incremental:
+    """An incremental render's inputs and what it hands back to the build (incremental.py)."""
+
+    global_sig: bytes
+    entry_sigs: dict[str, bytes]  # entry source → body signature
+    previous: RenderState | None = None  # None: render every job, and record keys for the next build
+    state: RenderState | None = None  # out: the keys and memos of this build
+    kept: list[str] = field(default_factory=list)  # out: outputs of jobs not run (they stand as they are)
+    search_docs: dict[str, SearchDoc] = field(default_factory=dict)  # out: records of the jobs run
+    ran: int = 0  # out: jobs run
+    reused: int = 0  # out: jobs kept
+
+
 def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 search_builder: Callable[[Sequence[SearchDoc], Sequence[Edition]], list[Output]] | None = None,
-                timings: dict[str, float] | None = None, jobs: int = 1, store: Store | None = None
-                ) -> Iterator[Output]:
+                timings: dict[str, float] | None = None, jobs: int = 1, store: Store | None = None,
+                incremental: Incremental | None = None) -> Iterator[Output]:
     """Yield every output file. Raises BuildFailed with every template error found.
 
     Pages render in two phases: (1) article pages, which also parse the Markdown (when `load`
@@ -146,6 +162,10 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     body's rendering per edition are reused when every input they are computed from is unchanged.
     With `jobs` > 1 each phase runs in forked worker processes (see parallel.py); results are merged
     in page order, so the output is byte-identical to `jobs=1`.
+
+    With `incremental`, every job gets a key (incremental.py); jobs whose key the previous build
+    recorded are not run and their outputs are listed in `incremental.kept`; the search records of
+    the jobs that ran are handed back in `incremental.search_docs` (the caller updates the index).
     """
     env = environment(config.root)
     if store is not None:
@@ -163,21 +183,74 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                  matcher_sig=digest("matcher", tuple(t.aliases for t in site.topics)))  # matcher()'s input
     search_docs: dict[str, SearchDoc] = {}
     failed: dict[int, BuildError] = {}  # edition index → its first error; the edition stops there
+    inc = incremental
+    prev = inc.previous if inc is not None else None
+    state = RenderState(inc.global_sig) if inc is not None else None
+    if prev is not None and inc is not None and prev.global_sig != inc.global_sig:
+        prev = inc.previous = None  # the caller sees that every job ran
 
     # phase 1: article pages, both editions of one article per job
     mentions: dict[str, list[Mention]] = defaultdict(list)
-    for res in run_chunks(len(site.articles), plan.articles, jobs, chunk=16):
+    found_by: dict[int, list[tuple[str, Any, str]]] = {}
+    todo = list(range(len(site.articles)))
+    if inc is not None:
+        todo = []
+        for i, entry in enumerate(site.articles):
+            key = digest("article", inc.global_sig, entry.source, inc.entry_sigs[entry.source])
+            old = prev.articles.get(entry.source) if prev is not None else None
+            if old is not None and old[0] == key and key in prev.jobs and key not in state.jobs:  # type: ignore[union-attr,operator]
+                memo = old[1]
+                for k, ctx in enumerate(ctxs):
+                    ctx.summaries[entry.source] = memo.summaries[k]
+                found_by[i] = memo.found
+                assert state is not None and prev is not None
+                state.articles[entry.source] = old
+                state.jobs[key] = prev.jobs[key]
+                inc.kept.extend(prev.jobs[key])
+                inc.reused += 1
+            else:
+                todo.append(i)
+                plan.article_keys[i] = key
+    plan.todo = todo
+    for res in run_chunks(len(todo), plan.articles, jobs, chunk=16):
         yield from _merge(res, plan, failed, search_docs)
         for i, found in res.mentions:
-            entry = site.articles[i]
-            by_source = {d.source: d for _k, d in entry.docs}
-            add_mentions(mentions, (Mention(entry, by_source[src], p, topic) for src, p, topic in found))
+            found_by[i] = found
+        if state is not None:
+            for i, paths in res.paths.items():
+                entry = site.articles[i]
+                found = next((f for j, f in res.mentions if j == i), [])
+                memo = ArticleMemo(tuple(c.summaries[entry.source] for c in ctxs), found)
+                state.articles[entry.source] = (plan.article_keys[i], memo)
+                state.jobs[plan.article_keys[i]] = tuple(paths)
+    for i in sorted(found_by):
+        entry = site.articles[i]
+        by_source = {d.source: d for _k, d in entry.docs}
+        add_mentions(mentions, (Mention(entry, by_source[src], p, topic) for src, p, topic in found_by[i]))
     plan.mentions = {k: tuple(v) for k, v in mentions.items()}
 
     # phase 2: lists, terms, feeds, topics, redirects, 404 — per edition, in the serial order
-    plan.rest = [(i, job) for i, ctx in enumerate(ctxs) if i not in failed for job in _rest_jobs(plan, ctx)]
+    rest = [(i, job) for i, ctx in enumerate(ctxs) if i not in failed for job in _rest_jobs(plan, ctx)]
+    if inc is not None:
+        assert state is not None
+        keep: list[tuple[int, Job]] = []
+        for i, job in rest:
+            key = _job_key(job, i, inc)
+            if prev is not None and key in prev.jobs and key not in state.jobs:
+                state.jobs[key] = prev.jobs[key]
+                inc.kept.extend(prev.jobs[key])
+                inc.reused += 1
+            else:
+                keep.append((i, job))
+                plan.rest_keys.append(key)
+        rest = keep
+        inc.ran = len(todo) + len(rest)
+    plan.rest = rest
     for res in run_chunks(len(plan.rest), plan.others, jobs, chunk=8):
         yield from _merge(res, plan, failed, search_docs)
+        if state is not None:
+            for j, paths in res.paths.items():
+                state.jobs[plan.rest_keys[j]] = tuple(paths)
 
     if failed:
         raise BuildFailed([failed[i] for i in sorted(failed)])
@@ -189,6 +262,10 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     for dest, src in site.resources:
         for edition in config.editions:
             yield Output((edition.prefix + "/" + dest) if edition.prefix else dest, Path(src).read_bytes())
+    if inc is not None:
+        inc.state = state
+        inc.search_docs = search_docs
+        return
     if search_builder is not None:
         t0 = time.perf_counter()
         docs = [search_docs[k] for k in sorted(search_docs)]
@@ -197,7 +274,34 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
             timings["search"] = time.perf_counter() - t0
 
 
-Job = Callable[[dict[str, SearchDoc]], Iterable[Output]]  # one unit of page work; gets the search docs
+def _job_key(job: Job, edition: int, inc: Incremental) -> bytes:
+    """Everything a phase-2 job reads beyond the global signature (see `Job`)."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(inc.global_sig)
+    h.update(repr((job.fn.__name__, edition, job.ident, job.extra)).encode("utf-8", "surrogatepass"))
+    sigs = inc.entry_sigs
+    for e in job.entries:
+        h.update(sigs[e.source])
+    return h.digest()
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of phase-2 page work, called with the search docs. `ident` names it among the jobs of
+    its function and edition; `entries` are the entries whose bodies it shows (their summaries, a
+    section's intro, a topic's text and quoted passages); `extra` is anything else it reads beyond
+    the global signature (mention identities and counts). incremental.py keys the job on these."""
+
+    fn: Callable[..., Output | list[Output]]
+    args: tuple[Any, ...]
+    search: bool
+    ident: tuple[Any, ...]
+    entries: tuple[Entry, ...] = ()
+    extra: tuple[Any, ...] = ()
+
+    def __call__(self, sd: dict[str, SearchDoc]) -> list[Output]:
+        out = self.fn(*self.args, sd) if self.search else self.fn(*self.args)
+        return out if isinstance(out, list) else [out]
 
 _TEMPLATE_FAILURES = (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError, IndexError,
                       ZeroDivisionError)
@@ -214,6 +318,7 @@ class _Result:
     mentions: list[tuple[int, list[tuple[str, Any, str]]]] = field(default_factory=list)
     cache: tuple[dict[bytes, bytes], set[bytes]] | None = None  # new cache rows and keys used (Store.drain)
     quotes: list[tuple[int, str, str, str]] = field(default_factory=list)  # (edition, source, anchor, text)
+    paths: dict[int, list[str]] = field(default_factory=dict)  # job index → the outputs it wrote
 
 
 @dataclass
@@ -229,6 +334,24 @@ class _Plan:
     rest: list[tuple[int, Job]] = field(default_factory=list)
     store: Store | None = None
     matcher_sig: bytes = b""
+    todo: list[int] = field(default_factory=list)  # indexes of the articles to render
+    article_keys: dict[int, bytes] = field(default_factory=dict)  # article index → its job key
+    rest_keys: list[bytes] = field(default_factory=list)  # phase-2 job index → its key
+
+    def mention_sig(self, topic: str) -> bytes:
+        """Which passages of which documents a topic's mentions are, in order (edition-independent)."""
+        memo = self.__dict__.setdefault("_mention_sigs", {})
+        sig = memo.get(topic)
+        if sig is None:
+            h = hashlib.blake2b(digest_size=16)
+            for m in self.mentions.get(topic, ()):
+                h.update(f"{m.entry.source}\0{m.doc.source}\0{m.passage.anchor}\0".encode("utf-8", "surrogatepass"))
+            sig = memo[topic] = h.digest()
+        return sig  # type: ignore[no-any-return]
+
+    @staticmethod
+    def mentioning(ms: Sequence[Mention]) -> tuple[Entry, ...]:
+        return tuple({m.entry.source: m.entry for m in ms}.values())
 
     @property
     def topic_index(self) -> dict[str, int]:
@@ -246,7 +369,7 @@ class _Plan:
     def articles(self, start: int, stop: int) -> _Result:
         res = _Result()
         articles = self.site.articles
-        for i in range(start, stop):
+        for i in self.todo[start:stop]:
             entry = articles[i]
             newer = articles[i - 1] if i > 0 else None
             older = articles[i + 1] if i + 1 < len(articles) else None
@@ -261,6 +384,7 @@ class _Plan:
                 try:
                     res.outputs.append(_article(ctx, self.env, entry, newer, older, self.topic_matcher,
                                                 doc_topics, res.search, self.store, self.matcher_sig))
+                    res.paths.setdefault(i, []).append(res.outputs[-1].path)
                 except _TEMPLATE_FAILURES as exc:
                     self._fail(res, k, i, exc)
                     continue
@@ -317,7 +441,9 @@ class _Plan:
             if k in res.errors:
                 continue
             try:
-                res.outputs.extend(job(res.search))
+                outs = job(res.search)
+                res.outputs.extend(outs)
+                res.paths[j] = [o.path for o in outs]
             except _TEMPLATE_FAILURES as exc:
                 self._fail(res, k, j, exc)
             forget_parsed()
@@ -348,60 +474,74 @@ def _merge(res: _Result, plan: _Plan, failed: dict[int, BuildError],
 
 
 def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
-    """Every page but articles, as small jobs in the order a serial build renders them."""
+    """Every page but articles, as small jobs in the order a serial build renders them. Each job
+    declares what it reads beyond the global signature (`Job`): keep these in step with the page
+    functions, or an incremental build would keep a page it should have rendered again."""
     site, e, env = plan.site, ctx.edition, plan.env
     articles = site.articles
+    feed_n = feeds.FEED_ITEMS
     jobs: list[Job] = []
     jobs += _list_jobs(ctx, env, "home", "", list(articles), ctx.strings["home"], None)
     for tax, terms in site.terms:
-        jobs.append(_job(_terms_index, ctx, env, tax, terms))
+        jobs.append(_job(_terms_index, ctx, env, tax, terms, ident=(tax,)))
         for t in terms:
             entries = [site.index[s] for s in t.sources]
             name = ctx.term_names[(tax, t.key)]
             jobs += _list_jobs(ctx, env, "term", f"{tax}/{t.slug}/", entries, name, (tax, t))
-
-            def term_feed(sd: dict[str, SearchDoc], tax: str = tax, t: Term = t, name: str = name,
-                          entries: list[Entry] = entries) -> list[Output]:
-                out = [feeds.rss(ctx, f"{tax}/{t.slug}/", name, entries)]
-                _search_term(ctx, tax, t, name, sd)
-                return out
-            jobs.append(term_feed)
+            jobs.append(_job_search(_term_feed, ctx, tax, t, name, entries, ident=(tax, t.key),
+                             entries=entries[:feed_n]))
     for s in site.sections:
         if not s.path:
             continue  # content/_index.md describes the home page, which is rendered above
         entries = [a for a in articles if a.path.startswith(s.path)]
         intro = Markup(_render_doc(ctx, s.doc(e.key), s).html)  # the _index.md body, as Hugo shows it
-        jobs += _list_jobs(ctx, env, "section", s.path, entries, _title(s.doc(e.key), e, ctx.config), None, intro)
+        jobs += _list_jobs(ctx, env, "section", s.path, entries, _title(s.doc(e.key), e, ctx.config), None, intro,
+                           owner=s)
+    counts = {t.entry.source: len(plan.mentions.get(t.entry.source, ())) for t in site.topics}
     for c in site.collections:
-        jobs.append(_job_search(_collection, ctx, env, c, plan.mentions))
+        jobs.append(_job_search(_collection, ctx, env, c, plan.mentions, ident=(c.entry.source,),
+                                entries=(c.entry,), extra=tuple(counts[t.entry.source] for t in c.topics)))
         for topic in c.topics:
-            jobs.append(_job_search(_topic, ctx, env, c, topic, plan.mentions, plan.topic_matcher))
-            mentioned = {m.entry.source: m.entry for m in plan.mentions.get(topic.entry.source, ())}
+            ms = plan.mentions.get(topic.entry.source, ())
+            sig = plan.mention_sig(topic.entry.source)  # which passages of which documents, in order
+            siblings = tuple(counts[o.entry.source] for o in c.topics if o.group == topic.group)
+            # page n shows its own mentions and the first related articles; all pages show the count
+            shown = _shown(ms, e.key)
+            related = plan.mentioning(shown)[:RELATED_SHOWN]
+            for n in range(1, max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)) + 1):
+                chunk = shown[(n - 1) * MENTIONS_PER_PAGE: n * MENTIONS_PER_PAGE]
+                jobs.append(_job_search(_topic, ctx, env, c, topic, plan.mentions, plan.topic_matcher, n,
+                                        ident=(topic.entry.source, n),
+                                        entries=(topic.entry, *related, *plan.mentioning(chunk)),
+                                        extra=(sig, siblings)))
+            mentioned = {m.entry.source: m.entry for m in ms}
             jobs.append(_job(feeds.rss, ctx, topic.entry.path, ctx.topic_names[topic.entry.source],
-                             list(mentioned.values())))
+                             list(mentioned.values()), ident=(topic.entry.source,),
+                             entries=list(mentioned.values())[:feed_n]))
     for alias, target in site.redirects:
-        jobs.append(_job(_redirect, ctx, env, alias, target))
-    jobs.append(_job(feeds.rss, ctx, "", _site_vars(ctx)["title"], list(articles)))
+        jobs.append(_job(_redirect, ctx, env, alias, target, ident=(alias, target)))
+    jobs.append(_job(feeds.rss, ctx, "", _site_vars(ctx)["title"], list(articles), ident=("",),
+                     entries=articles[:feed_n]))
     jobs.append(_job(_search_page, ctx, env))
     jobs.append(_job(_not_found, ctx, env))
     return jobs
 
 
+def _term_feed(ctx: Ctx, tax: str, t: Term, name: str, entries: list[Entry], sd: dict[str, SearchDoc]) -> Output:
+    _search_term(ctx, tax, t, name, sd)
+    return feeds.rss(ctx, f"{tax}/{t.slug}/", name, entries)
 
-def _job(fn: Callable[..., Output], *args: Any) -> Job:
+
+def _job(fn: Callable[..., Output], *args: Any, ident: tuple[Any, ...] = (), entries: Sequence[Entry] = (),
+         extra: tuple[Any, ...] = ()) -> Job:
     """A job rendering one page; it adds nothing to the search index."""
-    return partial(_run_job, fn, args, False)
+    return Job(fn, args, False, ident, tuple(entries), extra)
 
 
-def _job_search(fn: Callable[..., Output | list[Output]], *args: Any) -> Job:
+def _job_search(fn: Callable[..., Output | list[Output]], *args: Any, ident: tuple[Any, ...] = (),
+                entries: Sequence[Entry] = (), extra: tuple[Any, ...] = ()) -> Job:
     """A job rendering one page and adding its record to the search docs passed at run time."""
-    return partial(_run_job, fn, args, True)
-
-
-def _run_job(fn: Callable[..., Output | list[Output]], args: tuple[Any, ...], search: bool,
-             sd: dict[str, SearchDoc]) -> list[Output]:
-    out = fn(*args, sd) if search else fn(*args)
-    return out if isinstance(out, list) else [out]
+    return Job(fn, args, True, ident, tuple(entries), extra)
 
 
 def _static_files(config: SiteConfig) -> Iterator[Output]:
@@ -747,11 +887,14 @@ def _card(ctx: Ctx, entry: Entry, url: Callable[[str], str]) -> dict[str, Any]:
 
 
 def _list_jobs(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries: Sequence[Entry], title: str,
-               term: tuple[str, Term] | None, intro: str = "") -> list[Job]:
+               term: tuple[str, Term] | None, intro: str = "", owner: Entry | None = None) -> list[Job]:
     # Hugo's list order: pages with a weight first, lightest first; the rest keep newest-first order
     entries = sorted(entries, key=lambda a: (a.canonical.meta.weight == 0, a.canonical.meta.weight))
-    pages = max(1, math.ceil(len(entries) / ctx.config.paginate))
-    return [_job(_list_page, ctx, env, kind, base, entries, title, term, n, pages, intro)
+    per = ctx.config.paginate
+    pages = max(1, math.ceil(len(entries) / per))
+    # a page shows its own entries' summaries, and the intro (the section's body) on its first page
+    return [_job(_list_page, ctx, env, kind, base, entries, title, term, n, pages, intro, ident=(kind, base, n),
+                 entries=(*entries[(n - 1) * per: n * per], *((owner,) if owner is not None and n == 1 else ())))
             for n in range(1, pages + 1)]
 
 
@@ -827,58 +970,85 @@ def _quote(ctx: Ctx, m: Any, topic_matcher: Matcher | None, index: int) -> Marku
     return Markup("".join(f"<mark>{escape(seg)}</mark>" if hl else str(escape(seg)) for seg, hl in spans))
 
 
-def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, mentions: dict[str, tuple[Any, ...]],
-           topic_matcher: Matcher | None, search_docs: dict[str, SearchDoc]) -> list[Output]:
+@dataclass(frozen=True)
+class _TopicBase:
+    """What every page of one topic shows, in one edition."""
+
+    rendered: Rendered
+    title: str
+    index: int
+    shown: list[Any]
+    related: list[Entry]
+    aliases: list[str]
+    description: str
+    top_tags: list[tuple[str, str]]
+    pages: int
+
+
+def _shown(mentions: Sequence[Mention], edition_key: str) -> list[Mention]:
+    # a mention shows in an edition that renders its document, not another one (a translation)
+    return [m for m in mentions if m.entry.doc(edition_key) is m.doc]
+
+
+def _topic_base(ctx: Ctx, t: Topic, mentions: dict[str, tuple[Any, ...]]) -> _TopicBase:
+    key = ("topic", t.entry.source)
+    base = ctx.memo.get(key)
+    if base is not None:
+        return base  # type: ignore[no-any-return]
     e = ctx.edition
-    doc = t.entry.doc(e.key)
-    rendered = _render_doc(ctx, doc, t.entry)
-    title = ctx.topic_names[t.entry.source]
-    index = ctx.site.topics.index(t)
-    shown = [m for m in mentions.get(t.entry.source, ())
-             if m.entry.doc(e.key) is m.doc]  # else this edition shows another document (a translation)
+    rendered = _render_doc(ctx, t.entry.doc(e.key), t.entry)
+    shown = _shown(mentions.get(t.entry.source, ()), e.key)
     related: dict[str, Entry] = {}
     for m in shown:
         related.setdefault(m.entry.source, m.entry)
     conv_t = _term_converter(e, ctx.config.glossary)
-    aliases = [conv_t(a) for a in t.aliases]
-    description = summarize(rendered.text, ctx.config.summary_length)
     # tags of the related articles, most shared first (paths now, links per page below)
     tag_count: dict[tuple[str, str], int] = {}
     for r in related.values():
         for tag in _term_links(ctx, r.canonical, "tags", lambda p: p):
             k = (tag["name"], tag["url"])
             tag_count[k] = tag_count.get(k, 0) + 1
-    top_tags = [k for k, _n in sorted(tag_count.items(), key=lambda kv: (-kv[1], kv[0]))][:TOPIC_TAGS_SHOWN]
-    pages = max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE))
-    outputs = []
-    for n in range(1, pages + 1):
-        path = t.entry.path if n == 1 else f"{t.entry.path}page/{n}/"
-        v = _page_vars(ctx, "topic", path, title if n == 1 else f"{title} · {ctx.strings['page_n'].format(n=n)}",
-                       doc)
-        url = v["url"]
-        chunk = shown[(n - 1) * MENTIONS_PER_PAGE: n * MENTIONS_PER_PAGE]
-        quotes = [{"html": _quote(ctx, m, topic_matcher, index),
-                   "url": url(m.entry.path) + "#" + m.passage.anchor,
-                   "title": _ctx_title(ctx, m.doc), "date": format_date(m.entry.date)} for m in chunk]
-        siblings = [{"title": ctx.topic_names[o.entry.source], "url": url(o.entry.path),
-                     "count": len(mentions.get(o.entry.source, ()))}
-                    for o in c.topics if o is not t and o.group == t.group]
-        v["page"] = {
-            "title": title, "content": Markup(rendered.html), "group": conv_t(t.group),
-            "aliases": aliases, "mentions": quotes, "mention_count": len(shown),
-            "related": [_card(ctx, r, url) for r in list(related.values())[:RELATED_SHOWN]],
-            "related_count": len(related),
-            "tags": [{"name": name, "url": url(path)} for name, path in top_tags],
-            "siblings": siblings, "collection": {"title": ctx.topic_names[c.entry.source], "url": url(c.entry.path)},
-            "feed": url(t.entry.path + "index.xml"), "n": n, "pages": pages,
-            "prev": url(t.entry.path if n == 2 else f"{t.entry.path}page/{n - 1}/") if n > 1 else "",
-            "next": url(f"{t.entry.path}page/{n + 1}/") if n < pages else "",
-        }
-        v["description"] = description
-        outputs.append(Output(output_file(ctx.path(path)), _render_template(env, "topic.html", v)))
-    _add_search(search_docs, t.entry.source, "topic", t.entry, ctx, title, description,
-                rendered.text + "\n" + " ".join(aliases), [])
-    return outputs
+    base = ctx.memo[key] = _TopicBase(
+        rendered, ctx.topic_names[t.entry.source], ctx.site.topics.index(t), shown, list(related.values()),
+        [conv_t(a) for a in t.aliases], summarize(rendered.text, ctx.config.summary_length),
+        [k for k, _n in sorted(tag_count.items(), key=lambda kv: (-kv[1], kv[0]))][:TOPIC_TAGS_SHOWN],
+        max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)))
+    return base
+
+
+def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, mentions: dict[str, tuple[Any, ...]],
+           topic_matcher: Matcher | None, n: int, search_docs: dict[str, SearchDoc]) -> Output:
+    """Page `n` of a topic: its text, the mentions of that page, related articles and tags. Page 1
+    also makes the topic's search record."""
+    b = _topic_base(ctx, t, mentions)
+    conv_t = _term_converter(ctx.edition, ctx.config.glossary)
+    path = t.entry.path if n == 1 else f"{t.entry.path}page/{n}/"
+    v = _page_vars(ctx, "topic", path, b.title if n == 1 else f"{b.title} · {ctx.strings['page_n'].format(n=n)}",
+                   t.entry.doc(ctx.edition.key))
+    url = v["url"]
+    chunk = b.shown[(n - 1) * MENTIONS_PER_PAGE: n * MENTIONS_PER_PAGE]
+    quotes = [{"html": _quote(ctx, m, topic_matcher, b.index),
+               "url": url(m.entry.path) + "#" + m.passage.anchor,
+               "title": _ctx_title(ctx, m.doc), "date": format_date(m.entry.date)} for m in chunk]
+    siblings = [{"title": ctx.topic_names[o.entry.source], "url": url(o.entry.path),
+                 "count": len(mentions.get(o.entry.source, ()))}
+                for o in c.topics if o is not t and o.group == t.group]
+    v["page"] = {
+        "title": b.title, "content": Markup(b.rendered.html), "group": conv_t(t.group),
+        "aliases": b.aliases, "mentions": quotes, "mention_count": len(b.shown),
+        "related": [_card(ctx, r, url) for r in b.related[:RELATED_SHOWN]],
+        "related_count": len(b.related),
+        "tags": [{"name": name, "url": url(path)} for name, path in b.top_tags],
+        "siblings": siblings, "collection": {"title": ctx.topic_names[c.entry.source], "url": url(c.entry.path)},
+        "feed": url(t.entry.path + "index.xml"), "n": n, "pages": b.pages,
+        "prev": url(t.entry.path if n == 2 else f"{t.entry.path}page/{n - 1}/") if n > 1 else "",
+        "next": url(f"{t.entry.path}page/{n + 1}/") if n < b.pages else "",
+    }
+    v["description"] = b.description
+    if n == 1:
+        _add_search(search_docs, t.entry.source, "topic", t.entry, ctx, b.title, b.description,
+                    b.rendered.text + "\n" + " ".join(b.aliases), [])
+    return Output(output_file(ctx.path(path)), _render_template(env, "topic.html", v))
 
 
 def _redirect(ctx: Ctx, env: jinja2.Environment, alias: str, target: str) -> Output:

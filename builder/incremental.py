@@ -1,0 +1,123 @@
+"""Incremental rendering: which pages of the previous build can stand, by content-addressed job keys.
+
+Every page job (an article in both editions, one list page, a feed, a topic with its pages…) gets a
+key that hashes everything the job reads:
+- the *global signature*: the builder (code, theme, libraries: `cache.digest`), `site.yaml` as
+  loaded, the site's templates, the build date, `--drafts`, and every document's front matter,
+  path, language and line numbers (so URLs, titles, dates, terms, topics' aliases, the sidebar
+  widgets, prev/next links and link targets are all covered): anything but the Markdown bodies;
+- the *body signature* of each entry whose body the job shows: its own (an article, a topic), the
+  entries on a list page or in a feed (their summaries), the articles a topic page quotes, and the
+  mention counts a collection or topic page prints.
+
+A job whose key was recorded by the previous build, into an output folder that is untouched since
+(`fingerprint.output_digest`), is not run: its recorded outputs are kept as they are. What later
+jobs need from a kept article (its summary per edition and its topic mentions) comes from the state
+recorded with it. An edit to one article's body therefore re-renders that article, the list pages
+and feeds that show it and the topic pages that quote it; an edit to front matter, a template or
+site.yaml changes the global signature and re-renders everything (terms, the sidebar's recent list
+and taglist are on every page). `tests/test_incremental.py` checks incremental builds against clean
+builds after edit sequences.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .model import Document
+
+FORMAT = 1
+FILE = "render-state.pickle"
+
+
+@dataclass
+class ArticleMemo:
+    """What phase 2 needs from an article that is not rendered again."""
+
+    summaries: tuple[str, ...]  # per edition, in config.editions order
+    found: list[tuple[str, Any, str]]  # (document source, Passage, topic source): its topic mentions
+
+
+@dataclass
+class RenderState:
+    global_sig: bytes = b""
+    jobs: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # job key → its output paths
+    articles: dict[str, tuple[bytes, ArticleMemo]] = field(default_factory=dict)  # source → (job key, memo)
+    search: dict[str, Any] = field(default_factory=dict)  # search record key → SearchDoc, of every page
+
+
+def body_sig(doc: Document) -> bytes:
+    """The parts of a document the global signature leaves out: its Markdown."""
+    if doc.tokens or doc.summary_tokens is not None:  # parsed up front: hash the parse (rare; tests)
+        return hashlib.blake2b(pickle.dumps((doc.tokens, doc.summary_tokens), 5), digest_size=16).digest()
+    h = hashlib.blake2b(digest_size=16)
+    h.update(doc.body.encode("utf-8", "surrogatepass"))
+    h.update(b"\0" if doc.summary_src is None else b"\1" + doc.summary_src.encode("utf-8", "surrogatepass"))
+    return h.digest()
+
+
+def meta_sig(doc: Document) -> bytes:
+    """Everything of a document but its Markdown (front matter with line numbers, path, language)."""
+    return pickle.dumps((doc.source, doc.kind, doc.lang, doc.meta, doc.body_line, doc.stem, doc.section,
+                         doc.translation_of), 5)
+
+
+def global_sig(config_repr: str, templates: bytes, build_date: dt.datetime, drafts: bool,
+               docs: list[Document], resources: list[Any]) -> bytes:
+    from .cache import digest  # carries the builder digest
+    h = hashlib.blake2b(digest_size=20)
+    h.update(digest("global", FORMAT, config_repr, templates, build_date.isoformat(), drafts))
+    for d in docs:
+        m = meta_sig(d)
+        h.update(b"%d\0" % len(m) + m)
+    h.update(repr([(r.rel, str(r.path)) if hasattr(r, "rel") else repr(r) for r in resources]).encode())
+    return h.digest()
+
+
+def load_state(site_dir: Path, out: Path, output_listing: str | None) -> RenderState | None:
+    """The previous build's state, if it was recorded for `out` and `out` is untouched since."""
+    from .fingerprint import CACHE_DIR
+    if output_listing is None:
+        return None
+    try:
+        with open(site_dir / CACHE_DIR / FILE, "rb") as f:
+            head = pickle.load(f)
+            if head != (FORMAT, str(out.resolve()), output_listing):
+                return None
+            state = pickle.load(f)
+    except Exception:  # noqa: BLE001 - missing, damaged or from another version: a full build
+        return None
+    return state if isinstance(state, RenderState) else None
+
+
+def save_state(site_dir: Path, out: Path, output_listing: str | None, state: RenderState | None) -> None:
+    """Best effort; without a listing (or a state) the next build is a full one."""
+    from .fingerprint import CACHE_DIR
+    path = site_dir / CACHE_DIR / FILE
+    try:
+        if state is None or output_listing is None:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f".{FILE}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump((FORMAT, str(out.resolve()), output_listing), f, protocol=5)
+            pickle.dump(state, f, protocol=5)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def forget_state(site_dir: Path) -> None:
+    """Before a build changes the output: the state no longer describes it (until saved again)."""
+    from .fingerprint import CACHE_DIR
+    try:
+        (site_dir / CACHE_DIR / FILE).unlink(missing_ok=True)
+    except OSError:
+        pass

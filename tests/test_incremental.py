@@ -1,0 +1,154 @@
+"""Incremental builds (incremental.py) keep only pages whose inputs are unchanged: after any sequence
+of edits the output must equal a clean build of the same inputs, byte for byte."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from test_build_equivalence import assert_same, clean_build, generated_site
+
+from builder import fingerprint, render
+from builder.build import build
+from builder.incremental import FILE
+
+
+def _edit_body(site: Path, rnd: random.Random) -> str:
+    """Text at the start (the summary changes) or at the end (only the article and its search record)."""
+    p = rnd.choice(sorted((site / "content" / "posts").glob("g*.md")))
+    text = p.read_text(encoding="utf-8")
+    head, sep, body = text.partition("\n---\n")
+    added = rnd.choice(["新增一句话，提到出海。", "追加：供应链。", "另一段。"])
+    if rnd.random() < 0.5:
+        p.write_text(head + sep + added + "\n\n" + body, encoding="utf-8")
+        return f"body start {p.name}"
+    p.write_text(text + "\n" + added + "\n", encoding="utf-8")
+    return f"body end {p.name}"
+
+
+def _edit_title(site: Path, rnd: random.Random) -> str:
+    p = rnd.choice(sorted((site / "content" / "posts").glob("g*.md")))
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text.replace("title: 生成的文章", "title: 改过的文章", 1), encoding="utf-8")
+    return f"title {p.name}"
+
+
+def _edit_tags(site: Path, rnd: random.Random) -> str:
+    p = rnd.choice(sorted((site / "content" / "posts").glob("g*.md")))
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text.replace("tags: [", "tags: [新标签, ", 1), encoding="utf-8")
+    return f"tags {p.name}"
+
+
+def _add(site: Path, rnd: random.Random) -> str:
+    n = rnd.randrange(10_000)
+    p = site / "content" / "posts" / f"new{n}.md"
+    p.write_text(f"---\ntitle: 新文章 {n}\ndate: 2024-06-0{1 + n % 9}\ntags: [出海]\n---\n跨境电商和出海。\n",
+                 encoding="utf-8")
+    return f"add {p.name}"
+
+
+def _delete(site: Path, rnd: random.Random) -> str:
+    p = rnd.choice(sorted((site / "content" / "posts").glob("g*.md")))
+    p.unlink()
+    return f"delete {p.name}"
+
+
+def _remove_mention(site: Path, rnd: random.Random) -> str:
+    """A body edit that changes which topics the article mentions (and so the topic pages' lists)."""
+    p = rnd.choice(sorted((site / "content" / "posts").glob("g*.md")))
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text.replace("出海", "远航").replace("跨境", "外贸"), encoding="utf-8")
+    return f"mentions {p.name}"
+
+
+def _topic_alias(site: Path, rnd: random.Random) -> str:
+    p = rnd.choice(sorted((site / "content" / "topics").rglob("*.md")))
+    if p.name == "_index.md":
+        return "none"
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text.replace("aliases: [", "aliases: [供应链金融, ", 1), encoding="utf-8")
+    return f"alias {p.name}"
+
+
+def _template(site: Path, rnd: random.Random) -> str:
+    (site / "templates").mkdir(exist_ok=True)
+    src = Path(render.THEME / "templates" / "list.html").read_text(encoding="utf-8")
+    (site / "templates" / "list.html").write_text(src + f"{{# {rnd.random()} #}}<!-- edited -->\n",
+                                                  encoding="utf-8")
+    return "template list.html"
+
+
+def _site_yaml(site: Path, rnd: random.Random) -> str:
+    p = site / "site.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("title:", "title: 新", 1), encoding="utf-8")
+    return "site.yaml title"
+
+
+EDITS = [_edit_body] * 5 + [_remove_mention] * 2 + [_edit_title, _edit_tags, _add, _delete, _topic_alias,
+                                                    _template, _site_yaml]
+
+
+@pytest.fixture()
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(render, "MENTIONS_PER_PAGE", 3)  # topic pages paginate in a small site too
+    s = generated_site(tmp_path / "site", n=24)
+    yaml = s / "site.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8") + "\npaginate: 4\n", encoding="utf-8")
+    return s
+
+
+def test_body_edit_renders_only_what_shows_it(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = build(site, out, jobs=1)
+    assert (site / fingerprint.CACHE_DIR / FILE).is_file()
+    _edit_body(site, random.Random(1))
+    second = build(site, out, jobs=1)
+    assert second.jobs_kept > 0 and second.jobs_run < first.jobs_run / 3, (second.jobs_run, second.jobs_kept)
+    clean_build(site, tmp_path / "clean")
+    assert_same(out, tmp_path / "clean")
+
+
+def test_touched_output_is_not_trusted(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    page = next(out.rglob("g0003/index.html"))
+    page.write_text("defaced", encoding="utf-8")  # the output folder no longer holds what the state says
+    _edit_body(site, random.Random(2))
+    r = build(site, out, jobs=1)
+    assert r.jobs_kept == 0
+    clean_build(site, tmp_path / "clean")
+    assert_same(out, tmp_path / "clean")
+
+
+def test_damaged_state_is_ignored(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    state = site / fingerprint.CACHE_DIR / FILE
+    state.write_bytes(state.read_bytes()[:100])
+    _edit_body(site, random.Random(3))
+    r = build(site, out, jobs=1)
+    assert r.jobs_kept == 0
+    clean_build(site, tmp_path / "clean")
+    assert_same(out, tmp_path / "clean")
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_edit_sequences_equal_clean_builds(site: Path, tmp_path: Path, seed: int) -> None:
+    rnd = random.Random(seed)
+    out = tmp_path / "out"
+    build(site, out, jobs=2 if seed % 2 else 1)
+    done = []
+    for step in range(10):
+        done.append(rnd.choice(EDITS)(site, rnd))
+        build(site, out, jobs=2 if (seed + step) % 2 else 1)
+        shadow = tmp_path / "shadow"
+        shutil.copytree(site, shadow, ignore=shutil.ignore_patterns(fingerprint.CACHE_DIR))
+        clean_build(shadow, tmp_path / "clean")
+        try:
+            assert_same(out, tmp_path / "clean")
+        except AssertionError as exc:
+            raise AssertionError(f"after {done}: {exc}") from None
+        shutil.rmtree(shadow)
