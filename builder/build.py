@@ -93,7 +93,8 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     # A record exists only for an output folder a build published into (check_target passed then) and
     # the output digest proves the folder is untouched since, so a skip needs no second check.
     t = time.perf_counter()
-    fp = fingerprint.inputs(config, site_dir, out, drafts)
+    digests = fingerprint.FileDigests(site_dir)
+    fp = fingerprint.inputs(config, site_dir, out, drafts, digests)
     done = fingerprint.unchanged(site_dir, out, fp)
     step("fingerprint", t)
     if done is not None:
@@ -106,7 +107,8 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
 
     t = time.perf_counter()
     store = Store(site_dir)  # per-document work from earlier builds, content-addressed (cache.py)
-    docs, resources = load(config, parse_markdown=False, store=store)  # Markdown is parsed where it is rendered
+    # Markdown is parsed where it is rendered; an unchanged file is not even read (FileDigests)
+    docs, resources = load(config, parse_markdown=False, store=store, digests=digests)
     store.release()  # no database connection crosses the fork into render workers
     step("load", t)
 
@@ -168,7 +170,8 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     step("cache", t)
     t = time.perf_counter()
     # record only if no input changed while we built (else the output may mix old and new inputs)
-    settled = fp == fingerprint.inputs(config, site_dir, out, drafts)
+    settled = fp == fingerprint.inputs(config, site_dir, out, drafts, digests)
+    digests.save()
     listing = fingerprint.output_digest(out)
     fingerprint.record(site_dir, out, fp if settled else None, pages, outputs, listing)
     save_state(site_dir, out, listing if settled else None, inc.state)

@@ -16,7 +16,9 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import pickle
 import sys
+import time
 from functools import cache
 from pathlib import Path
 
@@ -58,7 +60,65 @@ def _files(root: Path) -> list[Path]:
     return out
 
 
-def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool) -> str | None:
+_DIGESTS = "files.pickle"
+_DIGESTS_FORMAT = 2
+_RACY_NS = 2_000_000_000  # a file changed this recently may change again within one timestamp tick
+
+
+class FileDigests:
+    """Content digests of input files, remembered across builds by (size, mtime, ctime, inode).
+
+    As git's index does: a file whose stat is unchanged is not read again. ctime cannot be set
+    back by tools (unlike mtime). A record is trusted only if the file had not changed for two
+    seconds when it was made ("racily clean": a write within the same timestamp tick as the one
+    recorded would look unchanged), so a freshly edited file is read again until it settles."""
+
+    def __init__(self, site_dir: Path | None):
+        self.path = site_dir / CACHE_DIR / _DIGESTS if site_dir is not None else None
+        self.known: dict[str, tuple[int, int, int, int, bytes, int]] = {}
+        if self.path is not None:
+            try:
+                with open(self.path, "rb") as f:
+                    data = pickle.load(f)
+                if isinstance(data, tuple) and len(data) == 2 and data[0] == _DIGESTS_FORMAT:
+                    self.known = data[1]
+            except Exception:  # noqa: BLE001 - missing or damaged: every file is read
+                self.known = {}
+
+    def of(self, path: Path) -> bytes:
+        """The file's content digest (reads it unless a trusted record has the same stat)."""
+        key = str(path)
+        st = os.stat(path)
+        sig = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        rec = self.known.get(key)
+        if rec is not None and len(rec) == 6 and rec[:4] == sig and rec[5] - max(sig[1], sig[2]) > _RACY_NS:
+            return rec[4]
+        now = time.time_ns()
+        with open(path, "rb") as f:
+            data = f.read()
+            st2 = os.fstat(f.fileno())
+        d = hashlib.blake2b(data, digest_size=20).digest()
+        if (st2.st_size, st2.st_mtime_ns, st2.st_ctime_ns, st2.st_ino) == sig:
+            self.known[key] = (*sig, d, now)
+        else:
+            self.known.pop(key, None)
+        return d
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            tmp = self.path.with_name(f".{_DIGESTS}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as f:
+                pickle.dump((_DIGESTS_FORMAT, self.known), f, protocol=5)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
+
+
+def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool,
+           digests: FileDigests | None = None) -> str | None:
     """The fingerprint of everything the build reads, or None when it cannot be trusted."""
     try:
         h = hashlib.blake2b(digest_size=20)
@@ -76,7 +136,7 @@ def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool) -> str |
                 files += _files(site / folder)
         for path in files:
             h.update(b"\0" + str(path).encode() + b"\0")
-            h.update(path.read_bytes())
+            h.update(digests.of(path) if digests is not None else path.read_bytes())
         return h.hexdigest()
     except OSError:
         return None

@@ -8,11 +8,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cache import Store, digest
 from .config import SiteConfig
 from .errors import BuildError, BuildFailed, error
 from .frontmatter import read
+
+if TYPE_CHECKING:
+    from .fingerprint import FileDigests
 from .markdown import parse, split_more
 from .model import Document
 
@@ -125,12 +129,23 @@ def classify(rel: str, config: SiteConfig) -> tuple[str, str, str, str]:
 
 
 def load_file(src: SourceFile, config: SiteConfig, parse_markdown: bool = True,
-              store: Store | None = None) -> tuple[Document | None, list[BuildError]]:
+              store: Store | None = None, digests: FileDigests | None = None
+              ) -> tuple[Document | None, list[BuildError]]:
     """One source → a Document. With `parse_markdown=False` the Markdown is kept as text (`body`) and
     parsed later, where it is rendered (`markdown.tokens_of`): a parallel build parses in the workers.
     With a `store` (cache.py), an unparsed Document is reused when the file's bytes, its path, the
     site config and the builder are all unchanged: those are everything `_from_bytes` reads."""
     rel = src.rel
+    key = None
+    if store is not None and digests is not None and not parse_markdown:
+        try:  # the file's digest stands for its bytes: an unchanged file is not even read
+            key = digest("document", rel, repr(config), digests.of(src.path))
+        except OSError:
+            key = None
+        if key is not None:
+            doc = store.get(key, Document)
+            if doc is not None and doc.source == rel:
+                return doc, []
     try:
         if src.path.stat().st_size > MAX_FILE_BYTES:
             return None, [error(rel, 1, f"file is larger than {MAX_FILE_BYTES // 2**20} MB; refusing to build it")]
@@ -139,10 +154,11 @@ def load_file(src: SourceFile, config: SiteConfig, parse_markdown: bool = True,
         return None, [error(rel, 1, f"cannot read: {exc.strerror}")]
     if store is None or parse_markdown:
         return _from_bytes(rel, raw, config, parse_markdown)
-    key = digest("document", rel, repr(config), raw)
-    doc = store.get(key, Document)
-    if doc is not None and doc.source == rel:
-        return doc, []
+    if key is None:
+        key = digest("document", rel, repr(config), raw)
+        doc = store.get(key, Document)
+        if doc is not None and doc.source == rel:
+            return doc, []
     doc, errors = _from_bytes(rel, raw, config, parse_markdown)
     if doc is not None and not errors:
         store.put(key, doc)
@@ -179,11 +195,11 @@ def _canonical_lang(tag: str) -> str:
     return "-".join([parts[0].lower()] + [p.upper() if len(p) == 2 else p.title() for p in parts[1:]])
 
 
-def load(config: SiteConfig, parse_markdown: bool = True,
-         store: Store | None = None) -> tuple[list[Document], list[Resource]]:
+def load(config: SiteConfig, parse_markdown: bool = True, store: Store | None = None,
+         digests: FileDigests | None = None) -> tuple[list[Document], list[Resource]]:
     sources, resources, errors = walk(config)
     docs: list[Document] = []
-    for doc, errs in map_sources(sources, config, parse_markdown, store):
+    for doc, errs in map_sources(sources, config, parse_markdown, store, digests):
         errors.extend(errs)
         if doc is not None:
             docs.append(doc)
@@ -193,6 +209,7 @@ def load(config: SiteConfig, parse_markdown: bool = True,
 
 
 def map_sources(sources: list[SourceFile], config: SiteConfig, parse_markdown: bool = True,
-                store: Store | None = None) -> Iterator[tuple[Document | None, list[BuildError]]]:
+                store: Store | None = None, digests: FileDigests | None = None
+                ) -> Iterator[tuple[Document | None, list[BuildError]]]:
     for src in sources:
-        yield load_file(src, config, parse_markdown, store)
+        yield load_file(src, config, parse_markdown, store, digests)

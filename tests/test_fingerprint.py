@@ -1,0 +1,53 @@
+"""File digests remembered by stat (fingerprint.FileDigests) must never hide a change."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from builder import fingerprint
+from builder.fingerprint import FileDigests
+
+
+def test_settled_file_is_not_read_again_and_changes_are_seen(tmp_path: Path, monkeypatch) -> None:
+    f = tmp_path / "a.md"
+    f.write_text("一", encoding="utf-8")
+    old = 1_600_000_000_000_000_000
+    os.utime(f, ns=(old, old))  # settled long ago (ctime is still now: records wait for it to settle)
+    monkeypatch.setattr(fingerprint, "_RACY_NS", -10**12)  # treat ctime as settled too
+    d = FileDigests(tmp_path)
+    first = d.of(f)
+    d.save()
+    reads = []
+    real_open = open
+
+    def counting_open(p, *a, **k):  # type: ignore[no-untyped-def]
+        reads.append(str(p))
+        return real_open(p, *a, **k)
+
+    d2 = FileDigests(tmp_path)
+    monkeypatch.setattr("builtins.open", counting_open)
+    assert d2.of(f) == first and str(f) not in reads  # unchanged stat: not read
+    monkeypatch.setattr("builtins.open", real_open)
+    f.write_text("二", encoding="utf-8")  # same size; mtime/ctime move
+    os.utime(f, ns=(old, old))  # even with mtime set back, ctime moved
+    assert d2.of(f) != first
+
+
+def test_fresh_record_is_not_trusted(tmp_path: Path) -> None:
+    f = tmp_path / "a.md"
+    f.write_text("一", encoding="utf-8")
+    d = FileDigests(tmp_path)
+    first = d.of(f)
+    st = os.stat(f)
+    f.write_text("二", encoding="utf-8")  # same size, possibly the same timestamp tick
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert d.of(f) != first  # the record was made within two seconds of the change: read again
+
+
+def test_damaged_file_means_read_everything(tmp_path: Path) -> None:
+    (tmp_path / fingerprint.CACHE_DIR).mkdir()
+    (tmp_path / fingerprint.CACHE_DIR / "files.pickle").write_bytes(b"garbage")
+    f = tmp_path / "a.md"
+    f.write_text("一", encoding="utf-8")
+    assert FileDigests(tmp_path).of(f) == FileDigests(None).of(f)
