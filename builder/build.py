@@ -125,8 +125,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     # output folder keep their files (incremental.py)
     t = time.perf_counter()
     date = build_date(config, site.articles[0].date if site.articles else None)
-    listing = fingerprint.output_digest(out) if out.is_dir() else None
-    previous = load_state(site_dir, out, listing)
+    previous = load_state(site_dir, out)
     inc = Incremental(global_sig(repr(config), templates_digest(site_dir), date, drafts, docs, resources),
                       {e.source: _entry_sig(e) for e in site.all_entries()}, previous)
     step("incremental", t)
@@ -134,15 +133,18 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     t = time.perf_counter()
     staging = Staging(out)
     pages = outputs = 0
+    written: list[str] = []
     try:
         for o in render_site(site, config, date, None, stages, jobs=jobs, store=store, incremental=inc):
             staging.write(o)
+            written.append(o.path)
             outputs += 1
             pages += o.path.endswith(".html")
             if progress is not None and not outputs % 50:
                 progress("render", outputs)
         for path in inc.kept:
             staging.keep(path)
+            written.append(path)
             outputs += 1
             pages += path.endswith(".html")
         step("render", t)
@@ -153,6 +155,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
                 search_docs = {**inc.previous.search, **search_docs}
             for o in build_search([search_docs[k] for k in sorted(search_docs)], config.editions):
                 staging.write(o)
+                written.append(o.path)
                 outputs += 1
             assert inc.state is not None
             inc.state.search = search_docs
@@ -166,7 +169,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     log.debug("render: %d jobs run, %d kept", inc.ran, inc.reused)
     t = time.perf_counter()
     log.debug("cache: %d hits, %d misses", store.hits, store.misses)
-    store.flush()
+    store.flush(prune=inc.previous is None)  # kept jobs did not look up their rows: they are still wanted
     step("cache", t)
     t = time.perf_counter()
     # record only if no input changed while we built (else the output may mix old and new inputs)
@@ -174,7 +177,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     digests.save()
     listing = fingerprint.output_digest(out)
     fingerprint.record(site_dir, out, fp if settled else None, pages, outputs, listing)
-    save_state(site_dir, out, listing if settled else None, inc.state)
+    save_state(site_dir, out, inc.state, written if settled else None)
     step("fingerprint", t)
     return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions), page_kinds(site),
                        jobs_run=inc.ran, jobs_kept=inc.reused)

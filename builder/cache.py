@@ -189,7 +189,7 @@ class Store:
         self._pending_bytes = 0
 
     # -- writing --
-    def flush(self) -> None:
+    def flush(self, prune: bool = True) -> None:
         """Write new rows; once unused rows (earlier versions of edited files) outnumber the used
         ones by half, delete every row this build did not use. Best effort: a read-only or damaged
         cache folder just means the next build computes again."""
@@ -198,7 +198,7 @@ class Store:
             return
         for attempt in range(2):
             try:
-                self._write()
+                self._write(prune)
                 break
             except (sqlite3.Error, OSError):
                 if attempt:

@@ -26,6 +26,8 @@ import datetime as dt
 import hashlib
 import os
 import pickle
+import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,7 @@ class RenderState:
     jobs: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # job key → its output paths
     articles: dict[str, tuple[bytes, ArticleMemo]] = field(default_factory=dict)  # source → (job key, memo)
     search: dict[str, Any] = field(default_factory=dict)  # search record key → SearchDoc, of every page
+    outputs: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # path → (size, mtime, inode)
 
 
 def body_sig(doc: Document) -> bytes:
@@ -80,38 +83,59 @@ def global_sig(config_repr: str, templates: bytes, build_date: dt.datetime, draf
     return h.digest()
 
 
-def load_state(site_dir: Path, out: Path, output_listing: str | None) -> RenderState | None:
-    """The previous build's state, if it was recorded for `out` and `out` is untouched since."""
+def output_stats(out: Path, paths: Iterable[str]) -> dict[str, tuple[int, int, int]]:
+    stats = {}
+    base = str(out)
+    for p in paths:
+        st = os.lstat(base + "/" + p)
+        stats[p] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    return stats
+
+
+def load_state(site_dir: Path, out: Path) -> RenderState | None:
+    """The previous build's state, if it was recorded for `out` and every file it lists is as it
+    was written (size, mtime, inode: an edited, replaced or deleted output is not trusted). Files
+    added beside them do not matter: an incremental build only rewrites and deletes its own."""
     from .fingerprint import CACHE_DIR
-    if output_listing is None:
-        return None
     try:
         with open(site_dir / CACHE_DIR / FILE, "rb") as f:
             head = pickle.load(f)
-            if head != (FORMAT, str(out.resolve()), output_listing):
+            if head != (FORMAT, str(out.resolve())):
                 return None
             state = pickle.load(f)
-    except Exception:  # noqa: BLE001 - missing, damaged or from another version: a full build
+        if not isinstance(state, RenderState) or not state.outputs:
+            return None
+        base = str(out.resolve())
+        for p, rec in state.outputs.items():
+            st = os.lstat(base + "/" + p)
+            if (st.st_size, st.st_mtime_ns, st.st_ino) != rec or not stat.S_ISREG(st.st_mode):
+                return None
+    except Exception:  # noqa: BLE001 - missing, damaged, from another version, or a file is gone: a full build
         return None
-    return state if isinstance(state, RenderState) else None
+    return state
 
 
-def save_state(site_dir: Path, out: Path, output_listing: str | None, state: RenderState | None) -> None:
-    """Best effort; without a listing (or a state) the next build is a full one."""
+def save_state(site_dir: Path, out: Path, state: RenderState | None, paths: Iterable[str] | None) -> None:
+    """Best effort; without a state (or with inputs that changed during the build) the next build
+    is a full one."""
     from .fingerprint import CACHE_DIR
     path = site_dir / CACHE_DIR / FILE
     try:
-        if state is None or output_listing is None:
+        if state is None or paths is None:
             path.unlink(missing_ok=True)
             return
+        state.outputs = output_stats(out.resolve(), paths)
         path.parent.mkdir(exist_ok=True)
         tmp = path.with_name(f".{FILE}.{os.getpid()}.tmp")
         with open(tmp, "wb") as f:
-            pickle.dump((FORMAT, str(out.resolve()), output_listing), f, protocol=5)
+            pickle.dump((FORMAT, str(out.resolve())), f, protocol=5)
             pickle.dump(state, f, protocol=5)
         os.replace(tmp, path)
     except OSError:
-        pass
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def forget_state(site_dir: Path) -> None:
