@@ -256,15 +256,24 @@ class Patch:
             self.write(o)
 
     def keep(self, path: str) -> None:
-        """An output the caller vouches is unchanged since the last build (it is not read)."""
-        self._claim(path)
+        """An output the caller vouches is unchanged since the last build (it is not read, nor touched: it
+        is only listed again in the manifest). It must be one the manifest lists."""
         if path not in self._known:
+            safe_join(self.out, path)
             raise BuildFailed([error(path, 0, f"cannot keep an output the output folder's {MANIFEST} does not list")])
+        if path in self.written or path in self.kept:
+            raise BuildFailed([error(path, 0, "two outputs claim this path")])
         self.kept.add(path)
 
     def keep_all(self, paths: Iterable[str]) -> None:
-        for p in paths:
-            self.keep(p)
+        """`keep()` of many paths at once (set operations: ~50 ms less than 54,000 `keep()` calls)."""
+        ps = list(paths)
+        batch = set(ps)
+        if len(batch) != len(ps) or not batch.isdisjoint(self.written) or not batch.isdisjoint(self.kept) or \
+                not batch <= self._known:
+            for p in ps:  # the slow way, for the first error's message
+                self.keep(p)
+        self.kept |= batch
 
     def _same(self, path: str, data: bytes) -> bool:
         """Whether out/path is a regular file, reached through real folders only, holding `data`."""
@@ -279,6 +288,32 @@ class Patch:
                 return f.read() == data
         except OSError:
             return False
+
+    def _deletable(self, delete: list[str]) -> list[str]:
+        """The listed files to delete that exist, reached through real folders: a manifest path that
+        safe_join refuses, or a folder of the output replaced by a symlink (not by Tongwen), is refused, so
+        no deletion lands outside `out`. (Kept paths are never touched: only they are not checked.)"""
+        res = []
+        for rel in delete:
+            try:
+                safe_join(self.out, rel)
+            except ValueError:
+                raise BuildFailed([error(str(self.out / MANIFEST), 0, f"lists an unsafe path {rel!r}")]) from None
+            parent = rel.rpartition("/")[0]
+            if self._real_dir(parent):
+                res.append(rel)
+                continue
+            a = ""
+            for part in parent.split("/"):
+                a = f"{a}/{part}" if a else part
+                try:
+                    mode = os.lstat(os.path.join(self.out, a)).st_mode
+                except FileNotFoundError:
+                    break  # already gone: nothing to delete
+                if not stat.S_ISDIR(mode):
+                    raise BuildFailed([error(rel, 0, f"{a} in the output folder is not a folder; refusing to "
+                                             f"delete {rel} through it")])
+        return res
 
     def _real_dir(self, rel: str) -> bool:
         if rel in self._real_dirs:
@@ -300,11 +335,18 @@ class Patch:
             if delete_unlisted:
                 listed = self.written | self.kept
                 delete = [p for p in self._old if p and p not in listed]
+                staying = [p for p in self._old if p in listed]
             else:
                 listed = self._known | self.written
                 delete = []
+                staying = self._old
+            added = sorted(p for p in self.written if p not in self._known)
+            if len(self._known) == len(self._old):  # the usual sorted manifest: a cheap merge
+                text = "\n".join(sorted(staying + added)) + "\n"
+            else:
+                text = "\n".join(sorted(listed)) + "\n"
+            delete = self._deletable(delete)
             moves = list(self._moves)
-            text = "\n".join(sorted(listed)) + "\n"
             if text != self._old_text:
                 (self.dir / "manifest").write_text(text, encoding="utf-8")
                 moves.append(("manifest", MANIFEST))
@@ -312,6 +354,7 @@ class Patch:
                 self.discard()
                 return
             clear = self._check(moves, set(delete))
+            self._hold_old(moves)
             journal = {"format": 1, "out": self.out.name, "moves": moves, "delete": delete, "clear": clear,
                        "durable": self.durable}
             tmp = self.dir / "journal.tmp"
@@ -330,6 +373,17 @@ class Patch:
             _fsync_dir(self.dir)
         _step("committed")
         _apply(self.out, self.dir, journal)
+
+    def _hold_old(self, moves: list[tuple[str, str]]) -> None:
+        """Hard-link each file a rename will replace into the patch folder (`old-N`; `out` is unchanged but
+        for link counts): the rename then only drops a link, and the file's blocks are freed when the patch
+        folder is removed, after `out` is complete. Freeing blocks costs ~2 ms a file on some disks (ext4
+        with online discard), and the renames are the window in which `out` mixes two sites."""
+        for src, dst in moves:
+            try:
+                os.link(os.path.join(self.out, dst), self.dir / f"old-{src}", follow_symlinks=False)
+            except OSError:
+                pass  # no such file (a new output), or no hard links here: the rename frees it
 
     def _check(self, moves: list[tuple[str, str]], delete: set[str]) -> list[str]:
         """Refuse, before the commit point, renames that could not be applied: a written path whose parent
@@ -393,11 +447,11 @@ def _apply(out: Path, folder: Path, journal: dict[str, object]) -> None:
     durable = bool(journal.get("durable"))
     root = os.fspath(out)
     changed = {root}
-    for rel in delete:
+    for i, rel in enumerate(delete):  # into the patch folder: its blocks are freed after out is complete
         p = os.path.join(root, rel)
         try:
             if not stat.S_ISDIR(os.lstat(p).st_mode):  # a folder there now: a later rename made it
-                os.unlink(p)
+                os.replace(p, os.path.join(folder, f"del-{i}"))
         except (FileNotFoundError, NotADirectoryError):
             pass
         _step("delete")
@@ -438,7 +492,10 @@ def _apply(out: Path, folder: Path, journal: dict[str, object]) -> None:
                 pass
     os.unlink(folder / "journal")
     _step("done")
-    shutil.rmtree(folder, ignore_errors=True)
+    if os.environ.get("TONGWEN_ASYNC_DELETE") == "1":
+        remove_later(folder, out.name)
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -177,6 +177,42 @@ def test_symlinks_are_foreign_and_never_written_through(tmp_path):
     assert (tmp_path / "real-posts/a.html").read_bytes() == b"A"
 
 
+def test_deletions_stay_inside_out(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    out = make_out(tmp_path / "out", {"a": b"1"})
+    for line in ("../victim.txt", "/" + str(victim).lstrip("/"), "x/../../victim.txt"):
+        (out / MANIFEST).write_text(f"a\n{line}\n")
+        patch = Patch(out)
+        patch.keep("a")
+        with pytest.raises(BuildFailed, match="unsafe path"):
+            patch.commit()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x").write_text("precious")
+    (out / "link").symlink_to(outside, target_is_directory=True)
+    (out / MANIFEST).write_text("a\nlink/x\n")  # a folder of the output replaced by a symlink
+    patch = Patch(out)
+    patch.keep("a")
+    with pytest.raises(BuildFailed, match="not a folder"):
+        patch.commit()
+    assert victim.read_text() == "precious" and (outside / "x").read_text() == "precious"
+    assert leftovers(tmp_path) == []
+
+
+def test_keep_all_matches_keep(tmp_path):
+    out = make_out(tmp_path / "out", {"a": b"1", "b": b"2", "c/d": b"3"})
+    patch = Patch(out)
+    patch.write(Output("a", b"1!"))
+    for bad, msg in ((["b", "b"], "two outputs"), (["a"], "two outputs"), (["zz"], "does not list")):
+        with pytest.raises(BuildFailed, match=msg):
+            patch.keep_all(bad)
+    patch.kept.clear()
+    patch.keep_all(["b"])
+    patch.commit()
+    assert tree(out) == expected({"a": b"1!", "b": b"2"})
+
+
 def test_discard_leaves_out_byte_identical(tmp_path):
     out = make_out(tmp_path / "out", {"a": b"1", "b/x": b"2"})
     before = tree(out)
