@@ -187,11 +187,12 @@ def _step(name: str) -> None:
 class Patch:
     """Changes an existing output folder in place: only changed files are written, the rest stay.
 
-    `write()` puts changed bytes into a patch folder beside `out` (same file system, invisible in
-    `out`); `keep()` names unchanged outputs; `commit()` writes a journal of the renames and
-    deletions into the patch folder and renames it to `journal` (the commit point), then applies it
-    and removes the patch folder. A kill before the commit point leaves `out` exactly as it was (the
-    next build drops the patch folder); a kill after it is finished by `recover(out)`, which every
+    `write()` puts changed bytes into a patch folder beside `out` (`.tongwen-patch-NAME-XXXXXXXX`: same
+    file system, invisible in `out`); `keep()` names unchanged outputs; `commit()` writes the journal
+    of renames and deletions to `journal.tmp` in the patch folder and renames it to `journal` (the
+    commit point), then applies it and removes the patch folder. A kill before the commit point
+    leaves `out` exactly as it was (the next build drops the patch folder); a kill after it is
+    finished by `recover(out)`, which every
     `Patch`, `Staging` and `check_target` runs first: renames and deletions are replayed until done,
     so recovery itself may be killed and run again.
     """
@@ -371,6 +372,7 @@ class Patch:
         self._committed = True
         if self.durable:
             _fsync_dir(self.dir)
+            _fsync_dir(self.dir.parent)
         _step("committed")
         _apply(self.out, self.dir, journal)
 
@@ -520,6 +522,7 @@ def recover(out: Path) -> None:
     """Bring `out` to a complete site after a killed build: restore it if a kill came between the two
     renames of Staging's fallback swap; finish every committed patch (journal present) and drop every
     uncommitted one. Idempotent; cheap when there is nothing to do (one listing of out's parent)."""
+    out = out.resolve()
     old = out.parent / (_OLD_PREFIX + out.name)
     if old.is_dir() and not out.exists():
         os.rename(old, out)

@@ -213,6 +213,19 @@ def test_keep_all_matches_keep(tmp_path):
     assert tree(out) == expected({"a": b"1!", "b": b"2"})
 
 
+def test_async_delete_of_the_patch_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("TONGWEN_ASYNC_DELETE", "1")
+    out = make_out(tmp_path / "out", {"a": b"1", "b": b"2"})
+    patch = Patch(out)
+    patch.write(Output("a", b"1!"))
+    patch.commit()
+    assert tree(out) == expected({"a": b"1!"})
+    deadline = time.monotonic() + 30
+    while leftovers(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert leftovers(tmp_path) == []
+
+
 def test_discard_leaves_out_byte_identical(tmp_path):
     out = make_out(tmp_path / "out", {"a": b"1", "b/x": b"2"})
     before = tree(out)
