@@ -277,8 +277,8 @@ class Patch:
         self.kept |= batch
 
     def _same(self, path: str, data: bytes) -> bool:
-        """Whether out/path is a regular file, reached through real folders only, holding `data`."""
-        if not self._real_dir(path.rpartition("/")[0]):
+        """Whether out/path is a listed regular file, reached through real folders only, holding `data`."""
+        if path not in self._known or not self._real_dir(path.rpartition("/")[0]):
             return False
         full = os.path.join(self.out, path)
         try:
@@ -388,8 +388,11 @@ class Patch:
                 pass  # no such file (a new output), or no hard links here: the rename frees it
 
     def _check(self, moves: list[tuple[str, str]], delete: set[str]) -> list[str]:
-        """Refuse, before the commit point, renames that could not be applied: a written path whose parent
-        is a kept file, a symlink, or also written; a written path that is a folder still holding files.
+        """Refuse, before the commit point, renames that could not be applied or would lose a file Tongwen
+        did not write: a written path whose parent is a kept file, a symlink, or also written; a written
+        path that is a folder still holding files; a written path that is a file the manifest does not list.
+        (Deletions take listed files only and folders are only removed empty: with this check a Patch never
+        loses a foreign file, even without check_target's walk.)
         Returns the written paths that are folders now (their files are all deleted: they are removed)."""
         written = {dst for _src, dst in moves}
         clear = []
@@ -423,6 +426,9 @@ class Patch:
             except FileNotFoundError:
                 continue
             if not stat.S_ISDIR(mode):
+                if dst not in self._known:  # never replace a file Tongwen did not write, check_target or not
+                    raise BuildFailed([error(dst, 0, f"{dst} in the output folder was not written by Tongwen "
+                                             f"(its {MANIFEST} does not list it); refusing to replace it")])
                 continue
             for dirpath, dirnames, filenames in os.walk(full):
                 rel = os.path.relpath(dirpath, self.out).replace(os.sep, "/")

@@ -256,6 +256,21 @@ def test_foreign_files_still_refused_after_a_patch(tmp_path):
         check_target(out, site(tmp_path))
 
 
+def test_patch_never_loses_a_foreign_file_even_unchecked(tmp_path):
+    out = make_out(tmp_path / "out", {"a/x": b"1", "a/y": b"2"})
+    (out / "a" / "mine.txt").write_text("by hand")
+    (out / "same.txt").write_text("S")
+    for rel, data in (("a/mine.txt", b"generated"), ("same.txt", b"S")):  # even with the same bytes
+        patch = Patch(out)
+        patch.write(Output(rel, data))
+        with pytest.raises(BuildFailed, match="not written by Tongwen"):
+            patch.commit(delete_unlisted=False)
+    patch = Patch(out)  # deletions take listed files only; a folder still holding a foreign file stays
+    patch.write(Output("b", b"3"))
+    patch.commit()
+    assert tree(out) == {**expected({"b": b"3"}), "a/": None, "a/mine.txt": b"by hand", "same.txt": b"S"}
+
+
 def test_other_outputs_patch_folders_are_not_touched(tmp_path):
     out = make_out(tmp_path / "out", {"a": b"1"})
     other = make_out(tmp_path / "out-abcdefgh", {"a": b"1"})
