@@ -14,7 +14,10 @@ walk) with its manifest under bench/out/patch/ (kept between runs), then times, 
 - `check_target` on the folder: today's walk (os.walk + Path.relative_to, reimplemented here) and the
   scandir walk it now uses
 
-    python bench/patch_cost.py [--files 54000] [--changed 50] [--runs 5]
+- with --staging, one Staging build of the same change for comparison (every output written: unchanged
+  ones hard-linked, then the swap and the removal of the old tree)
+
+    python bench/patch_cost.py [--files 54000] [--changed 50] [--runs 5] [--staging]
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from builder import write  # noqa: E402
 from builder.model import Output  # noqa: E402
-from builder.write import MANIFEST, Patch, check_target  # noqa: E402
+from builder.write import MANIFEST, Patch, Staging, check_target  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent / "out" / "patch"
 
@@ -77,6 +80,7 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=54000)
     ap.add_argument("--changed", type=int, default=50)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--staging", action="store_true")
     args = ap.parse_args()
     out = ROOT / f"out-{args.files}"
     files = paths(args.files)
@@ -119,6 +123,15 @@ def main() -> None:
             (out / p).write_bytes(page(p, 0))
         timed("check_target (scandir walk, now)", lambda: check_target(out, site))
         timed("check_target walk (os.walk + Path, before)", lambda: old_files(out))
+    if args.staging:
+        def staging() -> None:
+            st = Staging(out)
+            for p in files:
+                st.write(Output(p, page(p, 1 if p in changed else 0)))
+            st.publish()
+        timed("Staging: write all + publish + remove old", staging)
+        for p in changed:
+            (out / p).write_bytes(page(p, 0))
     print(f"{len(files)} files, {len({p.rpartition('/')[0] for p in files})} folders; {args.runs} runs")
     for name, xs in t.items():
         print(f"  {name:44s} {ms(xs)}")
