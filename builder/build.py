@@ -21,7 +21,7 @@ from .load import load
 from .pagecache import templates_digest
 from .parallel import default_jobs
 from .render import Incremental, render_site
-from .write import Staging, check_target
+from .write import Patch, Staging, check_target, recover
 
 log = logging.getLogger("tongwen")
 
@@ -93,6 +93,8 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     # A record exists only for an output folder a build published into (check_target passed then) and
     # the output digest proves the folder is untouched since, so a skip needs no second check.
     t = time.perf_counter()
+    if out.parent.is_dir():
+        recover(out)  # a build killed after its update's commit point: finish that update first
     digests = fingerprint.FileDigests(site_dir)
     fp = fingerprint.inputs(config, site_dir, out, drafts, digests)
     done = fingerprint.unchanged(site_dir, out, fp)
@@ -101,8 +103,17 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
         return BuildResult(out, int(done["pages"]), int(done["outputs"]),  # type: ignore[call-overload]
                            stages, tuple(e.code for e in config.editions), skipped=True)
 
+    # incremental: jobs whose inputs are unchanged since the previous build into this untouched
+    # output folder keep their files (incremental.py), and the folder is patched in place
     t = time.perf_counter()
-    check_target(out, site_dir)
+    previous = load_state(site_dir, out)
+    step("incremental", t)
+    t = time.perf_counter()
+    check_target(out, site_dir, foreign_scan=previous is None)
+    writer: Staging | Patch | None = Patch.open(out) if previous is not None else None
+    if writer is None:
+        previous = None
+        writer = Staging(out)
     step("config", t)
 
     t = time.perf_counter()
@@ -121,17 +132,14 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     except ImportError:  # the search index is optional while it is being developed
         build_search = None  # type: ignore[assignment]
 
-    # incremental: jobs whose inputs are unchanged since the previous build into this untouched
-    # output folder keep their files (incremental.py)
     t = time.perf_counter()
     date = build_date(config, site.articles[0].date if site.articles else None)
-    previous = load_state(site_dir, out)
     inc = Incremental(global_sig(repr(config), templates_digest(site_dir), date, drafts, docs, resources),
                       {e.source: _entry_sig(e) for e in site.all_entries()}, previous)
     step("incremental", t)
 
     t = time.perf_counter()
-    staging = Staging(out)
+    staging = writer
     pages = outputs = 0
     written: list[str] = []
     try:
@@ -142,11 +150,10 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
             pages += o.path.endswith(".html")
             if progress is not None and not outputs % 50:
                 progress("render", outputs)
-        for path in inc.kept:
-            staging.keep(path)
-            written.append(path)
-            outputs += 1
-            pages += path.endswith(".html")
+        staging.keep_all(inc.kept)
+        written += inc.kept
+        outputs += len(inc.kept)
+        pages += sum(p.endswith(".html") for p in inc.kept)
         step("render", t)
         if build_search is not None:
             t = time.perf_counter()
@@ -161,7 +168,10 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
             inc.state.search = search_docs
             step("search", t)
         t = time.perf_counter()
-        staging.publish()
+        if isinstance(staging, Patch):
+            staging.commit()
+        else:
+            staging.publish()
         step("write", t)
     except BaseException:
         staging.discard()
@@ -169,7 +179,8 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     log.debug("render: %d jobs run, %d kept", inc.ran, inc.reused)
     t = time.perf_counter()
     log.debug("cache: %d hits, %d misses", store.hits, store.misses)
-    store.flush(prune=inc.previous is None)  # kept jobs did not look up their rows: they are still wanted
+    store.keep_used(inc.kept_rows)  # kept jobs did not look up their rows: they are still wanted
+    store.flush()
     step("cache", t)
     t = time.perf_counter()
     # record only if no input changed while we built (else the output may mix old and new inputs)

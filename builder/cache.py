@@ -90,6 +90,7 @@ class Store:
         self.pending: dict[bytes, bytes] = {}  # new rows of this process, written by spill()/flush()
         self._pending_bytes = 0
         self.used: set[bytes] = set()  # keys this process read or wrote in this build
+        self._log: list[bytes] = []  # the same, in order, for `used_since`
         self._pid = os.getpid()
         self.hits = 0
         self.misses = 0
@@ -120,7 +121,7 @@ class Store:
         write, so a worker hands back (drain) only rows it made itself."""
         if self._pid != os.getpid():
             self._pid = os.getpid()
-            self.pending, self.used = {}, set()
+            self.pending, self.used, self._log = {}, set(), []
 
     def get(self, key: bytes, kind: type[T] | tuple[type, ...], count: bool = True) -> T | None:
         """The value stored under `key` if it is intact and an instance of `kind`, else None.
@@ -148,6 +149,7 @@ class Store:
             return None
         self.hits += count
         self.used.add(key)
+        self._log.append(key)
         if _MEMORY is not None and size:
             _remember(key, value, size)
         return value  # type: ignore[return-value]
@@ -156,15 +158,29 @@ class Store:
         self._own()
         blob = self.pending[key] = _encode(value)
         self.used.add(key)
+        self._log.append(key)
         if _MEMORY is not None:
             _remember(key, value, len(blob))
+
+    def checkpoint(self) -> int:
+        self._own()
+        return len(self._log)
+
+    def used_since(self, checkpoint: int) -> tuple[bytes, ...]:
+        """The keys read or written since `checkpoint` (one page job's rows: incremental.py keeps
+        them in use while the job's outputs are kept)."""
+        return tuple(dict.fromkeys(self._log[checkpoint:]))
+
+    def keep_used(self, keys: set[bytes]) -> None:
+        """Count rows as used by this build without reading them."""
+        self.used |= keys
 
     # -- workers → main process --
     def drain(self) -> tuple[dict[bytes, bytes], set[bytes]]:
         """New rows and used keys since the last drain (a worker returns them with its results)."""
         self._own()
         out = (self.pending, self.used)
-        self.pending, self.used = {}, set()
+        self.pending, self.used, self._log = {}, set(), []
         return out
 
     def absorb(self, rows: tuple[dict[bytes, bytes], set[bytes]]) -> None:
@@ -210,6 +226,7 @@ class Store:
         self.pending = {}
         self._pending_bytes = 0
         self.used = set()
+        self._log = []
 
     def _write(self, prune: bool = True) -> None:
         """Insert the new rows; with `prune`, also drop unused rows once they are too many."""

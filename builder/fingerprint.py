@@ -143,16 +143,19 @@ def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool,
 
 
 def output_digest(out: Path) -> str | None:
-    """Digest of the output folder's listing; any file added, removed, rewritten or touched changes it."""
+    """Digest of what the output folder holds of Tongwen's: the manifest and the stat (type, size,
+    mtime, inode) of every file it lists. Any of them rewritten, touched, replaced or removed changes
+    it. Files added beside them do not: a build neither reads nor (patching) replaces them, and a
+    full build refuses to replace a folder holding them (write.check_target). No manifest: None."""
+    from .write import MANIFEST
     h = hashlib.blake2b(digest_size=20)
+    base = str(out.resolve())
     try:
-        for dirpath, dirnames, filenames in os.walk(out):
-            dirnames.sort()
-            h.update(b"D" + dirpath.encode() + b"\0")
-            for name in sorted(filenames):
-                st = os.lstat(os.path.join(dirpath, name))
-                h.update(f"{name}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0".encode())
-    except OSError:
+        names = (Path(base) / MANIFEST).read_text(encoding="utf-8").splitlines()
+        for name in [MANIFEST, *names]:
+            st = os.lstat(base + "/" + name)
+            h.update(f"{name}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0".encode())
+    except (OSError, UnicodeDecodeError):
         return None
     return h.hexdigest()
 

@@ -53,6 +53,7 @@ class RenderState:
     articles: dict[str, tuple[bytes, ArticleMemo]] = field(default_factory=dict)  # source → (job key, memo)
     search: dict[str, Any] = field(default_factory=dict)  # search record key → SearchDoc, of every page
     outputs: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # path → (size, mtime, inode)
+    store_keys: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)  # job key → cache rows it used
 
 
 def body_sig(doc: Document) -> bytes:

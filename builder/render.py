@@ -146,6 +146,7 @@ class Incremental:
     state: RenderState | None = None  # out: the keys and memos of this build
     kept: list[str] = field(default_factory=list)  # out: outputs of jobs not run (they stand as they are)
     search_docs: dict[str, SearchDoc] = field(default_factory=dict)  # out: records of the jobs run
+    kept_rows: set[bytes] = field(default_factory=set)  # out: cache rows the kept jobs used when they ran
     ran: int = 0  # out: jobs run
     reused: int = 0  # out: jobs kept
 
@@ -205,8 +206,7 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 found_by[i] = memo.found
                 assert state is not None and prev is not None
                 state.articles[entry.source] = old
-                state.jobs[key] = prev.jobs[key]
-                inc.kept.extend(prev.jobs[key])
+                _carry(prev, state, key, inc)
                 inc.reused += 1
             else:
                 todo.append(i)
@@ -223,6 +223,7 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 memo = ArticleMemo(tuple(c.summaries[entry.source] for c in ctxs), found)
                 state.articles[entry.source] = (plan.article_keys[i], memo)
                 state.jobs[plan.article_keys[i]] = tuple(paths)
+                state.store_keys[plan.article_keys[i]] = res.keys.get(i, ())
     for i in sorted(found_by):
         entry = site.articles[i]
         by_source = {d.source: d for _k, d in entry.docs}
@@ -237,8 +238,7 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
         for i, job in rest:
             key = _job_key(job, i, inc)
             if prev is not None and key in prev.jobs and key not in state.jobs:
-                state.jobs[key] = prev.jobs[key]
-                inc.kept.extend(prev.jobs[key])
+                _carry(prev, state, key, inc)
                 inc.reused += 1
             else:
                 keep.append((i, job))
@@ -251,6 +251,7 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
         if state is not None:
             for j, paths in res.paths.items():
                 state.jobs[plan.rest_keys[j]] = tuple(paths)
+                state.store_keys[plan.rest_keys[j]] = res.keys.get(j, ())
 
     if failed:
         raise BuildFailed([failed[i] for i in sorted(failed)])
@@ -272,6 +273,15 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
         yield from search_builder(docs, config.editions)
         if timings is not None:
             timings["search"] = time.perf_counter() - t0
+
+
+def _carry(prev: RenderState, state: RenderState, key: bytes, inc: Incremental) -> None:
+    """A job not run: its outputs stand, and the cache rows it used stay in use."""
+    state.jobs[key] = prev.jobs[key]
+    inc.kept.extend(prev.jobs[key])
+    keys = prev.store_keys.get(key, ())
+    state.store_keys[key] = keys
+    inc.kept_rows.update(keys)
 
 
 def _job_key(job: Job, edition: int, inc: Incremental) -> bytes:
@@ -319,6 +329,7 @@ class _Result:
     cache: tuple[dict[bytes, bytes], set[bytes]] | None = None  # new cache rows and keys used (Store.drain)
     quotes: list[tuple[int, str, str, str]] = field(default_factory=list)  # (edition, source, anchor, text)
     paths: dict[int, list[str]] = field(default_factory=dict)  # job index → the outputs it wrote
+    keys: dict[int, tuple[bytes, ...]] = field(default_factory=dict)  # job index → the cache rows it used
 
 
 @dataclass
@@ -371,6 +382,7 @@ class _Plan:
         articles = self.site.articles
         for i in self.todo[start:stop]:
             entry = articles[i]
+            mark = self.store.checkpoint() if self.store is not None else 0
             newer = articles[i - 1] if i > 0 else None
             older = articles[i + 1] if i + 1 < len(articles) else None
             # mentions first: an article links the first mention of each topic it really mentions
@@ -393,6 +405,8 @@ class _Plan:
                 res.mentions.append((i, [(m.doc.source, m.passage, m.topic) for m in found]))
                 if self.store is not None:
                     self._quotes(found, res)
+            if self.store is not None:
+                res.keys[i] = self.store.used_since(mark)
             forget_parsed()
         if self.store is not None:
             res.cache = self.store.drain()
@@ -440,10 +454,13 @@ class _Plan:
             k, job = self.rest[j]
             if k in res.errors:
                 continue
+            mark = self.store.checkpoint() if self.store is not None else 0
             try:
                 outs = job(res.search)
                 res.outputs.extend(outs)
                 res.paths[j] = [o.path for o in outs]
+                if self.store is not None:
+                    res.keys[j] = self.store.used_since(mark)
             except _TEMPLATE_FAILURES as exc:
                 self._fail(res, k, j, exc)
             forget_parsed()

@@ -30,8 +30,10 @@ _TRASH_PREFIX = ".tongwen-trash-"
 _PATCH_PREFIX = ".tongwen-patch-"
 
 
-def check_target(out: Path, site_dir: Path) -> None:
-    """Refuse output folders whose replacement would lose user files."""
+def check_target(out: Path, site_dir: Path, foreign_scan: bool = True) -> None:
+    """Refuse output folders whose replacement would lose user files. `foreign_scan=False` (for a
+    `Patch`, which never replaces a file its manifest does not list) skips the walk for files
+    Tongwen did not write."""
     out = out.expanduser().resolve()
     home = Path.home().resolve()
     site = site_dir.resolve()
@@ -55,7 +57,7 @@ def check_target(out: Path, site_dir: Path) -> None:
             raise BuildFailed([error(str(out), 0, "output folder is not empty and was not written by Tongwen "
                                      f"(no {MANIFEST}); refusing to replace it. Move its files away or "
                                      "choose another --out")])
-        if MANIFEST in entries:
+        if MANIFEST in entries and foreign_scan:
             known = set((out / MANIFEST).read_text(encoding="utf-8").splitlines())
             foreign = sorted(_files(out) - known - {MANIFEST})
             if foreign:
@@ -152,6 +154,10 @@ class Staging:
     def write_all(self, outputs: Iterable[Output]) -> None:
         for o in outputs:
             self.write(o)
+
+    def keep_all(self, paths: Iterable[str]) -> None:
+        for p in paths:
+            self.keep(p)
 
     def publish(self) -> None:
         (self.dir / MANIFEST).write_text("\n".join(sorted(self.written)) + "\n", encoding="utf-8")

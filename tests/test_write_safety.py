@@ -4,6 +4,7 @@ create (site folder, its parents, home, /, non-empty foreign folders)."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -87,9 +88,17 @@ def test_non_empty_foreign_folder_is_refused(capsys, site, tmp_path):
 
 
 def test_foreign_file_in_tongwen_output_is_refused(capsys, site, tmp_path):
+    """A build that would replace the folder refuses; one that patches it in place (incremental.py)
+    or skips it never touches the file."""
     out = tmp_path / "out"
     assert build(capsys, site, out)[0] == 0
     (out / "posts" / "mine.txt").write_text("added by hand")
+    assert build(capsys, site, out)[0] == 0  # nothing changed: skipped
+    post = next((site / "content" / "posts").glob("*.md"))
+    post.write_text(post.read_text(encoding="utf-8") + "\n新的一段。\n", encoding="utf-8")
+    assert build(capsys, site, out)[0] == 0  # patched in place
+    assert (out / "posts" / "mine.txt").read_text() == "added by hand"
+    shutil.rmtree(site / ".tongwen-cache")  # no state: a full build, which replaces the folder
     before = snapshot(out)
     err = _refused(capsys, site, out)
     assert "posts/mine.txt" in err
@@ -139,6 +148,7 @@ def test_interrupted_build_leaves_previous_output(capsys, site, tmp_path, monkey
         raise KeyboardInterrupt
 
     monkeypatch.setattr(write.Staging, "write", interrupt)
+    monkeypatch.setattr(write.Patch, "write", interrupt)  # an incremental build patches in place
     (site / "content/posts/a.md").write_text((site / "content/posts/a.md").read_text() + "\n改动。\n")
     rc, _o, err = build(capsys, site, out)
     assert rc == 130 and "untouched" in err
@@ -160,10 +170,11 @@ def test_kill_9_mid_build_leaves_previous_output(tmp_path):
         env = dict(os.environ, PYTHONPATH=str(REPO))
         proc = subprocess.Popen([sys.executable, "-m", "builder", "build", str(site), "--out", str(out), "-q"],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # kill it while it writes: as soon as its staging folder has files (whatever the machine's speed)
+        # kill it while it writes: as soon as its staging (or, incremental, patch) folder has files
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline:
-            if any(any(p.iterdir()) for p in tmp_path.glob(".tongwen-staging-*")):
+            busy = [*tmp_path.glob(".tongwen-staging-*"), *tmp_path.glob(".tongwen-patch-*")]
+            if any(any(p.iterdir()) for p in busy):
                 break
             time.sleep(0.002)
         if proc.poll() is None:
