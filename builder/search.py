@@ -77,12 +77,14 @@ import signal
 import threading
 import time
 import zlib
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict, deque
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from itertools import accumulate, chain, repeat
-from operator import add, and_, mul, rshift, sub
+from operator import add, and_, rshift, sub
 from pathlib import Path
 
 try:
@@ -592,8 +594,11 @@ def build_search(docs: Sequence[SearchDoc], editions: Sequence[Edition]) -> list
 def _order(d: SearchDoc, key0: str) -> tuple[int, str, str]:
     """The sort key of document ids: newest first; undated (topic and term pages) after dated ones;
     ties by url (of the first edition)."""
-    date = d.date or ""
-    return (0 if date else 1, "".join(chr(0x10FFFF - ord(c)) for c in date), d.url.get(key0, ""))
+    return _order_of(d.date or "", d.url.get(key0, ""))
+
+
+def _order_of(date: str, url: str) -> tuple[int, str, str]:
+    return (0 if date else 1, "".join(chr(0x10FFFF - ord(c)) for c in date), url)
 
 
 def _row(d: SearchDoc, k: str) -> list[object]:
@@ -728,6 +733,7 @@ def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition], parts: list[_
 STATE_FORMAT = 1
 _MAGIC = b"TWSEARCH"
 _OUT, _DOC, _EQ = 0, 1, 2  # record kinds
+COMPACT = 0.08  # the blob is rewritten when its dead records exceed this share of the live ones
 
 
 class StateError(Exception):
@@ -782,7 +788,8 @@ class SearchState:
         self.editions: tuple[tuple[str, str], ...] = ()
         self.keys: list[str] = []  # document keys in id order
         self.ids: dict[str, int] = {}
-        self.order: list[tuple[int, str, str]] = []  # _order() of each id
+        self.dates: list[str] = []  # the date of each id (the id order is _order: date, first url)
+        self.urls: list[str] = []  # the first edition's url of each id
         self.sizes: list[list[int]] = []  # per edition: metadata row size of each id
         self.sums: list[int] = []
         self.shards = MIN_SHARDS
@@ -793,24 +800,26 @@ class SearchState:
         self.paths: list[str] = []  # output paths in manifest-digest order (the manifest not included)
         self.manifest = b""
         # records: kind → list of (offset, length, crc) in the blob, or values held in memory
-        self.locs: dict[int, list[tuple[int, int, int] | None]] = {_OUT: [], _DOC: [], _EQ: []}
+        # records: kind → (offset, length, CRC-32) of record i at [3i : 3i+3] in the blob (length -1: none),
+        # unless mem holds a newer value
+        self.locs: dict[int, array[int]] = {_OUT: array("q"), _DOC: array("q"), _EQ: array("q")}
         self.mem: dict[int, dict[int, object]] = {_OUT: {}, _DOC: {}, _EQ: {}}
         self.blob: _Blob | None = None
         self.dead = 0  # bytes of the blob no longer referenced
+        self.zdict = b""  # zlib preset dictionary of the document records (sample text of the site)
 
     def _copy(self) -> SearchState:
         s = SearchState()
         s.__dict__.update(self.__dict__)
-        s.locs = {k: list(v) for k, v in self.locs.items()}
+        s.locs = {k: array("q", v) for k, v in self.locs.items()}
         s.mem = {k: dict(v) for k, v in self.mem.items()}
         return s
 
     # record access
     def _raw(self, kind: int, i: int) -> memoryview:
-        loc = self.locs[kind][i]
-        if loc is None or self.blob is None:
+        off, length, crc = self.locs[kind][3 * i : 3 * i + 3]
+        if length < 0 or self.blob is None:
             raise StateError("missing record")
-        off, length, crc = loc
         v = self.blob.view(off, length)
         if zlib.crc32(v) != crc:
             raise StateError("damaged record")
@@ -825,10 +834,10 @@ class SearchState:
         """Unchecked (hashing only): an output's bytes."""
         if i in self.mem[_OUT]:
             return self.mem[_OUT][i]  # type: ignore[return-value]
-        loc = self.locs[_OUT][i]
-        if loc is None or self.blob is None:
+        off, length = self.locs[_OUT][3 * i : 3 * i + 2]
+        if length < 0 or self.blob is None:
             raise StateError("missing record")
-        return self.blob.view(loc[0], loc[1])
+        return self.blob.view(off, length)
 
     def _value(self, kind: int, i: int) -> object:
         if i in self.mem[kind]:
@@ -836,10 +845,9 @@ class SearchState:
         return pickle.loads(zlib.decompress(self._raw(kind, i)))
 
     def doc(self, i: int) -> SearchDoc:
-        d = self._value(_DOC, i)
-        if not isinstance(d, SearchDoc):
-            raise StateError("not a document")
-        return d
+        if i in self.mem[_DOC]:
+            return self.mem[_DOC][i]  # type: ignore[return-value]
+        return _unpack_doc(self._raw(_DOC, i), self.zdict)
 
     def equiv(self, i: int) -> dict[str, dict[str, int]]:
         e = self._value(_EQ, i)
@@ -848,11 +856,49 @@ class SearchState:
         return e
 
     def _set(self, kind: int, i: int, value: object) -> None:
-        loc = self.locs[kind][i]
-        if loc is not None:
-            self.dead += loc[1]
-            self.locs[kind][i] = None
+        locs = self.locs[kind]
+        if locs[3 * i + 1] >= 0:
+            self.dead += locs[3 * i + 1]
+            locs[3 * i + 1] = -1
         self.mem[kind][i] = value
+
+
+def _pack_doc(d: SearchDoc, zdict: bytes) -> bytes:
+    """A document record: its texts as UTF-16 (CJK in two bytes, not three) after a pickle of the
+    rest, compressed with a preset dictionary of the site's text (records are small: about half the
+    size of zlib(pickle(d)), and faster)."""
+    tkeys = list(d.text)
+    texts = [d.text[k].encode("utf-16-le", "surrogatepass") for k in tkeys]
+    head = pickle.dumps((replace(d, text={}), tkeys, [len(t) for t in texts]), protocol=pickle.HIGHEST_PROTOCOL)
+    c = zlib.compressobj(1, zdict=zdict) if zdict else zlib.compressobj(1)
+    return c.compress(len(head).to_bytes(4, "little") + head + b"".join(texts)) + c.flush()
+
+
+def _unpack_doc(data: bytes | memoryview, zdict: bytes) -> SearchDoc:
+    z = zlib.decompressobj(zdict=zdict) if zdict else zlib.decompressobj()
+    raw = z.decompress(data) + z.flush()
+    if not z.eof or z.unused_data:
+        raise StateError("damaged document record")
+    h = int.from_bytes(raw[:4], "little")
+    d, tkeys, lens = pickle.loads(raw[4 : 4 + h])
+    if not isinstance(d, SearchDoc) or len(tkeys) != len(lens):
+        raise StateError("not a document")
+    text, off = {}, 4 + h
+    for k, n in zip(tkeys, lens, strict=True):
+        text[k] = raw[off : off + n].decode("utf-16-le", "surrogatepass")
+        off += n
+    if off != len(raw):
+        raise StateError("damaged document record")
+    return replace(d, text=text)
+
+
+def _make_zdict(docs: Sequence[SearchDoc]) -> bytes:
+    """32 KB of the documents' text (UTF-16), from documents spread over the id range."""
+    if not docs:
+        return b""
+    pick = docs[:: max(1, len(docs) // 24)]
+    parts = [t.encode("utf-16-le", "surrogatepass")[:2048] for d in pick for t in list(d.text.values())[:1]]
+    return b"".join(parts)[-32768:]
 
 
 def build_search_state(docs: Mapping[str, SearchDoc], editions: Sequence[Edition],
@@ -872,7 +918,8 @@ def build_search_state(docs: Mapping[str, SearchDoc], editions: Sequence[Edition
         st.keys = [names[i] for i in b.perm]  # type: ignore[attr-defined]
         st.ids = {k: i for i, k in enumerate(st.keys)}
         key0 = editions[0].key if editions else ""
-        st.order = [_order(d, key0) for d in b.ordered]  # type: ignore[attr-defined]
+        st.dates = [d.date or "" for d in b.ordered]  # type: ignore[attr-defined]
+        st.urls = [d.url.get(key0, "") for d in b.ordered]  # type: ignore[attr-defined]
         st.sizes = b.sizes  # type: ignore[attr-defined]
         st.sums = [sum(s) for s in st.sizes]
         st.shards, st.chunk, st.total = b.shards, b.chunk, b.total  # type: ignore[attr-defined]
@@ -881,7 +928,8 @@ def build_search_state(docs: Mapping[str, SearchDoc], editions: Sequence[Edition
         built: list[Output] = b.outputs  # type: ignore[attr-defined]
         st.paths = [o.path for o in built]
         st.manifest = next(o.data for o in outputs if o.path == "search/manifest.js")
-        st.locs = {_OUT: [None] * len(built), _DOC: [None] * len(st.keys), _EQ: [None] * st.shards}
+        st.locs = {kind: array("q", [0, -1, 0]) * m for kind, m in ((_OUT, len(built)), (_DOC, len(st.keys)),
+                                                                      (_EQ, st.shards))}
         eq: list[dict[str, dict[str, int]]] = [{} for _ in range(st.shards)]
         for t, cnt in b.equiv.items():  # type: ignore[attr-defined]
             eq[shard_of(t, st.shards)][t] = dict(cnt)
@@ -912,22 +960,33 @@ _VALUES = _VarintValues()
 
 
 def _apply_postings(s: str, changes: Mapping[int, int | None]) -> str:
-    """Postings `s` with document id → weight (None: absent) set as in `changes`."""
-    deltas = list(map(_VALUES.__getitem__, _VARINT.findall(s)))
-    ids = list(accumulate(map(rshift, deltas, repeat(5)), initial=-1))[1:]
-    xs = list(map(add, map(mul, ids, repeat(32)), map(and_, deltas, repeat(31))))
+    """Postings `s` with document id → weight (None: absent) set as in `changes`. Only the varints
+    around each changed id are re-encoded; the rest of the text is kept."""
+    parts = _VARINT.findall(s)
+    ids = list(accumulate(map(rshift, map(_VALUES.__getitem__, parts), repeat(5)), initial=-1))
+    del ids[0]
+    varint = _VARINTS
     for doc, w in sorted(changes.items()):
         pos = bisect_left(ids, doc)
         present = pos < len(ids) and ids[pos] == doc
+        prev = ids[pos - 1] if pos else -1
         if w is None:
-            if present:
-                del ids[pos], xs[pos]
+            if not present:
+                continue
+            del ids[pos], parts[pos]
+            if pos < len(ids):  # the next delta now counts from the previous document
+                parts[pos] = varint[(ids[pos] - prev) * 32 + (_VALUES[parts[pos]] & 31)]
         elif present:
-            xs[pos] = doc * 32 + w
+            parts[pos] = varint[(doc - prev) * 32 + w]
         else:
             ids.insert(pos, doc)
-            xs.insert(pos, doc * 32 + w)
-    return encode_postings(xs)
+            parts.insert(pos, varint[(doc - prev) * 32 + w])
+            if pos + 1 < len(ids):
+                parts[pos + 1] = varint[(ids[pos + 1] - doc) * 32 + (_VALUES[parts[pos + 1]] & 31)]
+    return "".join(parts)
+
+
+_VARINTS = _Varints()
 
 
 def _doc_index(d: SearchDoc, keys: Sequence[str]) -> tuple[dict[str, int], dict[str, Counter[str]]]:
@@ -985,7 +1044,8 @@ def _update(state: SearchState, changed: Mapping[str, SearchDoc | None], edition
     new_order = {i: _order(d, key0) for i, d in new_docs.items()}
 
     def sort_key(i: int) -> tuple[tuple[int, str, str], str]:
-        return (new_order.get(i) or state.order[i], state.keys[i])
+        o = new_order.get(i) or _order_of(state.dates[i], state.urls[i])
+        return (o, state.keys[i])
 
     for i in new_docs:
         if (i > 0 and not sort_key(i - 1) < sort_key(i)) or (i + 1 < n and not sort_key(i) < sort_key(i + 1)):
@@ -1022,9 +1082,9 @@ def _update(state: SearchState, changed: Mapping[str, SearchDoc | None], edition
 
     new = state._copy()
     new.sizes, new.sums = sizes, sums
-    new.order = list(state.order)
+    new.dates, new.urls = list(state.dates), list(state.urls)
     for i in rows:
-        new.order[i] = new_order[i]
+        new.dates[i], new.urls[i] = new_docs[i].date or "", new_docs[i].url.get(key0, "")
         new._set(_DOC, i, new_docs[i])
 
     # shards
@@ -1128,9 +1188,11 @@ def save_state(state: SearchState, path: Path) -> None:
     an earlier save of it), only the new records are appended; otherwise everything is written."""
     path.mkdir(parents=True, exist_ok=True)
     blob = state.blob
-    live = sum(loc[1] for locs in state.locs.values() for loc in locs if loc is not None)
+    if not state.zdict and state.mem[_DOC]:
+        state.zdict = _make_zdict([state.mem[_DOC][i] for i in sorted(state.mem[_DOC])])  # type: ignore[misc]
+    live = sum(sum(filter((0).__le__, locs[1::3])) for locs in state.locs.values())
     append = (blob is not None and os.path.dirname(os.path.abspath(blob.path)) == os.path.abspath(path)
-              and state.dead <= max(live, 1 << 20) and _same_file(blob))
+              and state.dead <= max(live * COMPACT, 1 << 20) and _same_file(blob))
     if append:
         assert blob is not None
         name = os.path.basename(blob.path)
@@ -1138,7 +1200,7 @@ def save_state(state: SearchState, path: Path) -> None:
     else:
         name = f"blob-{os.getpid()}-{time.time_ns()}"
         mode = "wb"
-    locs = {k: list(v) for k, v in state.locs.items()}
+    locs = {k: array("q", v) for k, v in state.locs.items()}
     with open(path / name, mode) as f:
         off = f.seek(0, os.SEEK_END)
         pieces: list[bytes | memoryview] = []
@@ -1146,7 +1208,7 @@ def save_state(state: SearchState, path: Path) -> None:
 
         def put(kind: int, i: int, data: bytes | memoryview) -> None:
             nonlocal off, pending
-            locs[kind][i] = (off, len(data), zlib.crc32(data))
+            locs[kind][3 * i : 3 * i + 3] = array("q", (off, len(data), zlib.crc32(data)))
             off += len(data)
             pieces.append(data)
             pending += len(data)
@@ -1160,28 +1222,30 @@ def save_state(state: SearchState, path: Path) -> None:
             pending = 0
 
         for kind in (_OUT, _DOC, _EQ):
-            for i in range(len(locs[kind])):
+            for i in range(len(locs[kind]) // 3):
                 if i in state.mem[kind]:
                     v = state.mem[kind][i]
                     if kind == _OUT:
                         put(kind, i, v)  # type: ignore[arg-type]
+                    elif kind == _DOC:
+                        put(kind, i, _pack_doc(v, state.zdict))  # type: ignore[arg-type]
                     else:
                         put(kind, i, zlib.compress(pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL), 1))
                 elif not append:
-                    loc = locs[kind][i]
-                    if loc is None or blob is None:
+                    off_i, len_i = locs[kind][3 * i : 3 * i + 2]
+                    if len_i < 0 or blob is None:
                         raise StateError("missing record")
-                    put(kind, i, blob.view(loc[0], loc[1]))
+                    put(kind, i, blob.view(off_i, len_i))
         flush()
         f.flush()
         os.fsync(f.fileno())
         size = off
     meta = {
-        "sig": state.sig, "editions": state.editions, "keys": state.keys, "order": state.order,
+        "sig": state.sig, "editions": state.editions, "keys": state.keys, "dates": state.dates, "urls": state.urls,
         "sizes": state.sizes, "shards": state.shards, "chunk": state.chunk, "total": state.total,
         "vocab": "".join(sorted(state.vocab_chars)), "fold": state.fold, "paths": state.paths,
         "manifest": state.manifest, "locs": locs, "blob": name, "size": size,
-        "dead": state.dead if append else 0,
+        "dead": state.dead if append else 0, "zdict": state.zdict,
     }
     payload = zlib.compress(pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL), 1)
     head = _MAGIC + STATE_FORMAT.to_bytes(4, "little") + hashlib.sha256(payload).digest()
@@ -1191,6 +1255,11 @@ def save_state(state: SearchState, path: Path) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path / "index")
+    # the state now reads its records from what was just written (memory is released)
+    state.locs = locs
+    state.mem = {_OUT: {}, _DOC: {}, _EQ: {}}
+    state.blob = _Blob(str(path / name))
+    state.dead = meta["dead"]  # type: ignore[assignment]
     for old in os.listdir(path):
         if old.startswith("blob-") and old != name:
             try:
@@ -1222,7 +1291,8 @@ def load_state(path: Path) -> SearchState | None:
         if meta["sig"] != _code_digest():
             return None
         st = SearchState()
-        st.sig, st.editions, st.keys, st.order = meta["sig"], meta["editions"], meta["keys"], meta["order"]
+        st.sig, st.editions, st.keys = meta["sig"], meta["editions"], meta["keys"]
+        st.dates, st.urls = meta["dates"], meta["urls"]
         st.ids = {k: i for i, k in enumerate(st.keys)}
         st.sizes = meta["sizes"]
         st.sums = [sum(s) for s in st.sizes]
@@ -1231,14 +1301,17 @@ def load_state(path: Path) -> SearchState | None:
         st.fold, st.paths, st.manifest = meta["fold"], meta["paths"], meta["manifest"]
         st.locs = meta["locs"]
         st.dead = meta["dead"]
+        st.zdict = meta["zdict"]
         name = meta["blob"]
         if "/" in name or os.sep in name or not name.startswith("blob-"):
             return None
         st.blob = _Blob(str(path / name))
         if st.blob.size < meta["size"]:
             return None
-        if (len(st.locs[_OUT]) != len(st.paths) or len(st.locs[_DOC]) != len(st.keys)
-                or len(st.locs[_EQ]) != st.shards or any(len(s) != len(st.keys) for s in st.sizes)):
+        if (len(st.locs[_OUT]) != 3 * len(st.paths) or len(st.locs[_DOC]) != 3 * len(st.keys)
+                or len(st.locs[_EQ]) != 3 * st.shards or any(len(s) != len(st.keys) for s in st.sizes)
+                or len(st.dates) != len(st.keys) or len(st.urls) != len(st.keys)
+                or any(not isinstance(a, array) or a.typecode != "q" for a in st.locs.values())):
             return None
         return st
     except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError, AttributeError,

@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 from builder.model import Edition, Output, SearchDoc
-from builder.search import build_search, build_search_state, load_state, save_state, update_search
+from builder.search import (
+    _apply_postings,
+    build_search,
+    build_search_state,
+    encode_postings,
+    load_state,
+    save_state,
+    update_search,
+)
 
 EDITIONS = (
     Edition(code="zh-CN", name="简体", prefix="", script="Hans", opencc=""),
@@ -257,7 +265,7 @@ def test_damaged_or_stale_state_is_never_used(tmp_path: Path) -> None:
     assert loaded is not None
     k = "content/posts/004.md"
     i = loaded.ids[k]
-    off, length, _ = loaded.locs[1][i]  # type: ignore[misc]
+    off, length, _ = loaded.locs[1][3 * i : 3 * i + 3]
     del loaded
     damaged = bytearray(data)
     damaged[off + length // 2] ^= 0xFF
@@ -276,3 +284,19 @@ def test_builder_code_change_invalidates(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(search, "_code_digest", lambda: "another builder")
     assert load_state(tmp_path / "st") is None
     assert update_search(state, {}, EDITIONS) is None
+
+
+def test_postings_surgery_matches_encoding_from_scratch() -> None:
+    rnd = random.Random(3)
+    for _ in range(2000):
+        cur = {i: rnd.randrange(32) for i in rnd.sample(range(3000), rnd.randint(0, 20))}
+        s = encode_postings([i * 32 + w for i, w in sorted(cur.items())])
+        changes = {rnd.choice([*cur, rnd.randrange(3000)]) if cur else rnd.randrange(3000):
+                   None if rnd.random() < 0.4 else rnd.randrange(32) for _ in range(rnd.randint(1, 4))}
+        out = _apply_postings(s, changes)
+        for i, w in changes.items():
+            if w is None:
+                cur.pop(i, None)
+            else:
+                cur[i] = w
+        assert out == encode_postings([i * 32 + w for i, w in sorted(cur.items())])

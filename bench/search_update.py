@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Benchmark incremental search-index updates (`builder.search.update_search`) on real SearchDocs.
+
+Usage:
+    python bench/search_update.py [--sizes 10000] [--runs 5] [--work DIR] [--check] [--full-runs 1]
+
+Uses the document pickles of `bench/search_index.py` (WORK/docs<N>.pickle, made on first use).
+For each size: times `build_search` and `build_search_state` (median of --full-runs), the first
+`save_state` (a full write), then --runs updates, each of a different article whose text got one
+sentence appended (in both editions): `load_state` from disk + `update_search` + `save_state`
+(appending), with the median of each part.  Prints the state's size on disk.  `--check` compares
+the final incrementally updated index with a full build (byte for byte).
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+
+def folder_size(p: Path) -> int:
+    return sum(f.stat().st_size for f in p.iterdir() if f.is_file())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10000])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--full-runs", type=int, default=1)
+    ap.add_argument("--work", type=Path, default=REPO / "bench" / "out" / "search")
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+
+    import opencc
+    from search_index import make_docs
+
+    from builder.model import SearchDoc
+    from builder.search import build_search, build_search_state, fold_map, load_state, save_state, update_search
+
+    t0 = time.perf_counter()
+    fold_map()
+    print(f"fold_map (once per process, OpenCC): {time.perf_counter() - t0:.2f} s")
+    tw = opencc.OpenCC("s2twp.json").convert
+    for n in args.sizes:
+        with open(make_docs(n, args.work), "rb") as f:
+            docs_list, editions = pickle.load(f)
+        docs: dict[str, SearchDoc] = {f"{i:06d}": d for i, d in enumerate(docs_list)}  # the build's key order
+        walls_old, walls_new = [], []
+        for _ in range(args.full_runs):
+            t0 = time.perf_counter()
+            full = build_search(docs_list, editions)
+            walls_old.append(time.perf_counter() - t0)
+            del full
+            t0 = time.perf_counter()
+            outputs, state = build_search_state(docs, editions)
+            walls_new.append(time.perf_counter() - t0)
+        folder = args.work / f"state{n}"
+        shutil.rmtree(folder, ignore_errors=True)
+        t0 = time.perf_counter()
+        save_state(state, folder)
+        t_save_full = time.perf_counter() - t0
+        size0 = folder_size(folder)
+        files = {o.path: o.data for o in outputs}
+        del state, outputs
+        print(f"N={n} docs={len(docs)}: build_search {statistics.median(walls_old):.2f} s, "
+              f"build_search_state {statistics.median(walls_new):.2f} s, first save_state {t_save_full:.2f} s, "
+              f"state {size0 / 1e6:.1f} MB (index files {sum(map(len, files.values())) / 1e6:.1f} MB)", flush=True)
+
+        articles = [k for k, d in sorted(docs.items()) if d.kind == "article"]
+        t_load, t_upd, t_save, t_all, n_out = [], [], [], [], []
+        for r in range(args.runs):
+            k = articles[(len(articles) // 2 + 97 * r) % len(articles)]
+            d = docs[k]
+            sent = "新增的一句话：跨境电商平台的软件和数据服务在今年继续增长。"
+            key_cn, key_tw = editions[0].key, editions[1].key
+            new = SearchDoc(kind=d.kind, date=d.date, url=d.url, title=d.title, summary=d.summary, tags=d.tags,
+                            text={**d.text, key_cn: d.text[key_cn] + sent, key_tw: d.text[key_tw] + tw(sent)})
+            t0 = time.perf_counter()
+            st = load_state(folder)
+            t1 = time.perf_counter()
+            assert st is not None, "state did not load"
+            res = update_search(st, {k: new}, editions)
+            t2 = time.perf_counter()
+            assert res is not None, "update_search returned None"
+            outs, removed, st2 = res
+            save_state(st2, folder)
+            t3 = time.perf_counter()
+            docs[k] = new
+            for p in removed:
+                del files[p]
+            for o in outs:
+                files[o.path] = o.data
+            t_load.append(t1 - t0)
+            t_upd.append(t2 - t1)
+            t_save.append(t3 - t2)
+            t_all.append(t3 - t0)
+            n_out.append(len(outs))
+            del st, st2, res
+        med = statistics.median
+        print(f"  update one article (+1 sentence), {args.runs} runs: load+update+save median {med(t_all):.3f} s "
+              f"(load {med(t_load):.3f}, update {med(t_upd):.3f}, save {med(t_save):.3f}; "
+              f"all: {', '.join(f'{x:.3f}' for x in t_all)}); outputs changed: median {med(n_out)}; "
+              f"state now {folder_size(folder) / 1e6:.1f} MB", flush=True)
+        if args.check:
+            want = {o.path: o.data for o in build_search([docs[k] for k in sorted(docs)], editions)}
+            same = want == files
+            print(f"  check against a full build: {'identical' if same else 'DIFFERENT'}", flush=True)
+            if not same:
+                sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
