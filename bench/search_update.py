@@ -9,7 +9,9 @@ For each size: times `build_search` and `build_search_state` (median of --full-r
 `save_state` (a full write), then --runs updates, each of a different article whose text got one
 sentence appended (in both editions): `load_state` from disk + `update_search` + `save_state`
 (appending), with the median of each part.  Prints the state's size on disk.  `--check` compares
-the final incrementally updated index with a full build (byte for byte).
+the final incrementally updated index with a full build (byte for byte).  `--cold N` then runs N
+such updates each in a new Python process (as `tongwen build` would: OpenCC's fold table not yet
+computed; load_state provides it), timing load+update+save and, apart, the imports.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import argparse
 import pickle
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,6 +41,7 @@ def main() -> None:
     ap.add_argument("--full-runs", type=int, default=1)
     ap.add_argument("--work", type=Path, default=REPO / "bench" / "out" / "search")
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--cold", type=int, default=0)
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
 
@@ -117,6 +121,49 @@ def main() -> None:
             print(f"  check against a full build: {'identical' if same else 'DIFFERENT'}", flush=True)
             if not same:
                 sys.exit(1)
+        if args.cold:
+            with open(args.work / "editions.pickle", "wb") as f:
+                pickle.dump(editions, f)
+            lines = []
+            for r in range(args.cold):
+                cmd = [sys.executable, "-c", COLD, str(REPO), str(folder), str(args.work / "editions.pickle"),
+                       str(len(articles) // 3 + 31 * r)]
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+                lines.append(out.stdout.split())
+            imp = [float(x[0]) for x in lines]
+            upd = [float(x[1]) for x in lines]
+            print(f"  in a new process, {args.cold} runs: load+update+save median {statistics.median(upd):.3f} s "
+                  f"({', '.join(f'{x:.3f}' for x in upd)}); imports {statistics.median(imp):.2f} s; "
+                  f"state now {folder_size(folder) / 1e6:.1f} MB", flush=True)
+
+
+COLD = """
+import sys, time, pickle
+t0 = time.perf_counter()
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from dataclasses import replace
+import opencc
+from builder.search import load_state, update_search, save_state
+t1 = time.perf_counter()
+editions = pickle.load(open(sys.argv[3], "rb"))
+folder = Path(sys.argv[2])
+sent = "新增的一句话：跨境电商平台的软件和数据服务在今年继续增长。"
+sent_tw = opencc.OpenCC("s2twp.json").convert(sent)  # the build has its converter already
+t2 = time.perf_counter()
+st = load_state(folder)
+assert st is not None
+arts = [i for i in range(len(st.keys)) if st.dates[i]]
+i = arts[int(sys.argv[4]) % len(arts)]
+d = st.doc(i)
+a, b = editions[0].key, editions[1].key
+new = replace(d, text={**d.text, a: d.text[a] + sent, b: d.text[b] + sent_tw})
+res = update_search(st, {st.keys[i]: new}, editions)
+assert res is not None
+save_state(res[2], folder)
+t3 = time.perf_counter()
+print(f"{t1 - t0:.3f} {t3 - t2:.3f}")
+"""
 
 
 if __name__ == "__main__":

@@ -346,3 +346,14 @@ def test_shard_count_change_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
     assert res is not None
     files = apply({o.path: o.data for o in outputs}, res[0], res[1])
     assert files == {o.path: o.data for o in build_search_state({**docs, k: same_size}, EDITIONS)[0]}
+
+
+def test_load_state_provides_the_fold_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builder.search as search
+
+    docs = start(11)
+    _, state = build_search_state(docs, EDITIONS)
+    save_state(state, tmp_path / "st")
+    monkeypatch.setattr(search, "_FOLD", None)  # a new process: OpenCC not asked yet
+    assert load_state(tmp_path / "st") is not None
+    assert search._FOLD is not None and search._FOLD == search._compute_fold_map()
