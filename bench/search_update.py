@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import pickle
+import resource
 import shutil
 import statistics
 import subprocess
@@ -28,6 +29,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
+
+
+def cpu() -> float:
+    """CPU seconds of this process and its reaped children (the index build forks one worker)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + r.ru_utime + r.ru_stime
 
 
 def folder_size(p: Path) -> int:
@@ -59,15 +66,17 @@ def main() -> None:
         with open(make_docs(n, args.work), "rb") as f:
             docs_list, editions = pickle.load(f)
         docs: dict[str, SearchDoc] = {f"{i:06d}": d for i, d in enumerate(docs_list)}  # the build's key order
-        walls_old, walls_new = [], []
+        walls_old, walls_new, cpu_old, cpu_new = [], [], [], []
         for _ in range(args.full_runs):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), cpu()
             full = build_search(docs_list, editions)
             walls_old.append(time.perf_counter() - t0)
+            cpu_old.append(cpu() - c0)
             del full
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), cpu()
             outputs, state = build_search_state(docs, editions)
             walls_new.append(time.perf_counter() - t0)
+            cpu_new.append(cpu() - c0)
         folder = args.work / f"state{n}"
         shutil.rmtree(folder, ignore_errors=True)
         t0 = time.perf_counter()
@@ -76,8 +85,10 @@ def main() -> None:
         size0 = folder_size(folder)
         files = {o.path: o.data for o in outputs}
         del state, outputs
-        print(f"N={n} docs={len(docs)}: build_search {statistics.median(walls_old):.2f} s, "
-              f"build_search_state {statistics.median(walls_new):.2f} s, first save_state {t_save_full:.2f} s, "
+        med = statistics.median
+        print(f"N={n} docs={len(docs)}: build_search {med(walls_old):.2f} s (CPU {med(cpu_old):.2f} s), "
+              f"build_search_state {med(walls_new):.2f} s (CPU {med(cpu_new):.2f} s), "
+              f"first save_state {t_save_full:.2f} s, "
               f"state {size0 / 1e6:.1f} MB (index files {sum(map(len, files.values())) / 1e6:.1f} MB)", flush=True)
 
         articles = [k for k, d in sorted(docs.items()) if d.kind == "article"]
@@ -110,7 +121,6 @@ def main() -> None:
             t_all.append(t3 - t0)
             n_out.append(len(outs))
             del st, st2, res
-        med = statistics.median
         print(f"  update one article (+1 sentence), {args.runs} runs: load+update+save median {med(t_all):.3f} s "
               f"(load {med(t_load):.3f}, update {med(t_upd):.3f}, save {med(t_save):.3f}; "
               f"all: {', '.join(f'{x:.3f}' for x in t_all)}); outputs changed: median {med(n_out)}; "

@@ -754,7 +754,7 @@ def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition], parts: list[_
 STATE_FORMAT = 1
 _MAGIC = b"TWSEARCH"
 _OUT, _DOC, _EQ = 0, 1, 2  # record kinds
-COMPACT = 0.08  # the blob is rewritten when its dead records exceed this share of the live ones
+COMPACT = 0.15  # the blob is rewritten when its dead records exceed this share of the live ones
 
 
 class StateError(Exception):
