@@ -73,7 +73,7 @@ Incremental updates (build_search_state / update_search / save_state / load_stat
     0.07 s at 10,000 articles) are recomputed exactly as a full build would. Anything else — an added
     or removed document, a changed date or first-edition url (ids move), a shard count or chunk size
     that would change — returns None and the caller builds in full. The state's on-disk format is
-    described above save_state; tests/test_search_incremental.py checks update == full build.
+    described before SearchState below; tests/test_search_incremental.py checks update == full build.
 """
 
 from __future__ import annotations
@@ -743,13 +743,17 @@ def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition], parts: list[_
 # single-character vocabulary (manifest "fold") and the equivalent counts of every token.
 #
 # On disk (save_state / load_state) it is a folder:
-#   index        b"TWSEARCH" + format + SHA-256 of the rest + zlib(pickle(small things, record table))
+#   index        b"TWSEARCH" + format + SHA-256 of the rest + zlib(pickle(small things, record
+#                table, OpenCC's fold table))
 #   blob-<gen>   records, append-only: every output's bytes (raw: the manifest's "v" is a SHA-256
-#                over all outputs, so an update hashes them all, from an mmap), each document as
-#                zlib(pickle(SearchDoc)) and each shard's equivalent counts as zlib(pickle(dict)).
-# The index lists each record's (offset, length, CRC-32); a record is checked when it is decoded.
-# An update appends its new records and then replaces the index atomically, so a crash leaves the
-# previous state intact; when dead records outweigh live ones the blob is rewritten (new <gen>).
+#                over all outputs, so an update hashes them all, from an mmap), each document
+#                (_pack_doc: UTF-16 texts, zlib with a preset dictionary) and each shard's
+#                equivalent counts as zlib(pickle(dict)).
+# The index lists each record's (offset, length, CRC-32); a record is checked when it is decoded
+# (the unchanged outputs, only hashed, are not: that would cost as much again). A save appends the
+# new records, fsyncs, then replaces the index atomically, so a crash leaves the previous state
+# intact; when dead records exceed COMPACT of the live ones the blob is rewritten (new <gen>).
+# A state is valid only for the same search.py, model.py, constants and OpenCC (_code_digest).
 
 STATE_FORMAT = 1
 _MAGIC = b"TWSEARCH"
