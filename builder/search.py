@@ -62,6 +62,18 @@ Build speed (bench/search_index.py measures it)
     a single-threaded process, a forked child indexes the second half of the ids; the halves are
     joined per token, so the output is the same bytes whatever the split (tests compare it with
     tests/search_reference.py, the implementation before this one).
+
+Incremental updates (build_search_state / update_search / save_state / load_state)
+    When a few documents change and nothing moves in the id order, only the postings of the tokens
+    whose (id, weight) changed are rewritten, in their shards: the old version's tokens and
+    equivalents come from the state (which keeps every document), each token's postings are spliced
+    around the changed ids, equivalent counts are kept per shard, and the metadata chunk holding the
+    document is rewritten. The shard count, chunk size, vocabulary ("fold") and the manifest's "v"
+    (a SHA-256 over every index file, so the state keeps their bytes and hashes them again: about
+    0.07 s at 10,000 articles) are recomputed exactly as a full build would. Anything else — an added
+    or removed document, a changed date or first-edition url (ids move), a shard count or chunk size
+    that would change — returns None and the caller builds in full. The state's on-disk format is
+    described before SearchState below; tests/test_search_incremental.py checks update == full build.
 """
 
 from __future__ import annotations
@@ -75,13 +87,17 @@ import pickle
 import re
 import signal
 import threading
+import time
 import zlib
-from bisect import bisect_right
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import lru_cache
-from itertools import chain, repeat
-from operator import add, and_, sub
+from itertools import accumulate, chain, repeat
+from operator import add, and_, rshift, sub
+from pathlib import Path
 
 try:
     from _collections import _count_elements  # type: ignore[import-not-found]  # Counter's C loop
@@ -119,9 +135,18 @@ TF_BUCKET = [0, 1, 2, 3, 4, 4, 5, 5, 5, 6, 6, 6, 6, 6, 6]  # index = count (capp
 # folding and tokens
 
 
-@lru_cache(maxsize=1)
+_FOLD: dict[int, str] | None = None  # fold_map(), once per process (or from a saved state: load_state)
+
+
 def fold_map() -> dict[int, str]:
     """Character fold: code point → one character (Simplified / half-width). Only changed ones."""
+    global _FOLD
+    if _FOLD is None:
+        _FOLD = _compute_fold_map()
+    return _FOLD
+
+
+def _compute_fold_map() -> dict[int, str]:
     import opencc  # imported lazily: only search needs the per-character fold
 
     chars = [chr(c) for c in range(0x3400, 0xA000)] + [chr(c) for c in range(0xF900, 0xFB00)]
@@ -587,24 +612,84 @@ def build_search(docs: Sequence[SearchDoc], editions: Sequence[Edition]) -> list
             gc.enable()
 
 
-def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition]) -> list[Output]:
+def _order(d: SearchDoc, key0: str) -> tuple[int, str, str]:
+    """The sort key of document ids: newest first; undated (topic and term pages) after dated ones;
+    ties by url (of the first edition)."""
+    return _order_of(d.date or "", d.url.get(key0, ""))
+
+
+def _order_of(date: str, url: str) -> tuple[int, str, str]:
+    return (0 if date else 1, "".join(chr(0x10FFFF - ord(c)) for c in date), url)
+
+
+def _row(d: SearchDoc, k: str) -> list[object]:
+    """A document's display row in edition k's metadata chunks."""
+    text = _plain(d.text.get(k, "")) or _plain(d.summary.get(k, ""))
+    return [d.url.get(k, ""), d.title.get(k, ""), d.date or "", d.kind, text[:SNIPPET_CHARS]]
+
+
+def _row_size(r: list[object]) -> int:
+    return len(json.dumps(r, ensure_ascii=False).encode())
+
+
+def _shard_count(total: int) -> int:
+    shards = MIN_SHARDS
+    while shards < MAX_SHARDS and total / shards > SHARD_TARGET:
+        shards *= 2
+    return shards
+
+
+def _chunk_size(n: int, sums: Sequence[int]) -> int:
+    avg = max(s / max(n, 1) for s in sums) if n else 1
+    return max(1, min(256, int(CHUNK_TARGET // max(avg, 1))))
+
+
+def _best_equiv(cnt: Mapping[str, int]) -> list[str]:
+    best = sorted(cnt.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_EQUIV]
+    return sorted(q for q, _ in best)
+
+
+def _meta_folder(e: Edition) -> str:
+    return f"{e.prefix.strip('/')}/search/meta" if e.prefix.strip("/") else "search/meta"
+
+
+def _fold_pairs(vocab_chars: set[str] | frozenset[str]) -> str:
+    return "".join(chr(c) + f for c, f in sorted(fold_map().items()) if f in vocab_chars and c > 0x3000)
+
+
+def _manifest(chunk: int, editions: Sequence[Edition], fold_pairs: str, shards: int, n: int, v: str) -> bytes:
+    manifest = {
+        "chunk": chunk,
+        "editions": {e.key: e.prefix.strip("/") for e in editions},
+        "fold": fold_pairs,
+        "hex": max(1, math.ceil(math.log2(shards) / 4)),
+        "n": n,
+        "prefix": [PREFIX_MIN, PREFIX_MAX],
+        "shards": shards,
+        "v": v,
+    }
+    return _js("__tw_search_manifest", manifest)
+
+
+class _Built:
+    """Everything a full build computed that an incremental update needs (see SearchState)."""
+
+    def __init__(self, **kw: object) -> None:
+        self.__dict__.update(kw)
+
+
+def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition], parts: list[_Built] | None = None,
+           ) -> list[Output]:
     keys = [e.key for e in editions]
-
-    def order(d: SearchDoc) -> tuple[int, str, str]:
-        date = d.date or ""
-        # newest first; undated (topic and term pages) after dated ones; ties by url
-        return (0 if date else 1, "".join(chr(0x10FFFF - ord(c)) for c in date), d.url.get(keys[0], ""))
-
-    ordered = sorted(docs, key=order)
+    perm = sorted(range(len(docs)), key=lambda i: _order(docs[i], keys[0]))  # stable, like sorted(docs)
+    ordered = [docs[i] for i in perm]
 
     fmap = fold_map()
     encoded, equiv = _index(ordered, keys)
     vocab_chars = {t for t in encoded if len(t) == 1}
 
     total = sum(len(t.encode()) + len(s) + 6 for t, s in encoded.items())
-    shards = MIN_SHARDS
-    while shards < MAX_SHARDS and total / shards > SHARD_TARGET:
-        shards *= 2
+    shards = _shard_count(total)
     hexw = max(1, math.ceil(math.log2(shards) / 4))
 
     shard_p: list[dict[str, str]] = [{} for _ in range(shards)]
@@ -613,23 +698,13 @@ def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition]) -> list[Outpu
         shard_p[shard_of(t, shards)][t] = s
     for t, cnt in equiv.items():
         if t in encoded:
-            best = sorted(cnt.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_EQUIV]
-            shard_e[shard_of(t, shards)][t] = sorted(q for q, _ in best)
+            shard_e[shard_of(t, shards)][t] = _best_equiv(cnt)
 
     # display metadata, per edition
-    per_edition: dict[str, list[list[object]]] = {}
-    for k in keys:
-        rows: list[list[object]] = []
-        for d in ordered:
-            text = _plain(d.text.get(k, "")) or _plain(d.summary.get(k, ""))
-            rows.append([d.url.get(k, ""), d.title.get(k, ""), d.date or "", d.kind, text[:SNIPPET_CHARS]])
-        per_edition[k] = rows
+    per_edition: dict[str, list[list[object]]] = {k: [_row(d, k) for d in ordered] for k in keys}
     n = len(ordered)
-    avg = max(
-        (sum(len(json.dumps(r, ensure_ascii=False).encode()) for r in rows) / max(n, 1))
-        for rows in per_edition.values()
-    ) if n else 1
-    chunk = max(1, min(256, int(CHUNK_TARGET // max(avg, 1))))
+    sizes = [[_row_size(r) for r in rows] for rows in per_edition.values()]
+    chunk = _chunk_size(n, [sum(s) for s in sizes])
 
     outputs: list[Output] = []
     for i in range(shards):
@@ -637,7 +712,7 @@ def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition]) -> list[Outpu
         outputs.append(Output(f"search/s/{i:0{hexw}x}.js", _js("__tw_search_shard", i, data)))
     for e in editions:
         rows = per_edition[e.key]
-        folder = f"{e.prefix.strip('/')}/search/meta" if e.prefix.strip("/") else "search/meta"
+        folder = _meta_folder(e)
         for c in range(0, max(n, 1), chunk):
             meta_js = _js("__tw_search_meta", e.key, c // chunk, rows[c : c + chunk])
             outputs.append(Output(f"{folder}/{c // chunk}.js", meta_js))
@@ -649,16 +724,640 @@ def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition]) -> list[Outpu
     for o in outputs:
         digest.update(o.path.encode())
         digest.update(o.data)
-    manifest = {
-        "chunk": chunk,
-        "editions": {e.key: e.prefix.strip("/") for e in editions},
-        "fold": fold_pairs,
-        "hex": hexw,
-        "n": n,
-        "prefix": [PREFIX_MIN, PREFIX_MAX],
-        "shards": shards,
-        "v": digest.hexdigest()[:12],
-    }
-    outputs.append(Output("search/manifest.js", _js("__tw_search_manifest", manifest)))
+    if parts is not None:
+        parts.append(_Built(perm=perm, ordered=ordered, equiv=equiv, shard_p=shard_p, shards=shards,
+                            total=total, chunk=chunk, sizes=sizes, vocab_chars=vocab_chars,
+                            outputs=list(outputs)))
+    manifest = _manifest(chunk, editions, fold_pairs, shards, n, digest.hexdigest()[:12])
+    outputs.append(Output("search/manifest.js", manifest))
     outputs.sort(key=lambda o: o.path)
     return outputs
+
+
+# ---------------------------------------------------------------------------------------------------
+# incremental updates
+#
+# A SearchState remembers, besides the output bytes, what an update needs and a full build would
+# otherwise recompute: the documents (to take an old version's postings and equivalents out), the
+# id order, every metadata row's size (chunk size), the postings' total size (shard count), the
+# single-character vocabulary (manifest "fold") and the equivalent counts of every token.
+#
+# On disk (save_state / load_state) it is a folder:
+#   index        b"TWSEARCH" + format + SHA-256 of the rest + zlib(pickle(small things, record
+#                table, OpenCC's fold table))
+#   blob-<gen>   records, append-only: every output's bytes (raw: the manifest's "v" is a SHA-256
+#                over all outputs, so an update hashes them all, from an mmap), each document
+#                (_pack_doc: UTF-16 texts, zlib with a preset dictionary) and each shard's
+#                equivalent counts as zlib(pickle(dict)).
+# The index lists each record's (offset, length, CRC-32); a record is checked when it is decoded
+# (the unchanged outputs, only hashed, are not: that would cost as much again). A save appends the
+# new records, fsyncs, then replaces the index atomically, so a crash leaves the previous state
+# intact; when dead records exceed COMPACT of the live ones the blob is rewritten (new <gen>).
+# A state is valid only for the same search.py, model.py, constants and OpenCC (_code_digest).
+
+STATE_FORMAT = 1
+_MAGIC = b"TWSEARCH"
+_OUT, _DOC, _EQ = 0, 1, 2  # record kinds
+COMPACT = 0.15  # the blob is rewritten when its dead records exceed this share of the live ones
+
+
+class StateError(Exception):
+    """A state record is missing or damaged: the caller falls back to a full build."""
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """What a state's contents depend on besides the documents: this module, the data model, the
+    character fold (OpenCC's data) and the constants."""
+    h = hashlib.sha256()
+    h.update(f"{STATE_FORMAT}|{SHARD_TARGET}|{MIN_SHARDS}|{MAX_SHARDS}|{CHUNK_TARGET}|{SNIPPET_CHARS}|"
+             f"{MAX_EQUIV}|{PREFIX_MIN}|{PREFIX_MAX}".encode())
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in ("search.py", "model.py"):
+        with open(os.path.join(here, name), "rb") as f:
+            h.update(f.read())
+    h.update(_opencc_sig().encode())
+    return h.hexdigest()
+
+
+def _opencc_sig() -> str:
+    """OpenCC's version and the sizes of its data files: what fold_map() depends on (the builder's
+    cache, fingerprint.py, trusts library versions the same way)."""
+    import importlib.metadata
+
+    import opencc
+
+    try:
+        version = importlib.metadata.version("opencc")
+    except importlib.metadata.PackageNotFoundError:
+        version = "-"
+    parts = [version]
+    data = os.path.join(os.path.dirname(os.path.abspath(opencc.__file__)), "clib", "share", "opencc")
+    if os.path.isdir(data):
+        parts += [f"{f}:{os.path.getsize(os.path.join(data, f))}" for f in sorted(os.listdir(data))]
+    return ";".join(parts)
+
+
+def _editions_sig(editions: Sequence[Edition]) -> tuple[tuple[str, str], ...]:
+    return tuple((e.key, e.prefix.strip("/")) for e in editions)
+
+
+class _Blob:
+    """A read-only view of a blob file (mmap)."""
+
+    def __init__(self, path: str) -> None:
+        import mmap
+
+        self.path = path
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            self.size = st.st_size
+            self.ident = (st.st_dev, st.st_ino)
+            self.mm: mmap.mmap | bytes = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if self.size else b""
+
+    def view(self, off: int, length: int) -> memoryview:
+        if off + length > self.size:
+            raise StateError("record beyond the end of the blob")
+        return memoryview(self.mm)[off : off + length]
+
+
+class SearchState:
+    """What update_search needs from the previous index. Treat as opaque; `manifest` (the bytes of
+    search/manifest.js it describes) lets a caller check that the output folder still holds that
+    index. An update returns a new state and leaves the old one usable."""
+
+    def __init__(self) -> None:
+        self.sig: str = ""  # _code_digest()
+        self.editions: tuple[tuple[str, str], ...] = ()
+        self.keys: list[str] = []  # document keys in id order
+        self.ids: dict[str, int] = {}
+        self.dates: list[str] = []  # the date of each id (the id order is _order: date, first url)
+        self.urls: list[str] = []  # the first edition's url of each id
+        self.sizes: list[list[int]] = []  # per edition: metadata row size of each id
+        self.shards = MIN_SHARDS
+        self.chunk = 1
+        self.total = 0
+        self.vocab_chars: frozenset[str] = frozenset()
+        self.fold: str = ""
+        self.paths: list[str] = []  # output paths in manifest-digest order (the manifest not included)
+        self.manifest = b""
+        # records: kind → list of (offset, length, crc) in the blob, or values held in memory
+        # records: kind → (offset, length, CRC-32) of record i at [3i : 3i+3] in the blob (length -1: none),
+        # unless mem holds a newer value
+        self.locs: dict[int, array[int]] = {_OUT: array("q"), _DOC: array("q"), _EQ: array("q")}
+        self.mem: dict[int, dict[int, object]] = {_OUT: {}, _DOC: {}, _EQ: {}}
+        self.blob: _Blob | None = None
+        self.dead = 0  # bytes of the blob no longer referenced
+        self.zdict = b""  # zlib preset dictionary of the document records (sample text of the site)
+
+    def _copy(self) -> SearchState:
+        s = SearchState()
+        s.__dict__.update(self.__dict__)
+        s.locs = {k: array("q", v) for k, v in self.locs.items()}
+        s.mem = {k: dict(v) for k, v in self.mem.items()}
+        return s
+
+    # record access
+    def _raw(self, kind: int, i: int) -> memoryview:
+        off, length, crc = self.locs[kind][3 * i : 3 * i + 3]
+        if length < 0 or self.blob is None:
+            raise StateError("missing record")
+        v = self.blob.view(off, length)
+        if zlib.crc32(v) != crc:
+            raise StateError("damaged record")
+        return v
+
+    def output(self, i: int) -> bytes:
+        if i in self.mem[_OUT]:
+            return self.mem[_OUT][i]  # type: ignore[return-value]
+        return bytes(self._raw(_OUT, i))
+
+    def _output_view(self, i: int) -> bytes | memoryview:
+        """Unchecked (hashing only): an output's bytes."""
+        if i in self.mem[_OUT]:
+            return self.mem[_OUT][i]  # type: ignore[return-value]
+        off, length = self.locs[_OUT][3 * i : 3 * i + 2]
+        if length < 0 or self.blob is None:
+            raise StateError("missing record")
+        return self.blob.view(off, length)
+
+    def _value(self, kind: int, i: int) -> object:
+        if i in self.mem[kind]:
+            return self.mem[kind][i]
+        return pickle.loads(zlib.decompress(self._raw(kind, i)))
+
+    def doc(self, i: int) -> SearchDoc:
+        if i in self.mem[_DOC]:
+            return self.mem[_DOC][i]  # type: ignore[return-value]
+        return _unpack_doc(self._raw(_DOC, i), self.zdict)
+
+    def equiv(self, i: int) -> dict[str, dict[str, int]]:
+        e = self._value(_EQ, i)
+        if not isinstance(e, dict):
+            raise StateError("not an equivalents record")
+        return e
+
+    def _set(self, kind: int, i: int, value: object) -> None:
+        locs = self.locs[kind]
+        if locs[3 * i + 1] >= 0:
+            self.dead += locs[3 * i + 1]
+            locs[3 * i + 1] = -1
+        self.mem[kind][i] = value
+
+
+def _pack_doc(d: SearchDoc, zdict: bytes) -> bytes:
+    """A document record: its texts as UTF-16 (CJK in two bytes, not three) after a pickle of the
+    rest, compressed with a preset dictionary of the site's text (records are small: about half the
+    size of zlib(pickle(d)), and faster)."""
+    tkeys = list(d.text)
+    texts = [d.text[k].encode("utf-16-le", "surrogatepass") for k in tkeys]
+    head = pickle.dumps((replace(d, text={}), tkeys, [len(t) for t in texts]), protocol=pickle.HIGHEST_PROTOCOL)
+    c = zlib.compressobj(1, zdict=zdict) if zdict else zlib.compressobj(1)
+    return c.compress(len(head).to_bytes(4, "little") + head + b"".join(texts)) + c.flush()
+
+
+def _unpack_doc(data: bytes | memoryview, zdict: bytes) -> SearchDoc:
+    z = zlib.decompressobj(zdict=zdict) if zdict else zlib.decompressobj()
+    raw = z.decompress(data) + z.flush()
+    if not z.eof or z.unused_data:
+        raise StateError("damaged document record")
+    h = int.from_bytes(raw[:4], "little")
+    d, tkeys, lens = pickle.loads(raw[4 : 4 + h])
+    if not isinstance(d, SearchDoc) or len(tkeys) != len(lens):
+        raise StateError("not a document")
+    text, off = {}, 4 + h
+    for k, n in zip(tkeys, lens, strict=True):
+        text[k] = raw[off : off + n].decode("utf-16-le", "surrogatepass")
+        off += n
+    if off != len(raw):
+        raise StateError("damaged document record")
+    return replace(d, text=text)
+
+
+def _make_zdict(docs: Sequence[SearchDoc]) -> bytes:
+    """32 KB of the documents' text (UTF-16), from documents spread over the id range."""
+    if not docs:
+        return b""
+    pick = docs[:: max(1, len(docs) // 24)]
+    parts = [t.encode("utf-16-le", "surrogatepass")[:2048] for d in pick for t in list(d.text.values())[:1]]
+    return b"".join(parts)[-32768:]
+
+
+def build_search_state(docs: Mapping[str, SearchDoc], editions: Sequence[Edition],
+                       ) -> tuple[list[Output], SearchState]:
+    """The index of `docs` (the same outputs as build_search([docs[k] for k in sorted(docs)])) and a
+    state for update_search. The keys are the caller's document identities (e.g. source paths)."""
+    names = sorted(docs)
+    parts: list[_Built] = []
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        outputs = _build([docs[k] for k in names], editions, parts)
+        b = parts[0]
+        st = SearchState()
+        st.sig = _code_digest()
+        st.editions = _editions_sig(editions)
+        st.keys = [names[i] for i in b.perm]  # type: ignore[attr-defined]
+        st.ids = {k: i for i, k in enumerate(st.keys)}
+        key0 = editions[0].key if editions else ""
+        st.dates = [d.date or "" for d in b.ordered]  # type: ignore[attr-defined]
+        st.urls = [d.url.get(key0, "") for d in b.ordered]  # type: ignore[attr-defined]
+        st.sizes = b.sizes  # type: ignore[attr-defined]
+        st.shards, st.chunk, st.total = b.shards, b.chunk, b.total  # type: ignore[attr-defined]
+        st.vocab_chars = frozenset(b.vocab_chars)  # type: ignore[attr-defined]
+        st.fold = _fold_pairs(st.vocab_chars)
+        built: list[Output] = b.outputs  # type: ignore[attr-defined]
+        st.paths = [o.path for o in built]
+        st.manifest = next(o.data for o in outputs if o.path == "search/manifest.js")
+        st.locs = {kind: array("q", [0, -1, 0]) * m for kind, m in ((_OUT, len(built)), (_DOC, len(st.keys)),
+                                                                      (_EQ, st.shards))}
+        eq: list[dict[str, dict[str, int]]] = [{} for _ in range(st.shards)]
+        for t, cnt in b.equiv.items():  # type: ignore[attr-defined]
+            eq[shard_of(t, st.shards)][t] = dict(cnt)
+        st.mem = {_OUT: {i: o.data for i, o in enumerate(built)}, _DOC: dict(enumerate(b.ordered)),  # type: ignore[attr-defined]
+                  _EQ: dict(enumerate(eq))}
+    finally:
+        if was_enabled:
+            gc.enable()
+    return outputs, st
+
+
+# ---- postings surgery --------------------------------------------------------------------------
+
+_VARINT = re.compile(r"[w-zA-Z\-_]*[0-9a-v]")
+
+
+class _VarintValues(dict[str, int]):
+    def __missing__(self, s: str) -> int:
+        x = 0
+        for ch in s:
+            d = ALPHABET.index(ch)
+            x = x * 32 + (d - 32 if d >= 32 else d)
+        self[s] = x
+        return x
+
+
+_VALUES = _VarintValues()
+
+
+def _apply_postings(s: str, changes: Mapping[int, int | None]) -> str:
+    """Postings `s` with document id → weight (None: absent) set as in `changes`. Only the varints
+    around each changed id are re-encoded; the rest of the text is kept."""
+    parts = _VARINT.findall(s)
+    ids = list(accumulate(map(rshift, map(_VALUES.__getitem__, parts), repeat(5)), initial=-1))
+    del ids[0]
+    varint = _VARINTS
+    for doc, w in sorted(changes.items()):
+        pos = bisect_left(ids, doc)
+        present = pos < len(ids) and ids[pos] == doc
+        prev = ids[pos - 1] if pos else -1
+        if w is None:
+            if not present:
+                continue
+            del ids[pos], parts[pos]
+            if pos < len(ids):  # the next delta now counts from the previous document
+                parts[pos] = varint[(ids[pos] - prev) * 32 + (_VALUES[parts[pos]] & 31)]
+        elif present:
+            parts[pos] = varint[(doc - prev) * 32 + w]
+        else:
+            ids.insert(pos, doc)
+            parts.insert(pos, varint[(doc - prev) * 32 + w])
+            if pos + 1 < len(ids):
+                parts[pos + 1] = varint[(ids[pos + 1] - doc) * 32 + (_VALUES[parts[pos + 1]] & 31)]
+    return "".join(parts)
+
+
+_VARINTS = _Varints()
+
+
+def _doc_index(d: SearchDoc, keys: Sequence[str]) -> tuple[dict[str, int], dict[str, Counter[str]]]:
+    """One document's token → posting weight, and its equivalent counts."""
+    postings, equiv = _index_range([d], keys, 0, 1)
+    return {t: v[1] & 31 for t, v in postings.items()}, equiv
+
+
+def _parse_js(data: bytes, callback: str) -> list[object]:
+    text = data.decode()
+    head, tail = callback + "(", ");\n"
+    if not (text.startswith(head) and text.endswith(tail)):
+        raise StateError("not an index file")
+    args = json.loads("[" + text[len(head) : -len(tail)] + "]")
+    if not isinstance(args, list):
+        raise StateError("not an index file")
+    return args
+
+
+def update_search(state: SearchState, changed: Mapping[str, SearchDoc | None], editions: Sequence[Edition],
+                  ) -> tuple[list[Output], list[str], SearchState] | None:
+    """The index after `changed` (key → new document, or None for a removed one) is applied to the
+    documents `state` describes: (the outputs whose bytes differ from the previous index's, sorted by
+    path; the paths of previous index files that no longer exist; the new state). None when an
+    incremental update is not possible — a document added or removed, a change that moves a
+    document in the id order (its date, or its first edition's url), a different shard count or
+    metadata chunk size, other editions or builder code, or a damaged state: build the index in
+    full (build_search_state) instead. `state` itself is left as it was."""
+    if (state.sig != _code_digest() or state.editions != _editions_sig(editions)
+            or len({e.key for e in editions}) != len(editions)):
+        return None
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _update(state, changed, editions)
+    except (StateError, zlib.error, pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError,
+            IndexError, AttributeError, UnicodeDecodeError):
+        return None
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _update(state: SearchState, changed: Mapping[str, SearchDoc | None], editions: Sequence[Edition],
+            ) -> tuple[list[Output], list[str], SearchState] | None:
+    keys = [e.key for e in editions]
+    key0 = keys[0] if keys else ""
+    n = len(state.keys)
+    new_docs: dict[int, SearchDoc] = {}
+    for k, d in changed.items():
+        i = state.ids.get(k)
+        if i is None or d is None:
+            return None  # added or removed: ids shift
+        new_docs[i] = d
+    new_order = {i: _order(d, key0) for i, d in new_docs.items()}
+
+    def sort_key(i: int) -> tuple[tuple[int, str, str], str]:
+        o = new_order.get(i) or _order_of(state.dates[i], state.urls[i])
+        return (o, state.keys[i])
+
+    for i in new_docs:
+        if (i > 0 and not sort_key(i - 1) < sort_key(i)) or (i + 1 < n and not sort_key(i) < sort_key(i + 1)):
+            return None  # the document moves in the id order
+
+    # what each changed document contributes, before and after
+    post: dict[str, dict[int, int | None]] = defaultdict(dict)  # token → id → new weight
+    eq_delta: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    sizes = [list(s) for s in state.sizes]
+    rows: dict[int, list[list[object]]] = {}
+    for i, d in sorted(new_docs.items()):
+        old = state.doc(i)
+        if old == d:
+            continue
+        ow, oe = _doc_index(old, keys)
+        nw, ne = _doc_index(d, keys)
+        for t, w in nw.items():
+            if ow.get(t) != w:
+                post[t][i] = w
+        for t in ow.keys() - nw.keys():
+            post[t][i] = None
+        for t, cnt in ne.items():
+            eq_delta[t].update(cnt)
+        for t, cnt in oe.items():
+            eq_delta[t].subtract(cnt)
+        rows[i] = [_row(d, k) for k in keys]
+        for e, r in enumerate(rows[i]):
+            sizes[e][i] = _row_size(r)
+    if not rows:
+        return [], [], state
+    sums = [sum(s) for s in sizes]
+    if _chunk_size(n, sums) != state.chunk:
+        return None
+
+    new = state._copy()
+    new.sizes = sizes
+    new.dates, new.urls = list(state.dates), list(state.urls)
+    for i in rows:
+        new.dates[i], new.urls[i] = new_docs[i].date or "", new_docs[i].url.get(key0, "")
+        new._set(_DOC, i, new_docs[i])
+
+    # shards
+    shards = state.shards
+    touched: dict[int, set[str]] = defaultdict(set)
+    for t in post:
+        touched[shard_of(t, shards)].add(t)
+    for t, cnt in eq_delta.items():
+        if any(cnt.values()):
+            touched[shard_of(t, shards)].add(t)
+    total = state.total
+    vocab = set(state.vocab_chars)
+    changed_out: dict[int, bytes] = {}
+    for si, toks in touched.items():
+        data = state.output(si)
+        args = _parse_js(data, "__tw_search_shard")
+        if len(args) != 2 or args[0] != si or not isinstance(args[1], dict):
+            raise StateError("unexpected shard")
+        p: dict[str, str] = args[1]["p"]
+        e_: dict[str, list[str]] = args[1]["e"]
+        eqs = dict(state.equiv(si))
+        for t in toks:
+            if t in post:
+                s_old = p.get(t)
+                s_new = _apply_postings(s_old or "", post[t])
+                if s_old is not None:
+                    total -= len(t.encode()) + len(s_old) + 6
+                if s_new:
+                    total += len(t.encode()) + len(s_new) + 6
+                    p[t] = s_new
+                    if len(t) == 1:
+                        vocab.add(t)
+                else:
+                    p.pop(t, None)
+                    if len(t) == 1:
+                        vocab.discard(t)
+            if t in eq_delta:
+                cnt = Counter(eqs.get(t, {}))
+                cnt.update(eq_delta[t])
+                cnt = Counter({q: c for q, c in cnt.items() if c > 0})
+                if cnt:
+                    eqs[t] = dict(cnt)
+                else:
+                    eqs.pop(t, None)
+            if t in p and t in eqs:
+                e_[t] = _best_equiv(eqs[t])
+            else:
+                e_.pop(t, None)
+        new._set(_EQ, si, eqs)
+        out = _js("__tw_search_shard", si, {"e": e_, "p": p})
+        if out != data:
+            changed_out[si] = out
+    if _shard_count(total) != shards:
+        return None
+    new.total = total
+
+    # metadata chunks
+    chunk = state.chunk
+    base = shards
+    for col, ed in enumerate(editions):
+        n_chunks = max(1, -(-n // chunk))
+        for c in sorted({i // chunk for i in rows}):
+            oi = base + c
+            if state.paths[oi] != f"{_meta_folder(ed)}/{c}.js":
+                raise StateError("unexpected output order")
+            data = state.output(oi)
+            args = _parse_js(data, "__tw_search_meta")
+            chunk_rows = args[2]
+            if not isinstance(chunk_rows, list):
+                raise StateError("unexpected metadata")
+            for i in rows:
+                if i // chunk == c:
+                    chunk_rows[i - c * chunk] = rows[i][col]
+            out = _js("__tw_search_meta", ed.key, c, chunk_rows)
+            if out != data:
+                changed_out[oi] = out
+        base += n_chunks
+    for oi, out in changed_out.items():
+        new._set(_OUT, oi, out)
+
+    # manifest
+    if vocab != state.vocab_chars:
+        new.vocab_chars = frozenset(vocab)
+        new.fold = _fold_pairs(new.vocab_chars)
+    digest = hashlib.sha256()
+    for oi, path in enumerate(new.paths):
+        digest.update(path.encode())
+        digest.update(new._output_view(oi))
+    new.manifest = _manifest(chunk, editions, new.fold, shards, n, digest.hexdigest()[:12])
+    outputs = [Output(new.paths[oi], out) for oi, out in changed_out.items()]
+    if new.manifest != state.manifest:
+        outputs.append(Output("search/manifest.js", new.manifest))
+    outputs.sort(key=lambda o: o.path)
+    return outputs, [], new
+
+
+# ---- persistence ------------------------------------------------------------------------------
+
+def save_state(state: SearchState, path: Path) -> None:
+    """Write `state` to the folder `path`. When `path` holds the state this one was loaded from (or
+    an earlier save of it), only the new records are appended; otherwise everything is written."""
+    path.mkdir(parents=True, exist_ok=True)
+    blob = state.blob
+    if not state.zdict and state.mem[_DOC]:
+        state.zdict = _make_zdict([state.mem[_DOC][i] for i in sorted(state.mem[_DOC])])  # type: ignore[misc]
+    live = sum(sum(filter((0).__le__, locs[1::3])) for locs in state.locs.values())
+    append = (blob is not None and os.path.dirname(os.path.abspath(blob.path)) == os.path.abspath(path)
+              and state.dead <= max(live * COMPACT, 1 << 20) and _same_file(blob))
+    if append:
+        assert blob is not None
+        name = os.path.basename(blob.path)
+        mode = "ab"
+    else:
+        name = f"blob-{os.getpid()}-{time.time_ns()}"
+        mode = "wb"
+    locs = {k: array("q", v) for k, v in state.locs.items()}
+    with open(path / name, mode) as f:
+        off = f.seek(0, os.SEEK_END)
+        pieces: list[bytes | memoryview] = []
+        pending = 0
+
+        def put(kind: int, i: int, data: bytes | memoryview) -> None:
+            nonlocal off, pending
+            locs[kind][3 * i : 3 * i + 3] = array("q", (off, len(data), zlib.crc32(data)))
+            off += len(data)
+            pieces.append(data)
+            pending += len(data)
+            if pending > 1 << 22:
+                flush()
+
+        def flush() -> None:
+            nonlocal pending
+            f.writelines(pieces)
+            pieces.clear()
+            pending = 0
+
+        for kind in (_OUT, _DOC, _EQ):
+            for i in range(len(locs[kind]) // 3):
+                if i in state.mem[kind]:
+                    v = state.mem[kind][i]
+                    if kind == _OUT:
+                        put(kind, i, v)  # type: ignore[arg-type]
+                    elif kind == _DOC:
+                        put(kind, i, _pack_doc(v, state.zdict))  # type: ignore[arg-type]
+                    else:
+                        put(kind, i, zlib.compress(pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL), 1))
+                elif not append:
+                    off_i, len_i = locs[kind][3 * i : 3 * i + 2]
+                    if len_i < 0 or blob is None:
+                        raise StateError("missing record")
+                    put(kind, i, blob.view(off_i, len_i))
+        flush()
+        f.flush()
+        os.fsync(f.fileno())
+        size = off
+    meta = {
+        "sig": state.sig, "editions": state.editions, "keys": state.keys, "dates": state.dates, "urls": state.urls,
+        "sizes": state.sizes, "shards": state.shards, "chunk": state.chunk, "total": state.total,
+        "vocab": "".join(sorted(state.vocab_chars)), "fold_pairs": state.fold, "paths": state.paths,
+        "manifest": state.manifest, "locs": locs, "blob": name, "size": size,
+        "dead": state.dead if append else 0, "zdict": state.zdict, "fold": fold_map(),
+    }
+    payload = zlib.compress(pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    head = _MAGIC + STATE_FORMAT.to_bytes(4, "little") + hashlib.sha256(payload).digest()
+    tmp = path / f"index.tmp-{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(head + payload)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path / "index")
+    # the state now reads its records from what was just written (memory is released)
+    state.locs = locs
+    state.mem = {_OUT: {}, _DOC: {}, _EQ: {}}
+    state.blob = _Blob(str(path / name))
+    state.dead = meta["dead"]  # type: ignore[assignment]
+    for old in os.listdir(path):
+        if old.startswith("blob-") and old != name:
+            try:
+                os.unlink(path / old)
+            except OSError:
+                pass
+
+
+def _same_file(blob: _Blob) -> bool:
+    try:
+        st = os.stat(blob.path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == blob.ident and st.st_size >= blob.size
+
+
+def load_state(path: Path) -> SearchState | None:
+    """The state saved in the folder `path`, or None when it is missing, damaged, or was written by
+    another version of the builder (code, data model, OpenCC data). Also gives fold_map() the
+    saved table when this process has not computed it yet."""
+    global _FOLD
+    try:
+        with open(path / "index", "rb") as f:
+            raw = f.read()
+        head = len(_MAGIC) + 4 + 32
+        if (len(raw) < head or raw[: len(_MAGIC)] != _MAGIC
+                or int.from_bytes(raw[len(_MAGIC) : len(_MAGIC) + 4], "little") != STATE_FORMAT
+                or hashlib.sha256(raw[head:]).digest() != raw[len(_MAGIC) + 4 : head]):
+            return None
+        meta = pickle.loads(zlib.decompress(raw[head:]))
+        if meta["sig"] != _code_digest():
+            return None
+        if _FOLD is None and isinstance(meta["fold"], dict):  # same OpenCC (in the digest): skip 0.1–0.3 s
+            _FOLD = meta["fold"]
+        st = SearchState()
+        st.sig, st.editions, st.keys = meta["sig"], meta["editions"], meta["keys"]
+        st.dates, st.urls = meta["dates"], meta["urls"]
+        st.ids = {k: i for i, k in enumerate(st.keys)}
+        st.sizes = meta["sizes"]
+        st.shards, st.chunk, st.total = meta["shards"], meta["chunk"], meta["total"]
+        st.vocab_chars = frozenset(meta["vocab"])
+        st.fold, st.paths, st.manifest = meta["fold_pairs"], meta["paths"], meta["manifest"]
+        st.locs = meta["locs"]
+        st.dead = meta["dead"]
+        st.zdict = meta["zdict"]
+        name = meta["blob"]
+        if "/" in name or os.sep in name or not name.startswith("blob-"):
+            return None
+        st.blob = _Blob(str(path / name))
+        if st.blob.size < meta["size"]:
+            return None
+        if (len(st.locs[_OUT]) != 3 * len(st.paths) or len(st.locs[_DOC]) != 3 * len(st.keys)
+                or len(st.locs[_EQ]) != 3 * st.shards or any(len(s) != len(st.keys) for s in st.sizes)
+                or len(st.dates) != len(st.keys) or len(st.urls) != len(st.keys)
+                or any(not isinstance(a, array) or a.typecode != "q" for a in st.locs.values())):
+            return None
+        return st
+    except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError, AttributeError,
+            zlib.error, pickle.UnpicklingError):
+        return None
