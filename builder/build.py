@@ -6,17 +6,18 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import fingerprint
+from . import fingerprint, search
 from .cache import Store
 from .config import SiteConfig, load_config
 from .derive import Entry, derive
 from .errors import BuildFailed, error
-from .incremental import body_sig, global_sig, load_state, save_state
+from .incremental import RenderState, body_sig, global_sig, load_state, save_state, search_state_dir
 from .load import load
 from .pagecache import templates_digest
 from .parallel import default_jobs
@@ -46,6 +47,17 @@ def page_kinds(site: object) -> dict[str, int]:
     return {"article": len(site.articles), "topic": len(site.topics), "collection": len(site.collections),
             "section": len(site.sections), "term": sum(len(t) for _k, t in site.terms),
             "redirect": len(site.redirects)}
+
+
+class _FullBuild(Exception):
+    """An incremental build cannot finish incrementally (the search index must be rebuilt)."""
+
+
+def _holds(out: Path, rel: str, data: bytes) -> bool:
+    try:
+        return (out / rel).read_bytes() == data
+    except OSError:
+        return False
 
 
 def _entry_sig(entry: Entry) -> bytes:
@@ -110,10 +122,10 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     step("incremental", t)
     t = time.perf_counter()
     check_target(out, site_dir, foreign_scan=previous is None)
-    writer: Staging | Patch | None = Patch.open(out) if previous is not None else None
-    if writer is None:
+    patch = Patch.open(out) if previous is not None else None
+    if patch is None:
         previous = None
-        writer = Staging(out)
+    writer: Staging | Patch = patch or Staging(out)
     step("config", t)
 
     t = time.perf_counter()
@@ -127,54 +139,73 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     site = derive(docs, resources, config, drafts=drafts)
     step("derive", t)
 
-    try:
-        from .search import build_search
-    except ImportError:  # the search index is optional while it is being developed
-        build_search = None  # type: ignore[assignment]
-
     t = time.perf_counter()
     date = build_date(config, site.articles[0].date if site.articles else None)
-    inc = Incremental(global_sig(repr(config), templates_digest(site_dir), date, drafts, docs, resources),
-                      {e.source: _entry_sig(e) for e in site.all_entries()}, previous)
+    gsig = global_sig(repr(config), templates_digest(site_dir), date, drafts, docs, resources)
+    sigs = {e.source: _entry_sig(e) for e in site.all_entries()}
+    search_dir = search_state_dir(site_dir, out)
+    search_state = search.load_state(search_dir) if previous is not None else None
+    if search_state is None or not _holds(out, "search/manifest.js", search_state.manifest):
+        previous = None  # the index must be built in full, from every page's record: render them all
     step("incremental", t)
 
-    t = time.perf_counter()
-    staging = writer
-    pages = outputs = 0
-    written: list[str] = []
-    try:
+    def render_and_write(previous: RenderState | None) -> tuple[Incremental, list[str], int, int, search.SearchState]:
+        """Render (incrementally when `previous`), update or build the search index, write it all."""
+        inc = Incremental(gsig, sigs, previous)
+        t = time.perf_counter()
+        pages = outputs = 0
+        written: list[str] = []
         for o in render_site(site, config, date, None, stages, jobs=jobs, store=store, incremental=inc):
-            staging.write(o)
+            writer.write(o)
             written.append(o.path)
             outputs += 1
             pages += o.path.endswith(".html")
             if progress is not None and not outputs % 50:
                 progress("render", outputs)
-        staging.keep_all(inc.kept)
+        writer.keep_all(inc.kept)
         written += inc.kept
         outputs += len(inc.kept)
         pages += sum(p.endswith(".html") for p in inc.kept)
         step("render", t)
-        if build_search is not None:
-            t = time.perf_counter()
-            search_docs = inc.search_docs
-            if inc.previous is not None:  # only the jobs that ran made records: the rest are the previous ones
-                search_docs = {**inc.previous.search, **search_docs}
-            for o in build_search([search_docs[k] for k in sorted(search_docs)], config.editions):
-                staging.write(o)
-                written.append(o.path)
-                outputs += 1
-            assert inc.state is not None
-            inc.state.search = search_docs
-            step("search", t)
         t = time.perf_counter()
-        if isinstance(staging, Patch):
-            staging.commit()
+        keys = [e.key for e in config.editions]
+        if inc.previous is not None:  # only the jobs that ran made records; the others' are unchanged
+            assert search_state is not None
+            complete = all(all(k in d.url for k in keys) for d in inc.search_docs.values())
+            updated = search.update_search(search_state, inc.search_docs, config.editions) if complete else None
+            if updated is None:
+                raise _FullBuild
+            index, _removed, state = updated
+            new = {o.path for o in index}
+            unchanged = [p for p in [*state.paths, "search/manifest.js"] if p not in new]
+            writer.keep_all(unchanged)
+            written += unchanged
+            outputs += len(unchanged)
         else:
-            staging.publish()
+            index, state = search.build_search_state(inc.search_docs, config.editions)
+        for o in index:
+            writer.write(o)
+            written.append(o.path)
+            outputs += 1
+        step("search", t)
+        return inc, written, pages, outputs, state
+
+    try:
+        try:
+            inc, written, pages, outputs, search_state = render_and_write(previous)
+        except _FullBuild:
+            log.debug("incremental search update not possible: a full build")
+            writer.discard()
+            writer = (Patch.open(out) if isinstance(writer, Patch) else None) or Staging(out)
+            inc, written, pages, outputs, search_state = render_and_write(None)
+        t = time.perf_counter()
+        if isinstance(writer, Patch):
+            writer.commit()
+        else:
+            writer.publish()
         step("write", t)
     except BaseException:
-        staging.discard()
+        writer.discard()
         raise
     log.debug("render: %d jobs run, %d kept", inc.ran, inc.reused)
     t = time.perf_counter()
@@ -189,6 +220,10 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     listing = fingerprint.output_digest(out)
     fingerprint.record(site_dir, out, fp if settled else None, pages, outputs, listing)
     save_state(site_dir, out, inc.state, written if settled else None)
+    try:
+        search.save_state(search_state, search_dir)
+    except OSError:
+        shutil.rmtree(search_dir, ignore_errors=True)  # best effort: the next build checks it anyway
     step("fingerprint", t)
     return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions), page_kinds(site),
                        jobs_run=inc.ran, jobs_kept=inc.reused)

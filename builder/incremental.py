@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import os
 import pickle
+import shutil
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,7 +36,23 @@ from typing import Any
 from .model import Document
 
 FORMAT = 1
-FILE = "render-state.pickle"
+FILE = "render-state"  # + a hash of the output folder's path: `build` and `serve` keep one each
+_KEEP_STATES = 4  # state files of other output folders (old preview sessions) beyond this are removed
+
+
+def _tag(out: Path) -> str:
+    return hashlib.blake2b(str(out.resolve()).encode("utf-8", "surrogateescape"), digest_size=6).hexdigest()
+
+
+def state_path(site_dir: Path, out: Path) -> Path:
+    from .fingerprint import CACHE_DIR
+    return site_dir / CACHE_DIR / f"{FILE}-{_tag(out)}.pickle"
+
+
+def search_state_dir(site_dir: Path, out: Path) -> Path:
+    """The search index's own state (search.save_state) for this output folder."""
+    from .fingerprint import CACHE_DIR
+    return site_dir / CACHE_DIR / f"search-{_tag(out)}"
 
 
 @dataclass
@@ -51,7 +68,6 @@ class RenderState:
     global_sig: bytes = b""
     jobs: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # job key → its output paths
     articles: dict[str, tuple[bytes, ArticleMemo]] = field(default_factory=dict)  # source → (job key, memo)
-    search: dict[str, Any] = field(default_factory=dict)  # search record key → SearchDoc, of every page
     outputs: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # path → (size, mtime, inode)
     store_keys: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)  # job key → cache rows it used
 
@@ -97,9 +113,8 @@ def load_state(site_dir: Path, out: Path) -> RenderState | None:
     """The previous build's state, if it was recorded for `out` and every file it lists is as it
     was written (size, mtime, inode: an edited, replaced or deleted output is not trusted). Files
     added beside them do not matter: an incremental build only rewrites and deletes its own."""
-    from .fingerprint import CACHE_DIR
     try:
-        with open(site_dir / CACHE_DIR / FILE, "rb") as f:
+        with open(state_path(site_dir, out), "rb") as f:
             head = pickle.load(f)
             if head != (FORMAT, str(out.resolve())):
                 return None
@@ -119,8 +134,7 @@ def load_state(site_dir: Path, out: Path) -> RenderState | None:
 def save_state(site_dir: Path, out: Path, state: RenderState | None, paths: Iterable[str] | None) -> None:
     """Best effort; without a state (or with inputs that changed during the build) the next build
     is a full one."""
-    from .fingerprint import CACHE_DIR
-    path = site_dir / CACHE_DIR / FILE
+    path = state_path(site_dir, out)
     try:
         if state is None or paths is None:
             path.unlink(missing_ok=True)
@@ -132,17 +146,12 @@ def save_state(site_dir: Path, out: Path, state: RenderState | None, paths: Iter
             pickle.dump((FORMAT, str(out.resolve())), f, protocol=5)
             pickle.dump(state, f, protocol=5)
         os.replace(tmp, path)
+        others = sorted(path.parent.glob(f"{FILE}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in others[_KEEP_STATES:]:
+            old.unlink(missing_ok=True)
+            shutil.rmtree(old.parent / ("search-" + old.name[len(FILE) + 1: -len(".pickle")]), ignore_errors=True)
     except OSError:
         try:
             path.unlink(missing_ok=True)
         except OSError:
             pass
-
-
-def forget_state(site_dir: Path) -> None:
-    """Before a build changes the output: the state no longer describes it (until saved again)."""
-    from .fingerprint import CACHE_DIR
-    try:
-        (site_dir / CACHE_DIR / FILE).unlink(missing_ok=True)
-    except OSError:
-        pass

@@ -2,10 +2,11 @@
 
 Design (the invariant is "never stale": every served file equals a clean `tongwen build`):
 
-- Every rebuild is the same full `build()` as `tongwen build`, into a fresh folder
-  `<tmp>/gen-N` (never `public/`). Only when it succeeds does the server switch its root to it
-  (an in-memory pointer swap) and tell the browsers to reload; the previous folder is removed in the
-  background. No partial rebuilds, so there is nothing to go stale.
+- Every rebuild is the same `build()` as `tongwen build`, into one folder `<tmp>/site` (never
+  `public/`): incremental like any build (incremental.py: pages whose inputs are unchanged keep their
+  files, the rest are patched in place atomically, write.Patch), so it is never stale by the same
+  proof, tested against clean builds. A failed build leaves the folder as it was. Browsers are told
+  to reload once a build has finished.
 - Change detection is event-based (watchfiles/inotify, in threads). Each burst of saves is grouped by
   watchfiles (`step`) and coalesced on the IOLoop; while a build runs, further changes only mark the
   site dirty, and exactly one more build follows. No change is ever ignored.
@@ -225,7 +226,7 @@ class Preview:
         from .config import load_config
         keep_in_memory()  # documents and rendered bodies stay decoded between rebuilds (cache.py)
         self.generation += 1
-        out = self.tmp / f"gen-{self.generation}"
+        out = self.tmp / "site"
         t0 = time.perf_counter()
         orig_env = render.environment
         bcc = self._bcc
@@ -255,12 +256,9 @@ class Preview:
         self.last_build_s = time.perf_counter() - t0
         self.builds += 1
         if ok:
-            old, self.root, self.prefixes, self.errors = self.root, out, prefixes, []
-            if old is not None:
-                threading.Thread(target=shutil.rmtree, args=(old, True), daemon=True).start()
+            self.root, self.prefixes, self.errors = out, prefixes, []
             _say(f"tongwen: rebuilt in {self.last_build_s * 1000:.0f} ms")
         else:
-            shutil.rmtree(out, ignore_errors=True)
             self.errors = errors
             for e in errors:
                 print(e, file=sys.stderr, flush=True)

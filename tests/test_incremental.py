@@ -12,7 +12,7 @@ from test_build_equivalence import assert_same, clean_build, generated_site
 
 from builder import fingerprint, render
 from builder.build import build
-from builder.incremental import FILE
+from builder.incremental import state_path
 
 
 def _edit_body(site: Path, rnd: random.Random) -> str:
@@ -103,7 +103,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_body_edit_renders_only_what_shows_it(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = build(site, out, jobs=1)
-    assert (site / fingerprint.CACHE_DIR / FILE).is_file()
+    assert state_path(site, out).is_file()
     _edit_body(site, random.Random(1))
     second = build(site, out, jobs=1)
     assert second.jobs_kept > 0 and second.jobs_run < first.jobs_run / 3, (second.jobs_run, second.jobs_kept)
@@ -126,7 +126,7 @@ def test_touched_output_is_not_trusted(site: Path, tmp_path: Path) -> None:
 def test_damaged_state_is_ignored(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(site, out, jobs=1)
-    state = site / fingerprint.CACHE_DIR / FILE
+    state = state_path(site, out)
     state.write_bytes(state.read_bytes()[:100])
     _edit_body(site, random.Random(3))
     r = build(site, out, jobs=1)

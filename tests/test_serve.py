@@ -286,7 +286,8 @@ def test_build_error_keeps_last_good_site_and_shows_overlay(running: Running) ->
     before = pv.builds
     running.loop.add_callback(pv.changed)
     s = running.settle(before)
-    assert s["ok"] is True and pv.root != good_root
+    assert s["ok"] is True and pv.root == good_root  # one folder, patched in place by each good build
+    assert pv.errors == []
     st, _, body = running.get("/posts/first/")
     assert b"tongwen-error" not in body
 
