@@ -175,10 +175,12 @@ def _terms(taxonomy: str, articles: Sequence[Entry], errors: list[BuildError]) -
             names.setdefault(key, name)
             first_source.setdefault(key, entry.source)
     order = {e.source: i for i, e in enumerate(articles)}
+    seen: set[tuple[str, str]] = set()
     for entry in articles:
         for name in getattr(entry.canonical.meta, taxonomy):
             key = fold_key(name)
-            if key and entry.source not in members[key]:
+            if key and (key, entry.source) not in seen:
+                seen.add((key, entry.source))
                 members[key].append(entry.source)
     out = []
     slugs: dict[str, str] = {}

@@ -84,6 +84,11 @@ class FileDigests:
                     self.known = data[1]
             except Exception:  # noqa: BLE001 - missing or damaged: every file is read
                 self.known = {}
+        self.current: dict[str, bytes] = {}  # path → the digest this build last computed or trusted
+
+    @staticmethod
+    def hash(data: bytes) -> bytes:
+        return hashlib.blake2b(data, digest_size=20).digest()
 
     def of(self, path: Path) -> bytes:
         """The file's content digest (reads it unless a trusted record has the same stat)."""
@@ -92,16 +97,18 @@ class FileDigests:
         sig = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         rec = self.known.get(key)
         if rec is not None and len(rec) == 6 and rec[:4] == sig and rec[5] - max(sig[1], sig[2]) > _RACY_NS:
+            self.current[key] = rec[4]
             return rec[4]
         now = time.time_ns()
         with open(path, "rb") as f:
             data = f.read()
             st2 = os.fstat(f.fileno())
-        d = hashlib.blake2b(data, digest_size=20).digest()
+        d = self.hash(data)
         if (st2.st_size, st2.st_mtime_ns, st2.st_ctime_ns, st2.st_ino) == sig:
             self.known[key] = (*sig, d, now)
         else:
             self.known.pop(key, None)
+        self.current[key] = d
         return d
 
     def save(self) -> None:

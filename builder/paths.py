@@ -15,12 +15,16 @@ from urllib.parse import quote, unquote
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\?#%<>:\"|*\[\]{}^`'&=+;,!@$]+")
 
 
+_SPACES = re.compile(r"\s+")
+_DASHES = re.compile(r"-{2,}")
+
+
 def slugify(text: str) -> str:
     """A folder-safe slug that keeps CJK: 'AI 芯片' → 'ai-芯片'."""
     s = unicodedata.normalize("NFC", text).strip().lower()
     s = _UNSAFE.sub("-", s)
-    s = re.sub(r"\s+", "-", s)
-    s = re.sub(r"-{2,}", "-", s).strip("-.")
+    s = _SPACES.sub("-", s)
+    s = _DASHES.sub("-", s).strip("-.")
     return s[:80].strip("-.")
 
 

@@ -14,7 +14,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -220,7 +220,9 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
             for i, paths in res.paths.items():
                 entry = site.articles[i]
                 found = next((f for j, f in res.mentions if j == i), [])
-                memo = ArticleMemo(tuple(c.summaries[entry.source] for c in ctxs), found)
+                # match_text only serves to find mentions: not kept (the state is read on every build)
+                memo = ArticleMemo(tuple(c.summaries[entry.source] for c in ctxs),
+                                   [(src, replace(p, match_text=""), topic) for src, p, topic in found])
                 state.articles[entry.source] = (plan.article_keys[i], memo)
                 state.jobs[plan.article_keys[i]] = tuple(paths)
                 state.store_keys[plan.article_keys[i]] = res.keys.get(i, ())
@@ -354,10 +356,9 @@ class _Plan:
         memo = self.__dict__.setdefault("_mention_sigs", {})
         sig = memo.get(topic)
         if sig is None:
-            h = hashlib.blake2b(digest_size=16)
-            for m in self.mentions.get(topic, ()):
-                h.update(f"{m.entry.source}\0{m.doc.source}\0{m.passage.anchor}\0".encode("utf-8", "surrogatepass"))
-            sig = memo[topic] = h.digest()
+            text = "\0".join([f"{m.entry.source}\1{m.doc.source}\1{m.passage.anchor}"
+                              for m in self.mentions.get(topic, ())])
+            sig = memo[topic] = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         return sig  # type: ignore[no-any-return]
 
     @staticmethod
@@ -523,7 +524,7 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
             sig = plan.mention_sig(topic.entry.source)  # which passages of which documents, in order
             siblings = tuple(counts[o.entry.source] for o in c.topics if o.group == topic.group)
             # page n shows its own mentions and the first related articles; all pages show the count
-            shown = _shown(ms, e.key)
+            shown = _ctx_shown(ctx, topic.entry.source, plan.mentions)
             related = plan.mentioning(shown)[:RELATED_SHOWN]
             for n in range(1, max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)) + 1):
                 chunk = shown[(n - 1) * MENTIONS_PER_PAGE: n * MENTIONS_PER_PAGE]
@@ -1007,6 +1008,14 @@ def _shown(mentions: Sequence[Mention], edition_key: str) -> list[Mention]:
     return [m for m in mentions if m.entry.doc(edition_key) is m.doc]
 
 
+def _ctx_shown(ctx: Ctx, topic: str, mentions: dict[str, tuple[Any, ...]]) -> list[Mention]:
+    key = ("shown", topic)
+    got = ctx.memo.get(key)
+    if got is None:
+        got = ctx.memo[key] = _shown(mentions.get(topic, ()), ctx.edition.key)
+    return got  # type: ignore[no-any-return]
+
+
 def _topic_base(ctx: Ctx, t: Topic, mentions: dict[str, tuple[Any, ...]]) -> _TopicBase:
     key = ("topic", t.entry.source)
     base = ctx.memo.get(key)
@@ -1014,7 +1023,7 @@ def _topic_base(ctx: Ctx, t: Topic, mentions: dict[str, tuple[Any, ...]]) -> _To
         return base  # type: ignore[no-any-return]
     e = ctx.edition
     rendered = _render_doc(ctx, t.entry.doc(e.key), t.entry)
-    shown = _shown(mentions.get(t.entry.source, ()), e.key)
+    shown = _ctx_shown(ctx, t.entry.source, mentions)
     related: dict[str, Entry] = {}
     for m in shown:
         related.setdefault(m.entry.source, m.entry)
