@@ -236,9 +236,10 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     # record only if no input changed while we built (else the output may mix old and new inputs)
     settled = fp == fingerprint.inputs(config, site_dir, out, drafts, digests)
     digests.save()
-    listing = fingerprint.output_digest(out)
+    stats = fingerprint.output_stats(out)
+    listing = fingerprint.listing_digest(stats) if stats is not None else None
     fingerprint.record(site_dir, out, fp if settled else None, pages, outputs, listing)
-    save_state(site_dir, out, inc.state, written if settled else None)
+    save_state(site_dir, out, inc.state, stats if settled else None)
     try:
         search.save_state(search_state, search_dir)
     except OSError:

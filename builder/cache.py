@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-_FORMAT = 1
+_FORMAT = 2
 FILE = "docs.sqlite"
 _SLACK = 1.5  # when the file holds this many times the rows a build used (plus a margin), drop the unused
 _MEMORY: dict[bytes, Any] | None = None
@@ -62,19 +62,24 @@ def digest(*parts: Any) -> bytes:
     return h.digest()
 
 
-def _encode(value: Any) -> bytes:
-    payload = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+def _encode(value: Any, compress: bool = True) -> bytes:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    payload = b"Z" + zlib.compress(data, 1) if compress else b"P" + data
     return hashlib.blake2b(payload, digest_size=16).digest() + payload
 
 
 def _decode(blob: Any) -> Any:
     """The stored value, or raises (any exception means: not usable)."""
-    if not isinstance(blob, bytes) or len(blob) < 17:
+    if not isinstance(blob, bytes) or len(blob) < 18:
         raise ValueError("short entry")
     check, payload = blob[:16], blob[16:]
     if hashlib.blake2b(payload, digest_size=16).digest() != check:
         raise ValueError("checksum mismatch")
-    return pickle.loads(zlib.decompress(payload))
+    if payload[:1] == b"P":
+        return pickle.loads(payload[1:])
+    if payload[:1] == b"Z":
+        return pickle.loads(zlib.decompress(payload[1:]))
+    raise ValueError("unknown encoding")
 
 
 SPILL_BYTES = 64 * 2**20  # new rows held in memory before they are written
@@ -154,9 +159,10 @@ class Store:
             _remember(key, value, size)
         return value  # type: ignore[return-value]
 
-    def put(self, key: bytes, value: Any) -> None:
+    def put(self, key: bytes, value: Any, compress: bool = True) -> None:
+        """`compress=False` for rows read on every build (documents): reading beats size there."""
         self._own()
-        blob = self.pending[key] = _encode(value)
+        blob = self.pending[key] = _encode(value, compress)
         self.used.add(key)
         self._log.append(key)
         if _MEMORY is not None:

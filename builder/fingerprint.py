@@ -149,22 +149,35 @@ def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool,
         return None
 
 
+def output_stats(out: Path) -> dict[str, tuple[int, int, int, int]] | None:
+    """(mode, size, mtime, inode) of the manifest and of every file it lists; None without one."""
+    from .write import MANIFEST
+    base = str(out.resolve())
+    stats = {}
+    try:
+        names = (Path(base) / MANIFEST).read_text(encoding="utf-8").splitlines()
+        for name in [MANIFEST, *names]:
+            st = os.lstat(base + "/" + name)
+            stats[name] = (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ino)
+    except (OSError, UnicodeDecodeError):
+        return None
+    return stats
+
+
+def listing_digest(stats: dict[str, tuple[int, int, int, int]]) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for name, (mode, size, mtime, ino) in stats.items():
+        h.update(f"{name}\0{mode}\0{size}\0{mtime}\0{ino}\0".encode())
+    return h.hexdigest()
+
+
 def output_digest(out: Path) -> str | None:
     """Digest of what the output folder holds of Tongwen's: the manifest and the stat (type, size,
     mtime, inode) of every file it lists. Any of them rewritten, touched, replaced or removed changes
     it. Files added beside them do not: a build neither reads nor (patching) replaces them, and a
     full build refuses to replace a folder holding them (write.check_target). No manifest: None."""
-    from .write import MANIFEST
-    h = hashlib.blake2b(digest_size=20)
-    base = str(out.resolve())
-    try:
-        names = (Path(base) / MANIFEST).read_text(encoding="utf-8").splitlines()
-        for name in [MANIFEST, *names]:
-            st = os.lstat(base + "/" + name)
-            h.update(f"{name}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0".encode())
-    except (OSError, UnicodeDecodeError):
-        return None
-    return h.hexdigest()
+    stats = output_stats(out)
+    return listing_digest(stats) if stats is not None else None
 
 
 def _state_path(site_dir: Path) -> Path:

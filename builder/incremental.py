@@ -28,7 +28,6 @@ import os
 import pickle
 import shutil
 import stat
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,7 +67,7 @@ class RenderState:
     global_sig: bytes = b""
     jobs: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # job key → its output paths
     articles: dict[str, tuple[bytes, ArticleMemo]] = field(default_factory=dict)  # source → (job key, memo)
-    outputs: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # path → (size, mtime, inode)
+    outputs: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # path → (mode, size, mtime, inode)
     store_keys: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)  # job key → cache rows it used
 
 
@@ -100,15 +99,6 @@ def global_sig(config_repr: str, templates: bytes, build_date: dt.datetime, draf
     return h.digest()
 
 
-def output_stats(out: Path, paths: Iterable[str]) -> dict[str, tuple[int, int, int]]:
-    stats = {}
-    base = str(out)
-    for p in paths:
-        st = os.lstat(base + "/" + p)
-        stats[p] = (st.st_size, st.st_mtime_ns, st.st_ino)
-    return stats
-
-
 def load_state(site_dir: Path, out: Path) -> RenderState | None:
     """The previous build's state, if it was recorded for `out` and every file it lists is as it
     was written (size, mtime, inode: an edited, replaced or deleted output is not trusted). Files
@@ -124,22 +114,23 @@ def load_state(site_dir: Path, out: Path) -> RenderState | None:
         base = str(out.resolve())
         for p, rec in state.outputs.items():
             st = os.lstat(base + "/" + p)
-            if (st.st_size, st.st_mtime_ns, st.st_ino) != rec or not stat.S_ISREG(st.st_mode):
+            if (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ino) != rec or not stat.S_ISREG(st.st_mode):
                 return None
     except Exception:  # noqa: BLE001 - missing, damaged, from another version, or a file is gone: a full build
         return None
     return state
 
 
-def save_state(site_dir: Path, out: Path, state: RenderState | None, paths: Iterable[str] | None) -> None:
+def save_state(site_dir: Path, out: Path, state: RenderState | None,
+               stats: dict[str, tuple[int, int, int, int]] | None) -> None:
     """Best effort; without a state (or with inputs that changed during the build) the next build
     is a full one."""
     path = state_path(site_dir, out)
     try:
-        if state is None or paths is None:
+        if state is None or stats is None:
             path.unlink(missing_ok=True)
             return
-        state.outputs = output_stats(out.resolve(), paths)
+        state.outputs = stats  # fingerprint.output_stats, taken once the output was written
         path.parent.mkdir(exist_ok=True)
         tmp = path.with_name(f".{FILE}.{os.getpid()}.tmp")
         with open(tmp, "wb") as f:

@@ -182,7 +182,7 @@ def load_file(src: SourceFile, config: SiteConfig, parse_markdown: bool = True,
             return doc, []
     doc, errors = _from_bytes(rel, raw, config, parse_markdown)
     if doc is not None and not errors:
-        store.put(key, doc)
+        store.put(key, doc, compress=False)
     return doc, errors
 
 

@@ -257,8 +257,14 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
 
     if failed:
         raise BuildFailed([failed[i] for i in sorted(failed)])
-    for out in feeds.sitemap(site, config):
-        yield out
+    map_key = digest("sitemap", inc.global_sig) if inc is not None else b""
+    if inc is not None and prev is not None and map_key in prev.jobs and state is not None:
+        _carry(prev, state, map_key, inc)  # every page's path and date: the global signature
+    else:
+        for out in feeds.sitemap(site, config):
+            if state is not None:
+                state.jobs[map_key] = (out.path,)
+            yield out
     yield Output("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n".encode())
     for out in _static_files(config):
         yield out
@@ -364,6 +370,14 @@ class _Plan:
     @staticmethod
     def mentioning(ms: Sequence[Mention]) -> tuple[Entry, ...]:
         return tuple({m.entry.source: m.entry for m in ms}.values())
+
+    def topic_entries(self, topic: str) -> tuple[Entry, ...]:
+        """The entries that mention a topic, in mention order (edition-independent)."""
+        memo = self.__dict__.setdefault("_topic_entries", {})
+        got = memo.get(topic)
+        if got is None:
+            got = memo[topic] = self.mentioning(self.mentions.get(topic, ()))
+        return got  # type: ignore[no-any-return]
 
     @property
     def topic_index(self) -> dict[str, int]:
@@ -520,7 +534,6 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
         jobs.append(_job_search(_collection, ctx, env, c, plan.mentions, ident=(c.entry.source,),
                                 entries=(c.entry,), extra=tuple(counts[t.entry.source] for t in c.topics)))
         for topic in c.topics:
-            ms = plan.mentions.get(topic.entry.source, ())
             sig = plan.mention_sig(topic.entry.source)  # which passages of which documents, in order
             siblings = tuple(counts[o.entry.source] for o in c.topics if o.group == topic.group)
             # page n shows its own mentions and the first related articles; all pages show the count
@@ -532,10 +545,9 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
                                         ident=(topic.entry.source, n),
                                         entries=(topic.entry, *related, *plan.mentioning(chunk)),
                                         extra=(sig, siblings)))
-            mentioned = {m.entry.source: m.entry for m in ms}
+            mentioned = plan.topic_entries(topic.entry.source)
             jobs.append(_job(feeds.rss, ctx, topic.entry.path, ctx.topic_names[topic.entry.source],
-                             list(mentioned.values()), ident=(topic.entry.source,),
-                             entries=list(mentioned.values())[:feed_n]))
+                             list(mentioned), ident=(topic.entry.source,), entries=mentioned[:feed_n]))
     for alias, target in site.redirects:
         jobs.append(_job(_redirect, ctx, env, alias, target, ident=(alias, target)))
     jobs.append(_job(feeds.rss, ctx, "", _site_vars(ctx)["title"], list(articles), ident=("",),
@@ -767,6 +779,11 @@ def _summary(ctx: Ctx, doc: Document, rendered_text: str) -> str:
 
 
 def _term_links(ctx: Ctx, doc: Document, tax: str, url: Callable[[str], str]) -> list[dict[str, str]]:
+    return [{"name": n, "url": url(p)} for n, p in _term_pairs(ctx, doc, tax)]
+
+
+def _term_pairs(ctx: Ctx, doc: Document, tax: str) -> list[tuple[str, str]]:
+    """(name in this edition, page path) of each of the document's terms, memoised per edition."""
     key = ("terms", tax, doc.source)
     found = ctx.memo.get(key)
     if found is None:
@@ -781,7 +798,7 @@ def _term_links(ctx: Ctx, doc: Document, tax: str, url: Callable[[str], str]) ->
             if t is not None:
                 found.append((ctx.term_names[(tax, t.key)], f"{tax}/{t.slug}/"))
         ctx.memo[key] = found
-    return [{"name": n, "url": url(p)} for n, p in found]
+    return found  # type: ignore[no-any-return]
 
 
 def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | None, older: Entry | None,
@@ -1031,8 +1048,7 @@ def _topic_base(ctx: Ctx, t: Topic, mentions: dict[str, tuple[Any, ...]]) -> _To
     # tags of the related articles, most shared first (paths now, links per page below)
     tag_count: dict[tuple[str, str], int] = {}
     for r in related.values():
-        for tag in _term_links(ctx, r.canonical, "tags", lambda p: p):
-            k = (tag["name"], tag["url"])
+        for k in _term_pairs(ctx, r.canonical, "tags"):
             tag_count[k] = tag_count.get(k, 0) + 1
     base = ctx.memo[key] = _TopicBase(
         rendered, ctx.topic_names[t.entry.source], ctx.site.topics.index(t), shown, list(related.values()),
