@@ -94,13 +94,16 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     # A build holds a large, long-lived heap (documents, the site model, the incremental state) and
     # makes no reference cycles worth collecting mid-build: the cyclic collector would rescan that
     # heap again and again (a tenth of an incremental build's time at 10,000 articles)
-    threshold = gc.get_threshold()
+    threshold, enabled = gc.get_threshold(), gc.isenabled()
+    gc.disable()  # until the model is loaded (it is frozen then; see _build)
     gc.set_threshold(200_000, 100, 1000)
     try:
         return _build(site_dir, out, drafts, base_url, jobs, progress)
     finally:
         gc.set_threshold(*threshold)
         gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
@@ -155,6 +158,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     t = time.perf_counter()
     site = derive(docs, resources, config, drafts=drafts)
     gc.freeze()  # the loaded and derived model lives until the end: never scan it again
+    gc.enable()
     step("derive", t)
 
     t = time.perf_counter()

@@ -66,7 +66,7 @@ class ArticleMemo:
 class RenderState:
     global_sig: bytes = b""
     jobs: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # job key → its output paths
-    articles: dict[str, tuple[bytes, ArticleMemo]] = field(default_factory=dict)  # source → (job key, memo)
+    articles: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # source → (job key, pickled ArticleMemo)
     outputs: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # path → (mode, size, mtime, inode)
     store_keys: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)  # job key → cache rows it used
 

@@ -10,10 +10,12 @@ import datetime as dt
 import hashlib
 import json
 import math
+import pickle
 import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Collection as Collection_
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -200,7 +202,7 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
             key = digest("article", inc.global_sig, entry.source, inc.entry_sigs[entry.source])
             old = prev.articles.get(entry.source) if prev is not None else None
             if old is not None and old[0] == key and key in prev.jobs and key not in state.jobs:  # type: ignore[union-attr,operator]
-                memo = old[1]
+                memo = pickle.loads(old[1])
                 for k, ctx in enumerate(ctxs):
                     ctx.summaries[entry.source] = memo.summaries[k]
                 found_by[i] = memo.found
@@ -223,7 +225,8 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 # match_text only serves to find mentions: not kept (the state is read on every build)
                 memo = ArticleMemo(tuple(c.summaries[entry.source] for c in ctxs),
                                    [(src, replace(p, match_text=""), topic) for src, p, topic in found])
-                state.articles[entry.source] = (plan.article_keys[i], memo)
+                # pickled apart: saving the state copies the other articles' bytes, not their objects
+                state.articles[entry.source] = (plan.article_keys[i], pickle.dumps(memo, protocol=5))
                 state.jobs[plan.article_keys[i]] = tuple(paths)
                 state.store_keys[plan.article_keys[i]] = res.keys.get(i, ())
     for i in sorted(found_by):
@@ -538,7 +541,7 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
             siblings = tuple(counts[o.entry.source] for o in c.topics if o.group == topic.group)
             # page n shows its own mentions and the first related articles; all pages show the count
             shown = _ctx_shown(ctx, topic.entry.source, plan.mentions)
-            related = plan.mentioning(shown)[:RELATED_SHOWN]
+            related = _first_entries(shown, RELATED_SHOWN)
             for n in range(1, max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)) + 1):
                 chunk = shown[(n - 1) * MENTIONS_PER_PAGE: n * MENTIONS_PER_PAGE]
                 jobs.append(_job_search(_topic, ctx, env, c, topic, plan.mentions, plan.topic_matcher, n,
@@ -924,7 +927,8 @@ def _card(ctx: Ctx, entry: Entry, url: Callable[[str], str]) -> dict[str, Any]:
 def _list_jobs(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries: Sequence[Entry], title: str,
                term: tuple[str, Term] | None, intro: str = "", owner: Entry | None = None) -> list[Job]:
     # Hugo's list order: pages with a weight first, lightest first; the rest keep newest-first order
-    entries = sorted(entries, key=lambda a: (a.canonical.meta.weight == 0, a.canonical.meta.weight))
+    if any(a.canonical.meta.weight for a in entries):  # (a stable sort: unweighted pages keep their order)
+        entries = sorted(entries, key=lambda a: (a.canonical.meta.weight == 0, a.canonical.meta.weight))
     per = ctx.config.paginate
     pages = max(1, math.ceil(len(entries) / per))
     # a page shows its own entries' summaries, and the intro (the section's body) on its first page
@@ -1020,16 +1024,33 @@ class _TopicBase:
     pages: int
 
 
-def _shown(mentions: Sequence[Mention], edition_key: str) -> list[Mention]:
-    # a mention shows in an edition that renders its document, not another one (a translation)
-    return [m for m in mentions if m.entry.doc(edition_key) is m.doc]
+def _shown(mentions: Sequence[Mention], edition_key: str, translated: Collection_[str]) -> list[Mention]:
+    # a mention shows in an edition that renders its document, not another one (a translation);
+    # only entries with a translation (`translated`, their sources) can differ
+    if not translated:
+        return list(mentions)
+    return [m for m in mentions if m.entry.source not in translated or m.entry.doc(edition_key) is m.doc]
+
+
+def _first_entries(ms: Sequence[Mention], n: int) -> tuple[Entry, ...]:
+    """The first `n` distinct entries of a mention list (plan.mentioning(ms)[:n], without the rest)."""
+    out: dict[str, Entry] = {}
+    for m in ms:
+        if len(out) == n:
+            break
+        out.setdefault(m.entry.source, m.entry)
+    return tuple(out.values())
 
 
 def _ctx_shown(ctx: Ctx, topic: str, mentions: dict[str, tuple[Any, ...]]) -> list[Mention]:
     key = ("shown", topic)
     got = ctx.memo.get(key)
     if got is None:
-        got = ctx.memo[key] = _shown(mentions.get(topic, ()), ctx.edition.key)
+        translated = ctx.memo.get("translated")
+        if translated is None:
+            translated = ctx.memo["translated"] = frozenset(
+                e.source for e in ctx.site.articles if any(d is not e.canonical for _k, d in e.docs))
+        got = ctx.memo[key] = _shown(mentions.get(topic, ()), ctx.edition.key, translated)
     return got  # type: ignore[no-any-return]
 
 
