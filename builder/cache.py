@@ -96,6 +96,7 @@ class Store:
         self._pending_bytes = 0
         self.used: set[bytes] = set()  # keys this process read or wrote in this build
         self._log: list[bytes] = []  # the same, in order, for `used_since`
+        self._fetched: dict[bytes, bytes] = {}  # rows read ahead by `prefetch`, not yet asked for
         self._pid = os.getpid()
         self.hits = 0
         self.misses = 0
@@ -126,7 +127,7 @@ class Store:
         write, so a worker hands back (drain) only rows it made itself."""
         if self._pid != os.getpid():
             self._pid = os.getpid()
-            self.pending, self.used, self._log = {}, set(), []
+            self.pending, self.used, self._log, self._fetched = {}, set(), [], {}
 
     def get(self, key: bytes, kind: type[T] | tuple[type, ...], count: bool = True) -> T | None:
         """The value stored under `key` if it is intact and an instance of `kind`, else None.
@@ -139,6 +140,13 @@ class Store:
         elif key in self.pending:
             value = _decode(self.pending[key])
             size = len(self.pending[key])
+        elif key in self._fetched:
+            blob = self._fetched.pop(key)
+            try:
+                value = _decode(blob)
+                size = len(blob)
+            except Exception:  # noqa: BLE001 - a damaged row is a miss
+                value = None
         else:
             conn = self._db()
             if conn is not None:
@@ -158,6 +166,21 @@ class Store:
         if _MEMORY is not None and size:
             _remember(key, value, size)
         return value  # type: ignore[return-value]
+
+    def prefetch(self, keys: list[bytes]) -> None:
+        """Read these rows in a few queries; `get` then finds them in memory (once each)."""
+        self._own()
+        conn = self._db()
+        if conn is None:
+            return
+        want = [k for k in keys if not (_MEMORY is not None and k in _MEMORY) and k not in self.pending]
+        try:
+            for i in range(0, len(want), 500):
+                part = want[i:i + 500]
+                q = "SELECT key, value FROM entries WHERE key IN ({})".format(",".join("?" * len(part)))
+                self._fetched.update((bytes(k), v) for k, v in conn.execute(q, part))
+        except Exception:  # noqa: BLE001 - a damaged cache: every row is looked up (and missed) alone
+            self._fetched.clear()
 
     def put(self, key: bytes, value: Any, compress: bool = True) -> None:
         """`compress=False` for rows read on every build (documents): reading beats size there."""

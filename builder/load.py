@@ -158,7 +158,7 @@ def load_file(src: SourceFile, config: SiteConfig, parse_markdown: bool = True,
     if store is not None and digests is not None and not parse_markdown:
         try:  # the file's digest stands for its bytes: an unchanged file is not even read
             file_digest = digests.of(src.path)
-            key = digest("document", rel, repr(config), file_digest)
+            key = _doc_key(rel, config, file_digest)
         except OSError:
             key = None
         if key is not None:
@@ -184,6 +184,17 @@ def load_file(src: SourceFile, config: SiteConfig, parse_markdown: bool = True,
     if doc is not None and not errors:
         store.put(key, doc, compress=False)
     return doc, errors
+
+
+_CONFIG_REPR: tuple[SiteConfig | None, str] = (None, "")
+
+
+def _doc_key(rel: str, config: SiteConfig, file_digest: bytes) -> bytes:
+    """A loaded document's cache key: its path, the config and the file's digest (all it is made of)."""
+    global _CONFIG_REPR
+    if _CONFIG_REPR[0] is not config:
+        _CONFIG_REPR = (config, repr(config))  # one repr per build, not per file
+    return digest("document", rel, _CONFIG_REPR[1], file_digest)
 
 
 def _from_bytes(rel: str, raw: bytes, config: SiteConfig,
@@ -220,6 +231,15 @@ def load(config: SiteConfig, parse_markdown: bool = True, store: Store | None = 
          digests: FileDigests | None = None) -> tuple[list[Document], list[Resource]]:
     sources, resources, errors = walk(config)
     docs: list[Document] = []
+    if store is not None and digests is not None and not parse_markdown:
+        # one query for the documents' rows, not one per file (load_file then finds them in memory)
+        keys = []
+        for src in sources:
+            try:
+                keys.append(_doc_key(src.rel, config, digests.of(src.path)))
+            except OSError:
+                continue
+        store.prefetch(keys)
     for doc, errs in map_sources(sources, config, parse_markdown, store, digests):
         errors.extend(errs)
         if doc is not None:
