@@ -167,6 +167,8 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     root = str(config.root.resolve()) + "/"
     sigs = {e.source: _entry_sig(e, digests.current, root) for e in site.all_entries()}
     search_dir = search_state_dir(site_dir, out)
+    if previous is not None and previous.global_sig != gsig:
+        previous = None  # every job runs: let go of the previous state's memory now
     search_state = search.load_state(search_dir) if previous is not None else None
     if search_state is None or not _holds(out, "search/manifest.js", search_state.manifest):
         previous = None  # the index must be built in full, from every page's record: render them all
