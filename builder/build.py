@@ -240,7 +240,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     step("cache", t)
     t = time.perf_counter()
     # record only if no input changed while we built (else the output may mix old and new inputs)
-    settled = fp == fingerprint.inputs(config, site_dir, out, drafts, digests)
+    settled = fp is not None and digests.unchanged_since_use()
     digests.save()
     stats = fingerprint.output_stats(out)
     listing = fingerprint.listing_digest(stats) if stats is not None else None

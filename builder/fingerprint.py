@@ -85,6 +85,7 @@ class FileDigests:
             except Exception:  # noqa: BLE001 - missing or damaged: every file is read
                 self.known = {}
         self.current: dict[str, bytes] = {}  # path → the digest this build last computed or trusted
+        self.used: dict[str, tuple[int, int, int, int]] = {}  # path → its stat when its digest was taken
 
     @staticmethod
     def hash(data: bytes) -> bytes:
@@ -95,6 +96,7 @@ class FileDigests:
         key = str(path)
         st = os.stat(path)
         sig = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        self.used[key] = sig
         rec = self.known.get(key)
         if rec is not None and len(rec) == 6 and rec[:4] == sig and rec[5] - max(sig[1], sig[2]) > _RACY_NS:
             self.current[key] = rec[4]
@@ -110,6 +112,18 @@ class FileDigests:
             self.known.pop(key, None)
         self.current[key] = d
         return d
+
+    def unchanged_since_use(self) -> bool:
+        """True if no file whose digest was taken has changed since (a file added meanwhile is seen
+        by the next build's walk, which changes its fingerprint and signatures)."""
+        try:
+            for key, sig in self.used.items():
+                st = os.stat(key)
+                if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != sig:
+                    return False
+        except OSError:
+            return False
+        return True
 
     def save(self) -> None:
         if self.path is None:
@@ -133,7 +147,7 @@ def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool,
         h.update(repr(config).encode())
         h.update(f"\0{out.resolve()}\0{drafts}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
         site = site_dir.resolve()
-        h.update((site / "site.yaml").read_bytes())
+        h.update(digests.of(site / "site.yaml") if digests is not None else (site / "site.yaml").read_bytes())
         sources, resources, errors = walk(config)
         if errors:
             return None  # the build reports these; never skip it

@@ -152,3 +152,28 @@ def test_edit_sequences_equal_clean_builds(site: Path, tmp_path: Path, seed: int
         except AssertionError as exc:
             raise AssertionError(f"after {done}: {exc}") from None
         shutil.rmtree(shadow)
+
+
+def test_edit_during_a_build_is_not_recorded(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file saved while a build runs: that build's output mixes old and new inputs, so neither its
+    fingerprint nor its state may be recorded; the next build does the work and equals a clean one."""
+    from builder import build as build_module
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    post = sorted((site / "content" / "posts").glob("g*.md"))[3]
+    real = build_module.derive
+
+    def derive_then_edit(*a, **k):  # type: ignore[no-untyped-def]
+        result = real(*a, **k)
+        post.write_text(post.read_text(encoding="utf-8") + "\n构建期间保存的一段。\n", encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(build_module, "derive", derive_then_edit)
+    _edit_body(site, random.Random(5))
+    build(site, out, jobs=1)
+    assert not state_path(site, out).exists()
+    monkeypatch.setattr(build_module, "derive", real)
+    again = build(site, out, jobs=1)
+    assert not again.skipped and again.jobs_kept == 0
+    clean_build(site, tmp_path / "clean")
+    assert_same(out, tmp_path / "clean")
