@@ -163,8 +163,10 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
 
     t = time.perf_counter()
     date = build_date(config, site.articles[0].date if site.articles else None)
-    gsig = global_sig(repr(config), templates_digest(site_dir), date, drafts, docs, resources)
     root = str(config.root.resolve()) + "/"
+    metas = RenderState()  # receives the documents' meta signatures, for the next build
+    gsig = global_sig(repr(config), templates_digest(site_dir), date, drafts, docs, resources,
+                      digests.current, root, previous, metas)
     sigs = {e.source: _entry_sig(e, digests.current, root) for e in site.all_entries()}
     search_dir = search_state_dir(site_dir, out)
     if previous is not None and previous.global_sig != gsig:
@@ -245,6 +247,8 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     stats = fingerprint.output_stats(out)
     listing = fingerprint.listing_digest(stats) if stats is not None else None
     fingerprint.record(site_dir, out, fp if settled else None, pages, outputs, listing)
+    if inc.state is not None:
+        inc.state.metas, inc.state.config_sig = metas.metas, metas.config_sig
     save_state(site_dir, out, inc.state, stats if settled else None)
     try:
         search.save_state(search_state, search_dir)

@@ -69,6 +69,8 @@ class RenderState:
     articles: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # source → (job key, pickled ArticleMemo)
     outputs: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # path → (mode, size, mtime, inode)
     store_keys: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)  # job key → cache rows it used
+    metas: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # source → (file digest, meta signature)
+    config_sig: bytes = b""  # the config the meta signatures were taken under
 
 
 def body_sig(doc: Document) -> bytes:
@@ -88,14 +90,30 @@ def meta_sig(doc: Document) -> bytes:
 
 
 def global_sig(config_repr: str, templates: bytes, build_date: dt.datetime, drafts: bool,
-               docs: list[Document], resources: list[Any]) -> bytes:
+               docs: list[Document], resources: list[Any], files: dict[str, bytes] | None = None,
+               root: str = "", previous: RenderState | None = None, state_out: RenderState | None = None) -> bytes:
+    """`files` (path → content digest, fingerprint.FileDigests.current) lets a document's front-matter
+    signature be reused from `previous` while its file and the config are unchanged (a document is
+    made of its file, its path and the config); the signatures used are recorded in `state_out`."""
     from .cache import digest  # carries the builder digest
     h = hashlib.blake2b(digest_size=20)
     h.update(digest("global", FORMAT, config_repr, templates, build_date.isoformat(), drafts))
+    config_sig = hashlib.blake2b(config_repr.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    old = previous.metas if previous is not None and previous.config_sig == config_sig else {}
+    new: dict[str, tuple[bytes, bytes]] = {}
     for d in docs:
-        m = meta_sig(d)
-        h.update(b"%d\0" % len(m) + m)
+        fd = files.get(root + d.source) if files is not None else None
+        hit = old.get(d.source)
+        if fd is not None and hit is not None and hit[0] == fd:
+            m = hit[1]
+        else:
+            m = hashlib.blake2b(meta_sig(d), digest_size=16).digest()
+        if fd is not None:
+            new[d.source] = (fd, m)
+        h.update(m)
     h.update(repr([(r.rel, str(r.path)) if hasattr(r, "rel") else repr(r) for r in resources]).encode())
+    if state_out is not None:
+        state_out.metas, state_out.config_sig = new, config_sig
     return h.digest()
 
 
