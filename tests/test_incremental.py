@@ -177,3 +177,49 @@ def test_edit_during_a_build_is_not_recorded(site: Path, tmp_path: Path, monkeyp
     assert not again.skipped and again.jobs_kept == 0
     clean_build(site, tmp_path / "clean")
     assert_same(out, tmp_path / "clean")
+
+
+def _shadow_clean(site: Path, tmp_path: Path, **kw: object) -> Path:
+    shadow = tmp_path / "shadow"
+    shutil.rmtree(shadow, ignore_errors=True)
+    shutil.copytree(site, shadow, ignore=shutil.ignore_patterns(fingerprint.CACHE_DIR))
+    clean = tmp_path / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    build(shadow, clean, jobs=1, **kw)  # type: ignore[arg-type]
+    return clean
+
+
+def test_other_inputs_equal_clean_builds(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inputs beside the Markdown: static files, bundle resources, drafts, base_url, SOURCE_DATE_EPOCH,
+    and an output folder changed or emptied by hand."""
+    out = tmp_path / "out"
+    bundle = site / "content" / "posts" / "bundle"
+    bundle.mkdir()
+    (bundle / "index.md").write_text("---\ntitle: 图集\ndate: 2024-05-05\n---\n![图](pic.png)\n", encoding="utf-8")
+    (bundle / "pic.png").write_bytes(b"\x89PNG one")
+    (site / "static").mkdir()
+    (site / "static" / "extra.css").write_text("a{}", encoding="utf-8")
+    draft = "---\ntitle: 草稿\ndate: 2024-05-06\ndraft: true\n---\n草稿正文。\n"
+    (site / "content" / "posts" / "draft.md").write_text(draft, encoding="utf-8")
+    build(site, out, jobs=1)
+    steps = [
+        lambda: (bundle / "pic.png").write_bytes(b"\x89PNG two"),
+        lambda: (site / "static" / "extra.css").write_text("b{}", encoding="utf-8"),
+        lambda: (site / "static" / "extra.css").unlink(),
+    ]
+    for step in steps:
+        step()
+        build(site, out, jobs=1)
+        assert_same(out, _shadow_clean(site, tmp_path))
+    build(site, out, jobs=1, drafts=True)
+    assert_same(out, _shadow_clean(site, tmp_path, drafts=True))
+    build(site, out, jobs=1, base_url="https://other.example/sub/")
+    assert_same(out, _shadow_clean(site, tmp_path, base_url="https://other.example/sub/"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build(site, out, jobs=1)
+    assert_same(out, _shadow_clean(site, tmp_path))
+    for page in list(out.rglob("index.html"))[:3]:
+        page.unlink()  # removed by hand: the state no longer describes the folder
+    _edit_body(site, random.Random(9))
+    build(site, out, jobs=1)
+    assert_same(out, _shadow_clean(site, tmp_path))
