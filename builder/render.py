@@ -182,6 +182,9 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
             if err.where.path == "templates" and not isinstance(exc, jinja2.TemplateError):
                 raise
             raise BuildFailed([err]) from None
+    for ctx in ctxs:  # for caches keyed by what a page reads (`_top_tags`)
+        ctx.memo["store"] = store
+        ctx.memo["global_sig"] = incremental.global_sig if incremental is not None else None
     plan = _Plan(site, config, tuple(ctxs), env, matcher(site.topics), store=store,
                  matcher_sig=digest("matcher", tuple(t.aliases for t in site.topics)))  # matcher()'s input
     search_docs: dict[str, SearchDoc] = {}
@@ -1066,17 +1069,33 @@ def _topic_base(ctx: Ctx, t: Topic, mentions: dict[str, tuple[Any, ...]]) -> _To
     for m in shown:
         related.setdefault(m.entry.source, m.entry)
     conv_t = _term_converter(e, ctx.config.glossary)
-    # tags of the related articles, most shared first (paths now, links per page below)
-    tag_count: dict[tuple[str, str], int] = {}
-    for r in related.values():
-        for k in _term_pairs(ctx, r.canonical, "tags"):
-            tag_count[k] = tag_count.get(k, 0) + 1
     base = ctx.memo[key] = _TopicBase(
         rendered, ctx.topic_names[t.entry.source], ctx.site.topics.index(t), shown, list(related.values()),
         [conv_t(a) for a in t.aliases], summarize(rendered.text, ctx.config.summary_length),
-        [k for k, _n in sorted(tag_count.items(), key=lambda kv: (-kv[1], kv[0]))][:TOPIC_TAGS_SHOWN],
-        max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)))
+        _top_tags(ctx, list(related.values())), max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)))
     return base
+
+
+def _top_tags(ctx: Ctx, related: list[Entry]) -> list[tuple[str, str]]:
+    """The related articles' tags, most shared first: (name in this edition, page path). Cached under
+    the global signature (every article's tags, the terms' names and slugs, the config) and the
+    related articles in order: all it is computed from."""
+    store: Store | None = ctx.memo.get("store")
+    gsig: bytes | None = ctx.memo.get("global_sig")
+    ckey = None
+    if store is not None and gsig is not None:
+        ckey = digest("top-tags", gsig, ctx.edition, tuple(r.source for r in related))
+        hit = store.get(ckey, list, count=False)
+        if hit is not None:
+            return hit
+    tag_count: dict[tuple[str, str], int] = {}
+    for r in related:
+        for k in _term_pairs(ctx, r.canonical, "tags"):
+            tag_count[k] = tag_count.get(k, 0) + 1
+    top = [k for k, _n in sorted(tag_count.items(), key=lambda kv: (-kv[1], kv[0]))][:TOPIC_TAGS_SHOWN]
+    if ckey is not None and store is not None:
+        store.put(ckey, top)
+    return top
 
 
 def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, mentions: dict[str, tuple[Any, ...]],
