@@ -202,7 +202,9 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     if inc is not None:
         todo = []
         for i, entry in enumerate(site.articles):
-            key = digest("article", inc.global_sig, entry.source, inc.entry_sigs[entry.source])
+            # the global signature carries the builder digest (incremental.global_sig)
+            key = hashlib.blake2b(b"article\0" + inc.global_sig + entry.source.encode("utf-8", "surrogatepass")
+                                  + b"\0" + inc.entry_sigs[entry.source], digest_size=20).digest()
             old = prev.articles.get(entry.source) if prev is not None else None
             if old is not None and old[0] == key and key in prev.jobs and key not in state.jobs:  # type: ignore[union-attr,operator]
                 memo = pickle.loads(old[1])
@@ -930,7 +932,10 @@ def _card(ctx: Ctx, entry: Entry, url: Callable[[str], str]) -> dict[str, Any]:
 def _list_jobs(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries: Sequence[Entry], title: str,
                term: tuple[str, Term] | None, intro: str = "", owner: Entry | None = None) -> list[Job]:
     # Hugo's list order: pages with a weight first, lightest first; the rest keep newest-first order
-    if any(a.canonical.meta.weight for a in entries):  # (a stable sort: unweighted pages keep their order)
+    weighted = ctx.memo.get("weighted")
+    if weighted is None:
+        weighted = ctx.memo["weighted"] = any(a.canonical.meta.weight for a in ctx.site.all_entries())
+    if weighted:  # (a stable sort: without weights every page keeps its order)
         entries = sorted(entries, key=lambda a: (a.canonical.meta.weight == 0, a.canonical.meta.weight))
     per = ctx.config.paginate
     pages = max(1, math.ceil(len(entries) / per))
