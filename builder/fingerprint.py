@@ -92,8 +92,13 @@ class FileDigests:
         return hashlib.blake2b(data, digest_size=20).digest()
 
     def of(self, path: Path) -> bytes:
-        """The file's content digest (reads it unless a trusted record has the same stat)."""
+        """The file's content digest (reads it unless a trusted record has the same stat). Asked
+        again in the same build, the first answer stands: `unchanged_since_use` checks at the end
+        that no file changed since it was first used."""
         key = str(path)
+        done = self.current.get(key)
+        if done is not None:
+            return done
         st = os.stat(path)
         sig = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         self.used[key] = sig

@@ -29,9 +29,12 @@ def test_settled_file_is_not_read_again_and_changes_are_seen(tmp_path: Path, mon
     monkeypatch.setattr("builtins.open", counting_open)
     assert d2.of(f) == first and str(f) not in reads  # unchanged stat: not read
     monkeypatch.setattr("builtins.open", real_open)
+    assert d2.unchanged_since_use()
     f.write_text("二", encoding="utf-8")  # same size; mtime/ctime move
     os.utime(f, ns=(old, old))  # even with mtime set back, ctime moved
-    assert d2.of(f) != first
+    assert not d2.unchanged_since_use()  # the build that used it must not be recorded
+    d2.save()
+    assert FileDigests(tmp_path).of(f) != first  # and the next build reads it again
 
 
 def test_fresh_record_is_not_trusted(tmp_path: Path) -> None:
@@ -39,10 +42,11 @@ def test_fresh_record_is_not_trusted(tmp_path: Path) -> None:
     f.write_text("一", encoding="utf-8")
     d = FileDigests(tmp_path)
     first = d.of(f)
+    d.save()
     st = os.stat(f)
     f.write_text("二", encoding="utf-8")  # same size, possibly the same timestamp tick
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
-    assert d.of(f) != first  # the record was made within two seconds of the change: read again
+    assert FileDigests(tmp_path).of(f) != first  # the record was made within two seconds of the change
 
 
 def test_damaged_file_means_read_everything(tmp_path: Path) -> None:
