@@ -34,7 +34,7 @@ from typing import Any
 
 from .model import Document
 
-FORMAT = 1
+FORMAT = 2
 FILE = "render-state"  # + a hash of the output folder's path: `build` and `serve` keep one each
 _KEEP_STATES = 4  # state files of other output folders (old preview sessions) beyond this are removed
 
@@ -62,6 +62,16 @@ class ArticleMemo:
     found: list[tuple[str, Any, str]]  # (document source, Passage, topic source): its topic mentions
 
 
+@dataclass(frozen=True)
+class TopicMemo:
+    """A topic as the previous build keyed it: its pages and feed are carried over whole while
+    nothing they show changed (render._affected_topics)."""
+
+    entry_sig: bytes  # the topic's own body signature
+    count: int  # its mentions, all editions
+    jobs: tuple[bytes, ...]  # the keys of its page and feed jobs, every edition
+
+
 @dataclass
 class RenderState:
     global_sig: bytes = b""
@@ -71,6 +81,7 @@ class RenderState:
     store_keys: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)  # job key → cache rows it used
     metas: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # source → (file digest, meta signature)
     config_sig: bytes = b""  # the config the meta signatures were taken under
+    topics: dict[str, TopicMemo] = field(default_factory=dict)  # topic source → how its jobs were keyed
 
 
 def body_sig(doc: Document) -> bytes:

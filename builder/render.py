@@ -31,7 +31,7 @@ from .config import SiteConfig
 from .convert import Convert, fold, make_converter, source_script
 from .derive import Collection, Entry, Site, Topic
 from .errors import BuildError, BuildFailed, error
-from .incremental import ArticleMemo, RenderState
+from .incremental import ArticleMemo, RenderState, TopicMemo
 from .markdown import CJK_RE, Rendered, RenderEnv, forget_parsed, render, summary_tokens_of, tokens_of
 from .model import Document, Edition, Output, SearchDoc, Term
 from .pagecache import PageCache, PageUrl
@@ -234,25 +234,50 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 state.articles[entry.source] = (plan.article_keys[i], pickle.dumps(memo, protocol=5))
                 state.jobs[plan.article_keys[i]] = tuple(paths)
                 state.store_keys[plan.article_keys[i]] = res.keys.get(i, ())
+    # Topics whose pages stand whole (incremental): no changed article mentions them, before or
+    # after; their own text is the same; no sibling's count (shown on their pages) changed. Their
+    # mention lists are not even built.
+    found_sets = _affected_topics(site, inc, prev, todo, found_by) if inc is not None and prev is not None else None
+    affected = found_sets[0] if found_sets is not None else None
     for i in sorted(found_by):
         entry = site.articles[i]
         by_source = {d.source: d for _k, d in entry.docs}
-        add_mentions(mentions, (Mention(entry, by_source[src], p, topic) for src, p, topic in found_by[i]))
+        add_mentions(mentions, (Mention(entry, by_source[src], p, topic) for src, p, topic in found_by[i]
+                                if affected is None or topic in affected))
     plan.mentions = {k: tuple(v) for k, v in mentions.items()}
+    plan.counts = {t.entry.source: len(plan.mentions.get(t.entry.source, ())) for t in site.topics}
+    if found_sets is not None:
+        assert affected is not None and prev is not None and state is not None and inc is not None
+        if any(found_sets[1][src] != plan.counts[src] for src in affected):  # cannot happen; never trust it then
+            raise AssertionError("incremental topic counts disagree with the mentions")
+        plan.counts.update({src: n for src, n in found_sets[1].items() if src not in affected})
+        plan.carried_topics = {t.entry.source for t in site.topics} - affected
+        for src in sorted(plan.carried_topics):
+            state.topics[src] = prev.topics[src]
+            for key in prev.topics[src].jobs:
+                _carry(prev, state, key, inc)
+                inc.reused += 1
 
     # phase 2: lists, terms, feeds, topics, redirects, 404 — per edition, in the serial order
     rest = [(i, job) for i, ctx in enumerate(ctxs) if i not in failed for job in _rest_jobs(plan, ctx)]
     if inc is not None:
         assert state is not None
         keep: list[tuple[int, Job]] = []
+        topic_keys: dict[str, list[bytes]] = defaultdict(list)
         for i, job in rest:
             key = _job_key(job, i, inc)
+            if job.topic:
+                topic_keys[job.topic].append(key)
             if prev is not None and key in prev.jobs and key not in state.jobs:
                 _carry(prev, state, key, inc)
                 inc.reused += 1
             else:
                 keep.append((i, job))
                 plan.rest_keys.append(key)
+        for t in site.topics:
+            if t.entry.source not in plan.carried_topics:
+                state.topics[t.entry.source] = TopicMemo(inc.entry_sigs[t.entry.source], plan.counts[t.entry.source],
+                                                         tuple(topic_keys.get(t.entry.source, ())))
         rest = keep
         inc.ran = len(todo) + len(rest)
     plan.rest = rest
@@ -291,6 +316,39 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
             timings["search"] = time.perf_counter() - t0
 
 
+def _affected_topics(site: Site, inc: Incremental, prev: RenderState, todo: list[int],
+                     found_by: dict[int, list[tuple[str, Any, str]]]) -> tuple[set[str], dict[str, int]] | None:
+    """(the topics whose pages must be keyed again, every topic's mention count), from the previous
+    state and the articles rendered again (`todo`, whose mentions are in `found_by`), or None when
+    the previous state cannot tell (then every topic is keyed)."""
+    delta: dict[str, int] = defaultdict(int)
+    affected: set[str] = set()
+    for i in todo:
+        old = prev.articles.get(site.articles[i].source)
+        if old is None:
+            return None
+        for _d, _p, topic in pickle.loads(old[1]).found:
+            delta[topic] -= 1
+            affected.add(topic)
+        for _d, _p, topic in found_by.get(i, ()):
+            delta[topic] += 1
+            affected.add(topic)
+    counts: dict[str, int] = {}
+    for t in site.topics:
+        src = t.entry.source
+        pm = prev.topics.get(src)
+        if pm is None or any(k not in prev.jobs for k in pm.jobs):
+            return None
+        counts[src] = pm.count + delta.get(src, 0)
+        if pm.entry_sig != inc.entry_sigs[src]:
+            affected.add(src)
+    for c in site.collections:  # a topic's pages show its siblings' counts
+        for t in c.topics:
+            if counts[t.entry.source] != prev.topics[t.entry.source].count:
+                affected.update(o.entry.source for o in c.topics if o.group == t.group)
+    return affected & set(counts), counts
+
+
 def _carry(prev: RenderState, state: RenderState, key: bytes, inc: Incremental) -> None:
     """A job not run: its outputs stand, and the cache rows it used stay in use."""
     state.jobs[key] = prev.jobs[key]
@@ -324,6 +382,7 @@ class Job:
     ident: tuple[Any, ...]
     entries: tuple[Entry, ...] = ()
     extra: tuple[Any, ...] = ()
+    topic: str = ""  # the topic whose pages or feed this is (incremental: carried over per topic)
 
     def __call__(self, sd: dict[str, SearchDoc]) -> list[Output]:
         out = self.fn(*self.args, sd) if self.search else self.fn(*self.args)
@@ -364,6 +423,8 @@ class _Plan:
     todo: list[int] = field(default_factory=list)  # indexes of the articles to render
     article_keys: dict[int, bytes] = field(default_factory=dict)  # article index → its job key
     rest_keys: list[bytes] = field(default_factory=list)  # phase-2 job index → its key
+    counts: dict[str, int] = field(default_factory=dict)  # topic source → its mentions (all editions)
+    carried_topics: set[str] = field(default_factory=set)  # topics whose jobs were all carried over
 
     def mention_sig(self, topic: str) -> bytes:
         """Which passages of which documents a topic's mentions are, in order (edition-independent)."""
@@ -537,11 +598,13 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
         intro = Markup(_render_doc(ctx, s.doc(e.key), s).html)  # the _index.md body, as Hugo shows it
         jobs += _list_jobs(ctx, env, "section", s.path, entries, _title(s.doc(e.key), e, ctx.config), None, intro,
                            owner=s)
-    counts = {t.entry.source: len(plan.mentions.get(t.entry.source, ())) for t in site.topics}
+    counts = plan.counts
     for c in site.collections:
-        jobs.append(_job_search(_collection, ctx, env, c, plan.mentions, ident=(c.entry.source,),
+        jobs.append(_job_search(_collection, ctx, env, c, counts, ident=(c.entry.source,),
                                 entries=(c.entry,), extra=tuple(counts[t.entry.source] for t in c.topics)))
         for topic in c.topics:
+            if topic.entry.source in plan.carried_topics:
+                continue  # nothing it shows changed: its jobs were carried over whole (render_site)
             sig = plan.mention_sig(topic.entry.source)  # which passages of which documents, in order
             siblings = tuple(counts[o.entry.source] for o in c.topics if o.group == topic.group)
             # page n shows its own mentions and the first related articles; all pages show the count
@@ -549,13 +612,14 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
             related = _first_entries(shown, RELATED_SHOWN)
             for n in range(1, max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)) + 1):
                 chunk = shown[(n - 1) * MENTIONS_PER_PAGE: n * MENTIONS_PER_PAGE]
-                jobs.append(_job_search(_topic, ctx, env, c, topic, plan.mentions, plan.topic_matcher, n,
+                jobs.append(_job_search(_topic, ctx, env, c, topic, plan.mentions, counts, plan.topic_matcher, n,
                                         ident=(topic.entry.source, n),
                                         entries=(topic.entry, *related, *plan.mentioning(chunk)),
-                                        extra=(sig, siblings)))
+                                        extra=(sig, siblings), topic=topic.entry.source))
             mentioned = plan.topic_entries(topic.entry.source)
             jobs.append(_job(feeds.rss, ctx, topic.entry.path, ctx.topic_names[topic.entry.source],
-                             list(mentioned), ident=(topic.entry.source,), entries=mentioned[:feed_n]))
+                             list(mentioned), ident=(topic.entry.source,), entries=mentioned[:feed_n],
+                             topic=topic.entry.source))
     for alias, target in site.redirects:
         jobs.append(_job(_redirect, ctx, env, alias, target, ident=(alias, target)))
     jobs.append(_job(feeds.rss, ctx, "", _site_vars(ctx)["title"], list(articles), ident=("",),
@@ -571,15 +635,15 @@ def _term_feed(ctx: Ctx, tax: str, t: Term, name: str, entries: list[Entry], sd:
 
 
 def _job(fn: Callable[..., Output], *args: Any, ident: tuple[Any, ...] = (), entries: Sequence[Entry] = (),
-         extra: tuple[Any, ...] = ()) -> Job:
+         extra: tuple[Any, ...] = (), topic: str = "") -> Job:
     """A job rendering one page; it adds nothing to the search index."""
-    return Job(fn, args, False, ident, tuple(entries), extra)
+    return Job(fn, args, False, ident, tuple(entries), extra, topic)
 
 
 def _job_search(fn: Callable[..., Output | list[Output]], *args: Any, ident: tuple[Any, ...] = (),
-                entries: Sequence[Entry] = (), extra: tuple[Any, ...] = ()) -> Job:
+                entries: Sequence[Entry] = (), extra: tuple[Any, ...] = (), topic: str = "") -> Job:
     """A job rendering one page and adding its record to the search docs passed at run time."""
-    return Job(fn, args, True, ident, tuple(entries), extra)
+    return Job(fn, args, True, ident, tuple(entries), extra, topic)
 
 
 def _static_files(config: SiteConfig) -> Iterator[Output]:
@@ -972,7 +1036,7 @@ def _terms_index(ctx: Ctx, env: jinja2.Environment, tax: str, terms: Sequence[Te
     return Output(output_file(ctx.path(f"{tax}/")), _render_template(env, "terms.html", v))
 
 
-def _collection_vars(ctx: Ctx, c: Collection, mentions: dict[str, tuple[Any, ...]],
+def _collection_vars(ctx: Ctx, c: Collection, counts: dict[str, int],
                      url: Callable[[str], str]) -> dict[str, Any]:
     groups: list[dict[str, Any]] = []
     conv = _term_converter(ctx.edition, ctx.config.glossary)
@@ -981,11 +1045,11 @@ def _collection_vars(ctx: Ctx, c: Collection, mentions: dict[str, tuple[Any, ...
         if topics:
             groups.append({"name": conv(g), "topics": [
                 {"title": ctx.topic_names[t.entry.source], "url": url(ctx.path(t.entry.path)),
-                 "count": len(mentions.get(t.entry.source, ()))} for t in topics]})
+                 "count": counts.get(t.entry.source, 0)} for t in topics]})
     return {"title": ctx.topic_names[c.entry.source], "url": url(ctx.path(c.entry.path)), "groups": groups}
 
 
-def _collection(ctx: Ctx, env: jinja2.Environment, c: Collection, mentions: dict[str, tuple[Any, ...]],
+def _collection(ctx: Ctx, env: jinja2.Environment, c: Collection, counts: dict[str, int],
                 search_docs: dict[str, SearchDoc]) -> Output:
     e = ctx.edition
     doc = c.entry.doc(e.key)
@@ -994,7 +1058,7 @@ def _collection(ctx: Ctx, env: jinja2.Environment, c: Collection, mentions: dict
     v = _page_vars(ctx, "collection", c.entry.path, title, doc)
     root = v["root"]
     v["page"] = {"title": title, "content": Markup(rendered.html),
-                 **_collection_vars(ctx, c, mentions, lambda p: root + quote(p, safe="/.-_~"))}
+                 **_collection_vars(ctx, c, counts, lambda p: root + quote(p, safe="/.-_~"))}
     v["description"] = summarize(rendered.text, ctx.config.summary_length)
     _add_search(search_docs, c.entry.source, "collection", c.entry, ctx, title, v["description"], rendered.text, [])
     return Output(output_file(ctx.path(c.entry.path)), _render_template(env, "collection.html", v))
@@ -1104,7 +1168,7 @@ def _top_tags(ctx: Ctx, related: list[Entry]) -> list[tuple[str, str]]:
 
 
 def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, mentions: dict[str, tuple[Any, ...]],
-           topic_matcher: Matcher | None, n: int, search_docs: dict[str, SearchDoc]) -> Output:
+           counts: dict[str, int], topic_matcher: Matcher | None, n: int, search_docs: dict[str, SearchDoc]) -> Output:
     """Page `n` of a topic: its text, the mentions of that page, related articles and tags. Page 1
     also makes the topic's search record."""
     b = _topic_base(ctx, t, mentions)
@@ -1118,7 +1182,7 @@ def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, mentions:
                "url": url(m.entry.path) + "#" + m.passage.anchor,
                "title": _ctx_title(ctx, m.doc), "date": format_date(m.entry.date)} for m in chunk]
     siblings = [{"title": ctx.topic_names[o.entry.source], "url": url(o.entry.path),
-                 "count": len(mentions.get(o.entry.source, ()))}
+                 "count": counts.get(o.entry.source, 0)}
                 for o in c.topics if o is not t and o.group == t.group]
     v["page"] = {
         "title": b.title, "content": Markup(b.rendered.html), "group": conv_t(t.group),
