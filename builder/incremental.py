@@ -34,7 +34,7 @@ from typing import Any
 
 from .model import Document
 
-FORMAT = 2
+FORMAT = 3
 FILE = "render-state"  # + a hash of the output folder's path: `build` and `serve` keep one each
 _KEEP_STATES = 4  # state files of other output folders (old preview sessions) beyond this are removed
 
@@ -76,7 +76,8 @@ class TopicMemo:
 class RenderState:
     global_sig: bytes = b""
     jobs: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # job key → its output paths
-    articles: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # source → (job key, pickled ArticleMemo)
+    # source → (job key, pickled ArticleMemo, the topics it mentions)
+    articles: dict[str, tuple[bytes, bytes, frozenset[str]]] = field(default_factory=dict)
     outputs: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # path → (mode, size, mtime, inode)
     store_keys: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)  # job key → cache rows it used
     metas: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # source → (file digest, meta signature)

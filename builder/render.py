@@ -196,6 +196,11 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
         prev = inc.previous = None  # the caller sees that every job ran
 
     # phase 1: article pages, both editions of one article per job
+    kept_memos: dict[int, bytes] = {}  # article index → its pickled ArticleMemo (incremental, kept)
+    if prev is not None:
+        blobs = {src: memo for src, (_key, memo, *_rest) in prev.articles.items()}
+        for k, ctx in enumerate(ctxs):
+            object.__setattr__(ctx, "summaries", _LazySummaries(k, blobs))
     mentions: dict[str, list[Mention]] = defaultdict(list)
     found_by: dict[int, list[tuple[str, Any, str]]] = {}
     todo = list(range(len(site.articles)))
@@ -207,11 +212,10 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                                   + b"\0" + inc.entry_sigs[entry.source], digest_size=20).digest()
             old = prev.articles.get(entry.source) if prev is not None else None
             if old is not None and old[0] == key and key in prev.jobs and key not in state.jobs:  # type: ignore[union-attr,operator]
-                memo = pickle.loads(old[1])
-                for k, ctx in enumerate(ctxs):
-                    ctx.summaries[entry.source] = memo.summaries[k]
-                found_by[i] = memo.found
+                # its memo is unpickled only if a page that is rendered needs it (_LazySummaries,
+                # and its mentions only for topics whose pages are keyed again: below)
                 assert state is not None and prev is not None
+                kept_memos[i] = old[1]
                 state.articles[entry.source] = old
                 _carry(prev, state, key, inc)
                 inc.reused += 1
@@ -231,7 +235,8 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 memo = ArticleMemo(tuple(c.summaries[entry.source] for c in ctxs),
                                    [(src, replace(p, match_text=""), topic) for src, p, topic in found])
                 # pickled apart: saving the state copies the other articles' bytes, not their objects
-                state.articles[entry.source] = (plan.article_keys[i], pickle.dumps(memo, protocol=5))
+                state.articles[entry.source] = (plan.article_keys[i], pickle.dumps(memo, protocol=5),
+                                                frozenset(topic for _s, _p, topic in found))
                 state.jobs[plan.article_keys[i]] = tuple(paths)
                 state.store_keys[plan.article_keys[i]] = res.keys.get(i, ())
     # Topics whose pages stand whole (incremental): no changed article mentions them, before or
@@ -239,6 +244,11 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     # mention lists are not even built.
     found_sets = _affected_topics(site, inc, prev, todo, found_by) if inc is not None and prev is not None else None
     affected = found_sets[0] if found_sets is not None else None
+    if prev is not None:
+        for i, blob in kept_memos.items():
+            topics = prev.articles[site.articles[i].source][2]
+            if affected is None or not topics.isdisjoint(affected):
+                found_by[i] = pickle.loads(blob).found
     for i in sorted(found_by):
         entry = site.articles[i]
         by_source = {d.source: d for _k, d in entry.docs}
@@ -314,6 +324,30 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
         yield from search_builder(docs, config.editions)
         if timings is not None:
             timings["search"] = time.perf_counter() - t0
+
+
+class _LazySummaries(dict[str, str]):
+    """An edition's article summaries where the kept articles' come from their pickled memos, read
+    only when a page that is rendered shows them."""
+
+    def __init__(self, edition: int, memos: dict[str, bytes]):
+        super().__init__()
+        self.edition = edition
+        self.memos = memos
+
+    def __missing__(self, source: str) -> str:
+        blob = self.memos.get(source)
+        if blob is None:
+            raise KeyError(source)
+        value: str = pickle.loads(blob).summaries[self.edition]
+        self[source] = value
+        return value
+
+    def get(self, source: str, default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            return self[source]
+        except KeyError:
+            return default
 
 
 def _affected_topics(site: Site, inc: Incremental, prev: RenderState, todo: list[int],
@@ -998,7 +1032,7 @@ def _list_jobs(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries:
     # Hugo's list order: pages with a weight first, lightest first; the rest keep newest-first order
     weighted = ctx.memo.get("weighted")
     if weighted is None:
-        weighted = ctx.memo["weighted"] = any(a.canonical.meta.weight for a in ctx.site.all_entries())
+        weighted = ctx.memo["weighted"] = any(a.canonical.meta.weight for a in ctx.site.articles)  # lists list articles
     if weighted:  # (a stable sort: without weights every page keeps its order)
         entries = sorted(entries, key=lambda a: (a.canonical.meta.weight == 0, a.canonical.meta.weight))
     per = ctx.config.paginate
