@@ -176,21 +176,18 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         previous = None  # the index must be built in full, from every page's record: render them all
     step("incremental", t)
 
-    def render_and_write(previous: RenderState | None) -> tuple[Incremental, list[str], int, int, search.SearchState]:
+    def render_and_write(previous: RenderState | None) -> tuple[Incremental, int, int, search.SearchState]:
         """Render (incrementally when `previous`), update or build the search index, write it all."""
         inc = Incremental(gsig, sigs, previous)
         t = time.perf_counter()
         pages = outputs = 0
-        written: list[str] = []
         for o in render_site(site, config, date, None, stages, jobs=jobs, store=store, incremental=inc):
             writer.write(o)
-            written.append(o.path)
             outputs += 1
             pages += o.path.endswith(".html")
             if progress is not None and not outputs % 50:
                 progress("render", outputs)
         writer.keep_all(inc.kept)
-        written += inc.kept
         outputs += len(inc.kept)
         pages += sum(p.endswith(".html") for p in inc.kept)
         step("render", t)
@@ -206,25 +203,23 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
             new = {o.path for o in index}
             unchanged = [p for p in [*state.paths, "search/manifest.js"] if p not in new]
             writer.keep_all(unchanged)
-            written += unchanged
             outputs += len(unchanged)
         else:
             index, state = search.build_search_state(inc.search_docs, config.editions)
         for o in index:
             writer.write(o)
-            written.append(o.path)
             outputs += 1
         step("search", t)
-        return inc, written, pages, outputs, state
+        return inc, pages, outputs, state
 
     try:
         try:
-            inc, written, pages, outputs, search_state = render_and_write(previous)
+            inc, pages, outputs, search_state = render_and_write(previous)
         except _FullBuild:
             log.debug("incremental search update not possible: a full build")
             writer.discard()
             writer = (Patch.open(out) if isinstance(writer, Patch) else None) or Staging(out)
-            inc, written, pages, outputs, search_state = render_and_write(None)
+            inc, pages, outputs, search_state = render_and_write(None)
         t = time.perf_counter()
         if isinstance(writer, Patch):
             writer.commit()

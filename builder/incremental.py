@@ -27,7 +27,6 @@ import hashlib
 import os
 import pickle
 import shutil
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,7 +77,7 @@ class RenderState:
     jobs: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # job key → its output paths
     # source → (job key, pickled ArticleMemo, the topics it mentions)
     articles: dict[str, tuple[bytes, bytes, frozenset[str]]] = field(default_factory=dict)
-    outputs: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # path → (mode, size, mtime, inode)
+    outputs: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # fingerprint.output_stats after it
     store_keys: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)  # job key → cache rows it used
     metas: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # source → (file digest, meta signature)
     config_sig: bytes = b""  # the config the meta signatures were taken under
@@ -141,11 +140,9 @@ def load_state(site_dir: Path, out: Path) -> RenderState | None:
             state = pickle.load(f)
         if not isinstance(state, RenderState) or not state.outputs:
             return None
-        base = str(out.resolve())
-        for p, rec in state.outputs.items():
-            st = os.lstat(base + "/" + p)
-            if (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ino) != rec or not stat.S_ISREG(st.st_mode):
-                return None
+        from .fingerprint import output_stats
+        if output_stats(out) != state.outputs:
+            return None
     except Exception:  # noqa: BLE001 - missing, damaged, from another version, or a file is gone: a full build
         return None
     return state

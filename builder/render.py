@@ -173,10 +173,17 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     env = environment(config.root)
     if store is not None:
         env.tongwen_pages = PageCache(store, config.root)  # type: ignore[attr-defined]
+    inc = incremental
+    prev = inc.previous if inc is not None else None
+    if prev is not None and inc is not None and prev.global_sig != inc.global_sig:
+        prev = inc.previous = None  # the caller sees that every job ran
+    # a kept article's summary is read from its memo when a page that is rendered shows it
+    blobs = {src: memo for src, (_key, memo, *_rest) in prev.articles.items()} if prev is not None else None
     ctxs = []
-    for edition in config.editions:
+    for k, edition in enumerate(config.editions):
         try:
-            ctxs.append(_edition_ctx(site, config, edition, env, build_date))
+            ctxs.append(_edition_ctx(site, config, edition, env, build_date,
+                                     _LazySummaries(k, blobs) if blobs is not None else {}))
         except (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError) as exc:
             err = template_error(exc, config.root)
             if err.where.path == "templates" and not isinstance(exc, jinja2.TemplateError):
@@ -189,18 +196,10 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                  matcher_sig=digest("matcher", tuple(t.aliases for t in site.topics)))  # matcher()'s input
     search_docs: dict[str, SearchDoc] = {}
     failed: dict[int, BuildError] = {}  # edition index → its first error; the edition stops there
-    inc = incremental
-    prev = inc.previous if inc is not None else None
     state = RenderState(inc.global_sig) if inc is not None else None
-    if prev is not None and inc is not None and prev.global_sig != inc.global_sig:
-        prev = inc.previous = None  # the caller sees that every job ran
 
     # phase 1: article pages, both editions of one article per job
     kept_memos: dict[int, bytes] = {}  # article index → its pickled ArticleMemo (incremental, kept)
-    if prev is not None:
-        blobs = {src: memo for src, (_key, memo, *_rest) in prev.articles.items()}
-        for k, ctx in enumerate(ctxs):
-            object.__setattr__(ctx, "summaries", _LazySummaries(k, blobs))
     mentions: dict[str, list[Mention]] = defaultdict(list)
     found_by: dict[int, list[tuple[str, Any, str]]] = {}
     todo = list(range(len(site.articles)))
@@ -693,7 +692,7 @@ def _static_files(config: SiteConfig) -> Iterator[Output]:
 
 
 def _edition_ctx(site: Site, config: SiteConfig, edition: Edition, env: jinja2.Environment,
-                 build_date: dt.datetime) -> Ctx:
+                 build_date: dt.datetime, summaries: dict[str, str]) -> Ctx:
     strings = strings_for(edition.script)
     term_names = {(tax, t.key): term_name(t.name, edition, config) for tax, terms in site.terms for t in terms}
     topic_names = {t.entry.source: _title(t.entry.doc(edition.key), edition, config) for t in site.topics}
@@ -702,7 +701,7 @@ def _edition_ctx(site: Site, config: SiteConfig, edition: Edition, env: jinja2.E
     ctx = Ctx(site, config, edition, strings, {}, term_names, topic_names, build_date, {})
     widgets = {name: env.get_template(f"widgets/{name}.html").render(_widget_vars(ctx, name))
                for name in ("search", "recent", "taglist", "categories", "topics")}
-    return Ctx(site, config, edition, strings, widgets, term_names, topic_names, build_date, {})
+    return Ctx(site, config, edition, strings, widgets, term_names, topic_names, build_date, summaries)
 
 
 def _title(doc: Document, edition: Edition, config: SiteConfig) -> str:

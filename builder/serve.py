@@ -200,7 +200,6 @@ class Preview:
         self.errors: list[str] = []
         self.server_id = secrets.token_hex(4)
         self.counter = 0
-        self.generation = 0
         self.building = False
         self.dirty = False
         self.builds = 0
@@ -225,7 +224,6 @@ class Preview:
         from .cache import keep_in_memory
         from .config import load_config
         keep_in_memory()  # documents and rendered bodies stay decoded between rebuilds (cache.py)
-        self.generation += 1
         out = self.tmp / "site"
         t0 = time.perf_counter()
         orig_env = render.environment

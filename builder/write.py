@@ -136,28 +136,14 @@ class Staging:
         except OSError:
             return False
 
-    def keep(self, path: str) -> None:
-        """An output of the previous build that stands as it is (incremental.py vouched for it)."""
-        if path in self.written:
-            raise BuildFailed([error(path, 0, "two outputs claim this path")])
-        target = safe_join(self.dir, path)
-        if target.parent not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(target.parent)
-        prev = safe_join(self.out, path)
-        try:
-            os.link(prev, target)
-        except OSError:
-            shutil.copyfile(prev, target)
-        self.written.add(path)
-
     def write_all(self, outputs: Iterable[Output]) -> None:
         for o in outputs:
             self.write(o)
 
     def keep_all(self, paths: Iterable[str]) -> None:
-        for p in paths:
-            self.keep(p)
+        """A staged build is a full one: it writes every file and keeps none (incremental builds patch)."""
+        if any(True for _p in paths):
+            raise AssertionError("a full build keeps no previous output")
 
     def publish(self) -> None:
         (self.dir / MANIFEST).write_text("\n".join(sorted(self.written)) + "\n", encoding="utf-8")
