@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import fingerprint, search
+from . import fingerprint, search, skeleton
 from .cache import Store
 from .config import SiteConfig, load_config
 from .derive import Entry, derive
 from .errors import BuildFailed, error
 from .incremental import RenderState, body_sig, global_sig, load_state, save_state, search_state_dir
-from .load import load
+from .load import load, walk
 from .pagecache import templates_digest
 from .parallel import default_jobs
 from .render import Incremental, render_site
@@ -128,7 +128,8 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     if out.parent.is_dir():
         recover(out)  # a build killed after its update's commit point: finish that update first
     digests = fingerprint.FileDigests(site_dir)
-    fp = fingerprint.inputs(config, site_dir, out, drafts, digests)
+    walked = walk(config)  # content/ is walked once per build
+    fp = fingerprint.inputs(config, site_dir, out, drafts, digests, walked)
     done = fingerprint.unchanged(site_dir, out, fp)
     step("fingerprint", t)
     if done is not None:
@@ -139,6 +140,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     # output folder keep their files (incremental.py), and the folder is patched in place
     t = time.perf_counter()
     previous = load_state(site_dir, out)
+    before = previous.outputs if previous is not None else None  # the output folder's stats, just checked
     step("incremental", t)
     t = time.perf_counter()
     check_target(out, site_dir, foreign_scan=previous is None)
@@ -150,16 +152,23 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
 
     t = time.perf_counter()
     store = Store(site_dir)  # per-document work from earlier builds, content-addressed (cache.py)
-    # Markdown is parsed where it is rendered; an unchanged file is not even read (FileDigests)
-    docs, resources = load(config, parse_markdown=False, store=store, digests=digests)
-    store.release()  # no database connection crosses the fork into render workers
-    step("load", t)
-
-    t = time.perf_counter()
-    site = derive(docs, resources, config, drafts=drafts)
+    # while only Markdown bodies changed, the site derived by an earlier build stands (skeleton.py)
+    reused = skeleton.reuse(site_dir, out, config, drafts, walked[0], walked[1], store, digests)
+    resources = walked[1]
+    if reused is not None:
+        docs, site = reused.docs, reused.site
+        store.release()
+        step("load", t)
+    else:
+        # Markdown is parsed where it is rendered; an unchanged file is not even read (FileDigests)
+        docs, resources = load(config, parse_markdown=False, store=store, digests=digests, walked=walked)
+        store.release()  # no database connection crosses the fork into render workers
+        step("load", t)
+        t = time.perf_counter()
+        site = derive(docs, resources, config, drafts=drafts)
+        step("derive", t)
     gc.freeze()  # the loaded and derived model lives until the end: never scan it again
     gc.enable()
-    step("derive", t)
 
     t = time.perf_counter()
     date = build_date(config, site.articles[0].date if site.articles else None)
@@ -168,6 +177,8 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     gsig = global_sig(repr(config), templates_digest(site_dir), date, drafts, docs, resources,
                       digests.current, root, previous, metas)
     sigs = {e.source: _entry_sig(e, digests.current, root) for e in site.all_entries()}
+    snapshot = None if reused is not None else skeleton.prepare(site_dir, out, config, drafts, docs, resources,
+                                                                site, metas.metas)
     search_dir = search_state_dir(site_dir, out)
     if previous is not None and previous.global_sig != gsig:
         previous = None  # every job runs: let go of the previous state's memory now
@@ -228,6 +239,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         step("write", t)
     except BaseException:
         writer.discard()
+        skeleton.publish(snapshot, site_dir, out, False)
         raise
     log.debug("render: %d jobs run, %d kept", inc.ran, inc.reused)
     t = time.perf_counter()
@@ -239,12 +251,16 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     # record only if no input changed while we built (else the output may mix old and new inputs)
     settled = fp is not None and digests.unchanged_since_use()
     digests.save()
-    stats = fingerprint.output_stats(out)
+    if isinstance(writer, Patch) and before is not None:
+        stats = fingerprint.output_stats(out, before, writer.touched)
+    else:
+        stats = fingerprint.output_stats(out)
     listing = fingerprint.listing_digest(stats) if stats is not None else None
     fingerprint.record(site_dir, out, fp if settled else None, pages, outputs, listing)
     if inc.state is not None:
         inc.state.metas, inc.state.config_sig = metas.metas, metas.config_sig
     save_state(site_dir, out, inc.state, stats if settled else None)
+    skeleton.publish(snapshot, site_dir, out, settled)
     try:
         search.save_state(search_state, search_dir)
     except OSError:

@@ -21,6 +21,7 @@ import sys
 import time
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from .config import SiteConfig
 from .load import walk
@@ -144,8 +145,10 @@ class FileDigests:
 
 
 def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool,
-           digests: FileDigests | None = None) -> str | None:
-    """The fingerprint of everything the build reads, or None when it cannot be trusted."""
+           digests: FileDigests | None = None, walked: tuple[list[Any], list[Any], list[Any]] | None = None
+           ) -> str | None:
+    """The fingerprint of everything the build reads, or None when it cannot be trusted. `walked`:
+    `load.walk(config)`, if the caller already has it."""
     try:
         h = hashlib.blake2b(digest_size=20)
         h.update(builder_digest().encode())
@@ -153,7 +156,7 @@ def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool,
         h.update(f"\0{out.resolve()}\0{drafts}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
         site = site_dir.resolve()
         h.update(digests.of(site / "site.yaml") if digests is not None else (site / "site.yaml").read_bytes())
-        sources, resources, errors = walk(config)
+        sources, resources, errors = walked if walked is not None else walk(config)
         if errors:
             return None  # the build reports these; never skip it
         files = [s.path for s in sources] + [r.path for r in resources]
@@ -168,14 +171,24 @@ def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool,
         return None
 
 
-def output_stats(out: Path) -> dict[str, tuple[int, int, int, int]] | None:
-    """(mode, size, mtime, inode) of the manifest and of every file it lists; None without one."""
+def output_stats(out: Path, known: dict[str, tuple[int, int, int, int]] | None = None,
+                 touched: set[str] | None = None) -> dict[str, tuple[int, int, int, int]] | None:
+    """(mode, size, mtime, inode) of the manifest and of every file it lists; None without one.
+    `known`: stats taken earlier in this build, which stand for every file but the `touched` ones (a
+    patched build's kept files are not looked at again; if one was changed meanwhile, the next
+    build's check finds it differs from what is recorded, which is the safe way round)."""
     from .write import MANIFEST
     base = str(out.resolve())
     stats = {}
+    known = known or {}
+    touched = touched or set()
     try:
         names = (Path(base) / MANIFEST).read_text(encoding="utf-8").splitlines()
         for name in [MANIFEST, *names]:
+            old = known.get(name) if name != MANIFEST and name not in touched else None
+            if old is not None:
+                stats[name] = old
+                continue
             st = os.lstat(base + "/" + name)
             stats[name] = (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ino)
     except (OSError, UnicodeDecodeError):

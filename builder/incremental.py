@@ -38,19 +38,19 @@ FILE = "render-state"  # + a hash of the output folder's path: `build` and `serv
 _KEEP_STATES = 4  # state files of other output folders (old preview sessions) beyond this are removed
 
 
-def _tag(out: Path) -> str:
+def state_tag(out: Path) -> str:
     return hashlib.blake2b(str(out.resolve()).encode("utf-8", "surrogateescape"), digest_size=6).hexdigest()
 
 
 def state_path(site_dir: Path, out: Path) -> Path:
     from .fingerprint import CACHE_DIR
-    return site_dir / CACHE_DIR / f"{FILE}-{_tag(out)}.pickle"
+    return site_dir / CACHE_DIR / f"{FILE}-{state_tag(out)}.pickle"
 
 
 def search_state_dir(site_dir: Path, out: Path) -> Path:
     """The search index's own state (search.save_state) for this output folder."""
     from .fingerprint import CACHE_DIR
-    return site_dir / CACHE_DIR / f"search-{_tag(out)}"
+    return site_dir / CACHE_DIR / f"search-{state_tag(out)}"
 
 
 @dataclass
@@ -167,7 +167,9 @@ def save_state(site_dir: Path, out: Path, state: RenderState | None,
         others = sorted(path.parent.glob(f"{FILE}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in others[_KEEP_STATES:]:
             old.unlink(missing_ok=True)
-            shutil.rmtree(old.parent / ("search-" + old.name[len(FILE) + 1: -len(".pickle")]), ignore_errors=True)
+            tag = old.name[len(FILE) + 1: -len(".pickle")]
+            shutil.rmtree(old.parent / f"search-{tag}", ignore_errors=True)
+            (old.parent / f"skeleton-{tag}.pickle").unlink(missing_ok=True)
     except OSError:
         try:
             path.unlink(missing_ok=True)

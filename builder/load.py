@@ -158,7 +158,7 @@ def load_file(src: SourceFile, config: SiteConfig, parse_markdown: bool = True,
     if store is not None and digests is not None and not parse_markdown:
         try:  # the file's digest stands for its bytes: an unchanged file is not even read
             file_digest = digests.of(src.path)
-            key = _doc_key(rel, config, file_digest)
+            key = doc_key(rel, config, file_digest)
         except OSError:
             key = None
         if key is not None:
@@ -189,7 +189,7 @@ def load_file(src: SourceFile, config: SiteConfig, parse_markdown: bool = True,
 _CONFIG_REPR: tuple[SiteConfig | None, str] = (None, "")
 
 
-def _doc_key(rel: str, config: SiteConfig, file_digest: bytes) -> bytes:
+def doc_key(rel: str, config: SiteConfig, file_digest: bytes) -> bytes:
     """A loaded document's cache key: its path, the config and the file's digest (all it is made of)."""
     global _CONFIG_REPR
     if _CONFIG_REPR[0] is not config:
@@ -228,15 +228,19 @@ def _canonical_lang(tag: str) -> str:
 
 
 def load(config: SiteConfig, parse_markdown: bool = True, store: Store | None = None,
-         digests: FileDigests | None = None) -> tuple[list[Document], list[Resource]]:
-    sources, resources, errors = walk(config)
+         digests: FileDigests | None = None,
+         walked: tuple[list[SourceFile], list[Resource], list[BuildError]] | None = None
+         ) -> tuple[list[Document], list[Resource]]:
+    """`walked`: `walk(config)` as the caller already did it (the build walks content/ once)."""
+    sources, resources, errors = walked if walked is not None else walk(config)
+    errors = list(errors)
     docs: list[Document] = []
     if store is not None and digests is not None and not parse_markdown:
         # one query for the documents' rows, not one per file (load_file then finds them in memory)
         keys = []
         for src in sources:
             try:
-                keys.append(_doc_key(src.rel, config, digests.of(src.path)))
+                keys.append(doc_key(src.rel, config, digests.of(src.path)))
             except OSError:
                 continue
         store.prefetch(keys)

@@ -229,6 +229,7 @@ class Patch:
         self._moves: list[tuple[str, str]] = []  # (name in the patch folder, output path)
         self._real_dirs: set[str] = {""}  # output folders seen to be real folders (not symlinks)
         self._committed = False
+        self.touched: set[str] = set()  # after commit: every output path it replaced, added or deleted
 
     @classmethod
     def open(cls, out: Path, durable: bool = False) -> Patch | None:
@@ -377,6 +378,7 @@ class Patch:
             raise
         os.rename(tmp, self.dir / "journal")  # the commit point
         self._committed = True
+        self.touched = {dst for _src, dst in moves} | set(delete) | set(clear)
         if self.durable:
             _fsync_dir(self.dir)
             _fsync_dir(self.dir.parent)

@@ -1,0 +1,125 @@
+"""The derived site is reused while only Markdown bodies changed (skeleton.py); anything else —
+front matter, a new or deleted file, the config, drafts, a damaged snapshot — loads and derives
+again. Either way the output equals a clean build."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from test_build_equivalence import assert_same, clean_build
+
+from builder import build as build_module
+from builder import skeleton
+from builder.build import build
+
+POST = """---
+title: {title}
+date: 2024-05-0{n}
+tags: [出海, 软件]
+---
+{body}
+"""
+
+
+def _site(root: Path) -> Path:
+    (root / "content" / "posts").mkdir(parents=True)
+    (root / "site.yaml").write_text("title: 骨架\nbase_url: https://example.org/\n", encoding="utf-8")
+    for n in range(1, 6):
+        _post(root, n, f"文章{n}", f"第{n}篇正文，讲软件和出海。\n\n<!--more-->\n\n后文{n}。")
+    return root
+
+
+def _post(root: Path, n: int, title: str, body: str) -> None:
+    (root / "content" / "posts" / f"p{n}.md").write_text(POST.format(title=title, n=n, body=body),
+                                                         encoding="utf-8")
+
+
+@pytest.fixture
+def derives(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the builds that derived the site afresh."""
+    calls: list[int] = []
+    real = build_module.derive
+
+    def counting(*a, **k):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(build_module, "derive", counting)
+    return calls
+
+
+def _same_as_clean(site: Path, out: Path, tmp_path: Path, name: str) -> None:
+    shadow = tmp_path / f"{name}-site"
+    shutil.copytree(site, shadow, ignore=shutil.ignore_patterns(".tongwen-cache"))
+    clean_build(shadow, tmp_path / name)
+    assert_same(out, tmp_path / name)
+
+
+def test_body_edits_reuse_the_derived_site(tmp_path: Path, derives: list[int]) -> None:
+    site = _site(tmp_path / "site")
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    assert len(derives) == 1 and skeleton.path_of(site, out).exists()
+    # the summary (before <!--more-->) and the rest both change; then a second file as well
+    _post(site, 3, "文章3", "改过的摘要，讲软体。\n\n<!--more-->\n\n改过的后文。")
+    build(site, out, jobs=1)
+    assert len(derives) == 1
+    _same_as_clean(site, out, tmp_path, "c1")
+    derives.clear()
+    _post(site, 4, "文章4", "没有分隔的正文。")
+    build(site, out, jobs=2)
+    assert not derives
+    _same_as_clean(site, out, tmp_path, "c2")
+    assert "改过的摘要" in (out / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("change", ["title", "add", "delete", "config", "drafts", "damaged", "many"])
+def test_anything_but_bodies_derives_again(tmp_path: Path, derives: list[int], change: str,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    site = _site(tmp_path / "site")
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    drafts = False
+    if change == "title":
+        _post(site, 2, "新标题", "第2篇正文，讲软件和出海。\n\n<!--more-->\n\n后文2。")
+    elif change == "add":
+        _post(site, 7, "新文章", "新的正文。")
+    elif change == "delete":
+        (site / "content" / "posts" / "p5.md").unlink()
+    elif change == "config":
+        (site / "site.yaml").write_text("title: 骨架二\nbase_url: https://example.org/\n", encoding="utf-8")
+    elif change == "drafts":
+        drafts = True
+    elif change == "damaged":
+        path = skeleton.path_of(site, out)
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+        _post(site, 1, "文章1", "只改正文。")
+    else:  # more changed files than are patched into a snapshot
+        monkeypatch.setattr(skeleton, "MAX_PATCHED", 1)
+        _post(site, 1, "文章1", "只改正文一。")
+        _post(site, 2, "文章2", "只改正文二。")
+    build(site, out, jobs=1, drafts=drafts)
+    assert len(derives) == 2
+    if not drafts:
+        _same_as_clean(site, out, tmp_path, "clean")
+    derives.clear()
+    # the build that derived again left a snapshot of its own: a body edit now reuses that one
+    _post(site, 3, "文章3", "再改一次正文。")
+    build(site, out, jobs=1, drafts=drafts)
+    assert not derives
+    if not drafts:
+        _same_as_clean(site, out, tmp_path, "clean2")
+
+
+def test_a_failed_build_keeps_no_snapshot(tmp_path: Path, derives: list[int]) -> None:
+    site = _site(tmp_path / "site")
+    out = tmp_path / "out"
+    (site / "templates").mkdir()
+    (site / "templates" / "article.html").write_text("{{ page.nope() }}", encoding="utf-8")
+    with pytest.raises(Exception):  # noqa: B017 - the template error itself is tested elsewhere
+        build(site, out, jobs=1)
+    assert not skeleton.path_of(site, out).exists()
+    assert not list((site / ".tongwen-cache").glob(".skeleton*"))
