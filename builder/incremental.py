@@ -33,7 +33,7 @@ from typing import Any
 
 from .model import Document
 
-FORMAT = 3
+FORMAT = 4
 FILE = "render-state"  # + a hash of the output folder's path: `build` and `serve` keep one each
 _KEEP_STATES = 4  # state files of other output folders (old preview sessions) beyond this are removed
 
@@ -55,10 +55,11 @@ def search_state_dir(site_dir: Path, out: Path) -> Path:
 
 @dataclass
 class ArticleMemo:
-    """What phase 2 needs from an article that is not rendered again."""
+    """What phase 2 needs from an article that is not rendered again (its mentions themselves are
+    kept per topic: `RenderState.mentions`)."""
 
     summaries: tuple[str, ...]  # per edition, in config.editions order
-    found: list[tuple[str, Any, str]]  # (document source, Passage, topic source): its topic mentions
+    counts: tuple[tuple[str, int], ...]  # (topic source, its mentions in this article), by topic
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,15 @@ class TopicMemo:
 class RenderState:
     global_sig: bytes = b""
     jobs: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # job key → its output paths
-    # source → (job key, pickled ArticleMemo, the topics it mentions)
-    articles: dict[str, tuple[bytes, bytes, frozenset[str]]] = field(default_factory=dict)
+    articles: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # source → (job key, pickled ArticleMemo)
     outputs: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # fingerprint.output_stats after it
     store_keys: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)  # job key → cache rows it used
     metas: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # source → (file digest, meta signature)
     config_sig: bytes = b""  # the config the meta signatures were taken under
     topics: dict[str, TopicMemo] = field(default_factory=dict)  # topic source → how its jobs were keyed
+    # topic source → pickled [(article source, document source, Passage)], in article then passage
+    # order: an edit unpickles only the lists of the topics it affects
+    mentions: dict[str, bytes] = field(default_factory=dict)
 
 
 def body_sig(doc: Document) -> bytes:

@@ -13,7 +13,7 @@ import math
 import pickle
 import re
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Collection as Collection_
 from dataclasses import dataclass, field, replace
@@ -175,10 +175,11 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
         env.tongwen_pages = PageCache(store, config.root)  # type: ignore[attr-defined]
     inc = incremental
     prev = inc.previous if inc is not None else None
-    if prev is not None and inc is not None and prev.global_sig != inc.global_sig:
+    if prev is not None and inc is not None and (prev.global_sig != inc.global_sig or
+                                                 any(t.entry.source not in prev.mentions for t in site.topics)):
         prev = inc.previous = None  # the caller sees that every job ran
     # a kept article's summary is read from its memo when a page that is rendered shows it
-    blobs = {src: memo for src, (_key, memo, *_rest) in prev.articles.items()} if prev is not None else None
+    blobs = {src: memo for src, (_key, memo) in prev.articles.items()} if prev is not None else None
     ctxs = []
     for k, edition in enumerate(config.editions):
         try:
@@ -199,7 +200,6 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     state = RenderState(inc.global_sig) if inc is not None else None
 
     # phase 1: article pages, both editions of one article per job
-    kept_memos: dict[int, bytes] = {}  # article index → its pickled ArticleMemo (incremental, kept)
     mentions: dict[str, list[Mention]] = defaultdict(list)
     found_by: dict[int, list[tuple[str, Any, str]]] = {}
     todo = list(range(len(site.articles)))
@@ -211,10 +211,9 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                                   + b"\0" + inc.entry_sigs[entry.source], digest_size=20).digest()
             old = prev.articles.get(entry.source) if prev is not None else None
             if old is not None and old[0] == key and key in prev.jobs and key not in state.jobs:  # type: ignore[union-attr,operator]
-                # its memo is unpickled only if a page that is rendered needs it (_LazySummaries,
-                # and its mentions only for topics whose pages are keyed again: below)
+                # its memo is unpickled only if a page that is rendered shows its summary
+                # (_LazySummaries); its mentions are kept per topic (_merged_mentions)
                 assert state is not None and prev is not None
-                kept_memos[i] = old[1]
                 state.articles[entry.source] = old
                 _carry(prev, state, key, inc)
                 inc.reused += 1
@@ -230,12 +229,10 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
             for i, paths in res.paths.items():
                 entry = site.articles[i]
                 found = next((f for j, f in res.mentions if j == i), [])
-                # match_text only serves to find mentions: not kept (the state is read on every build)
                 memo = ArticleMemo(tuple(c.summaries[entry.source] for c in ctxs),
-                                   [(src, replace(p, match_text=""), topic) for src, p, topic in found])
+                                   tuple(sorted(Counter(topic for _s, _p, topic in found).items())))
                 # pickled apart: saving the state copies the other articles' bytes, not their objects
-                state.articles[entry.source] = (plan.article_keys[i], pickle.dumps(memo, protocol=5),
-                                                frozenset(topic for _s, _p, topic in found))
+                state.articles[entry.source] = (plan.article_keys[i], pickle.dumps(memo, protocol=5))
                 state.jobs[plan.article_keys[i]] = tuple(paths)
                 state.store_keys[plan.article_keys[i]] = res.keys.get(i, ())
     # Topics whose pages stand whole (incremental): no changed article mentions them, before or
@@ -244,16 +241,19 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     found_sets = _affected_topics(site, inc, prev, todo, found_by) if inc is not None and prev is not None else None
     affected = found_sets[0] if found_sets is not None else None
     if prev is not None:
-        for i, blob in kept_memos.items():
-            topics = prev.articles[site.articles[i].source][2]
-            if affected is None or not topics.isdisjoint(affected):
-                found_by[i] = pickle.loads(blob).found
-    for i in sorted(found_by):
-        entry = site.articles[i]
-        by_source = {d.source: d for _k, d in entry.docs}
-        add_mentions(mentions, (Mention(entry, by_source[src], p, topic) for src, p, topic in found_by[i]
-                                if affected is None or topic in affected))
-    plan.mentions = {k: tuple(v) for k, v in mentions.items()}
+        # the kept articles' mentions of each topic keyed again come from the topic's list in the
+        # state, the rendered articles' from this build
+        assert state is not None
+        plan.mentions = _merged_mentions(site, prev, state, todo, found_by, affected)
+    else:
+        for i in sorted(found_by):
+            entry = site.articles[i]
+            by_source = {d.source: d for _k, d in entry.docs}
+            add_mentions(mentions, (Mention(entry, by_source[src], p, topic) for src, p, topic in found_by[i]))
+        plan.mentions = {k: tuple(v) for k, v in mentions.items()}
+        if state is not None:
+            state.mentions = {t.entry.source: _pickle_mentions(plan.mentions.get(t.entry.source, ()))
+                              for t in site.topics}
     plan.counts = {t.entry.source: len(plan.mentions.get(t.entry.source, ())) for t in site.topics}
     if found_sets is not None:
         assert affected is not None and prev is not None and state is not None and inc is not None
@@ -349,6 +349,45 @@ class _LazySummaries(dict[str, str]):
             return default
 
 
+def _pickle_mentions(ms: Sequence[Mention]) -> bytes:
+    # match_text only serves to find mentions: not kept (the state is read on every build)
+    return pickle.dumps([(m.entry.source, m.doc.source, replace(m.passage, match_text="")) for m in ms], protocol=5)
+
+
+def _merged_mentions(site: Site, prev: RenderState, state: RenderState, todo: list[int],
+                     found_by: dict[int, list[tuple[str, Any, str]]],
+                     affected: set[str] | None) -> dict[str, tuple[Mention, ...]]:
+    """The mention lists of the topics keyed again (`affected`; None: all), from the previous
+    build's lists without the articles rendered again (`todo`) and those articles' new mentions, in
+    article order. The lists of the other topics are carried into `state` unread."""
+    order = {e.source: i for i, e in enumerate(site.articles)}
+    changed = {site.articles[i].source for i in todo}
+    fresh: dict[str, list[tuple[str, str, Any]]] = defaultdict(list)
+    for i in todo:
+        src = site.articles[i].source
+        for doc_src, p, topic in found_by.get(i, ()):
+            fresh[topic].append((src, doc_src, p))
+    out: dict[str, tuple[Mention, ...]] = {}
+    for t in site.topics:
+        topic = t.entry.source
+        if affected is not None and topic not in affected:
+            state.mentions[topic] = prev.mentions[topic]
+            continue
+        old = pickle.loads(prev.mentions[topic])
+        rows = [r for r in old if r[0] not in changed] + fresh.get(topic, [])
+        rows.sort(key=lambda r: order[r[0]])  # stable: an article's passages stay in order
+        ms = []
+        for art, doc_src, p in rows:
+            entry = site.articles[order[art]]
+            doc = next(d for _k, d in entry.docs if d.source == doc_src)
+            ms.append(Mention(entry, doc, p, topic))
+        if ms:
+            out[topic] = tuple(ms)
+        touched = topic in fresh or any(r[0] in changed for r in old)
+        state.mentions[topic] = _pickle_mentions(ms) if touched else prev.mentions[topic]
+    return out
+
+
 def _affected_topics(site: Site, inc: Incremental, prev: RenderState, todo: list[int],
                      found_by: dict[int, list[tuple[str, Any, str]]]) -> tuple[set[str], dict[str, int]] | None:
     """(the topics whose pages must be keyed again, every topic's mention count), from the previous
@@ -360,8 +399,8 @@ def _affected_topics(site: Site, inc: Incremental, prev: RenderState, todo: list
         old = prev.articles.get(site.articles[i].source)
         if old is None:
             return None
-        for _d, _p, topic in pickle.loads(old[1]).found:
-            delta[topic] -= 1
+        for topic, n in pickle.loads(old[1]).counts:
+            delta[topic] -= n
             affected.add(topic)
         for _d, _p, topic in found_by.get(i, ()):
             delta[topic] += 1
