@@ -37,10 +37,13 @@ def _call(span: tuple[int, int]) -> Any:
     return _WORK(*span)
 
 
-def run_chunks(n: int, work: Callable[[int, int], R], jobs: int, chunk: int) -> Iterator[R]:
+def run_chunks(n: int, work: Callable[[int, int], R], jobs: int, chunk: int, serial_below: int = 0) -> Iterator[R]:
     """Yield `work(start, stop)` for consecutive spans covering range(n), in order. With jobs > 1 and
-    more than one span, the spans run in `jobs` forked processes."""
+    more than one span, the spans run in `jobs` forked processes, unless there are fewer than
+    `serial_below` items (forking a large build's process costs more than a little work)."""
     spans = [(a, min(a + chunk, n)) for a in range(0, n, chunk)]
+    if n < serial_below:
+        jobs = 1
     if jobs > 1 and threading.active_count() > 1 and not os.environ.get("TONGWEN_JOBS"):
         # forking a process that runs other threads (a preview server's watcher, say) can deadlock a
         # child on a lock one of those threads held; stay serial unless TONGWEN_JOBS asks otherwise

@@ -12,6 +12,7 @@ import json
 import math
 import pickle
 import re
+import shutil
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -41,6 +42,10 @@ from .strings import format_date, strings_for
 from .topics import Matcher, Mention, add_mentions, doc_mentions, highlight_spans, make_linker, matcher
 
 THEME = Path(__file__).parent / "theme"
+# fewer articles or other pages than these render in the main process: forking a large build's
+# process for them costs more than the work (an edited article and the few pages that show it)
+SERIAL_ARTICLES = 4
+SERIAL_JOBS = 64
 WIDGET_TERMS = 100  # the sidebar shows the most used terms; the widget title links to all of them
 ROOT_MARK = "\x1e"  # stands for "the current page's relative root" in shared fragments
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src * data:; media-src *; "
@@ -56,9 +61,35 @@ def environment(site_dir: Path) -> jinja2.Environment:
     loaders.append(jinja2.FileSystemLoader(str(THEME / "templates")))
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
+                             keep_trailing_newline=True, bytecode_cache=_bytecode_cache(site_dir))
     env.filters["tojson_safe"] = _json_for_script
     return env
+
+
+def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
+    """Compiled templates, kept between builds (compiling the theme is ~0.1 s of every build). Jinja
+    keys them by template name and source checksum, not by the options above: the folder is named
+    for the builder digest, which covers those options and Jinja's version."""
+    from .fingerprint import CACHE_DIR, builder_digest
+    base = site_dir / CACHE_DIR
+    folder = base / f"jinja-{builder_digest()[:16]}"
+    try:
+        if not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
+            for old in base.glob("jinja-*"):  # compiled by other builder versions: never read again
+                if old != folder:
+                    shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        return None
+    return _BestEffortCache(str(folder))
+
+
+class _BestEffortCache(jinja2.FileSystemBytecodeCache):
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass  # a full disk or a read-only folder: the template is compiled again next time
 
 
 def _json_for_script(value: Any) -> Markup:
@@ -221,7 +252,7 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 todo.append(i)
                 plan.article_keys[i] = key
     plan.todo = todo
-    for res in run_chunks(len(todo), plan.articles, jobs, chunk=16):
+    for res in run_chunks(len(todo), plan.articles, jobs, chunk=16, serial_below=SERIAL_ARTICLES):
         yield from _merge(res, plan, failed, search_docs)
         for i, found in res.mentions:
             found_by[i] = found
@@ -290,7 +321,7 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
         rest = keep
         inc.ran = len(todo) + len(rest)
     plan.rest = rest
-    for res in run_chunks(len(plan.rest), plan.others, jobs, chunk=8):
+    for res in run_chunks(len(plan.rest), plan.others, jobs, chunk=8, serial_below=SERIAL_JOBS):
         yield from _merge(res, plan, failed, search_docs)
         if state is not None:
             for j, paths in res.paths.items():
@@ -436,8 +467,7 @@ def _job_key(job: Job, edition: int, inc: Incremental) -> bytes:
     h.update(inc.global_sig)
     h.update(repr((job.fn.__name__, edition, job.ident, job.extra)).encode("utf-8", "surrogatepass"))
     sigs = inc.entry_sigs
-    for e in job.entries:
-        h.update(sigs[e.source])
+    h.update(b"".join([sigs[e.source] for e in job.entries]))
     return h.digest()
 
 
@@ -518,6 +548,15 @@ class _Plan:
         got = memo.get(topic)
         if got is None:
             got = memo[topic] = self.mentioning(self.mentions.get(topic, ()))
+        return got  # type: ignore[no-any-return]
+
+    def term_entries(self, tax: str, t: Term) -> list[Entry]:
+        """A term's entries, newest first (one list for every edition)."""
+        memo = self.__dict__.setdefault("_term_entries", {})
+        got = memo.get((tax, t.key))
+        if got is None:
+            index = self.site.index
+            got = memo[(tax, t.key)] = [index[s] for s in t.sources]
         return got  # type: ignore[no-any-return]
 
     @property
@@ -658,7 +697,7 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
     for tax, terms in site.terms:
         jobs.append(_job(_terms_index, ctx, env, tax, terms, ident=(tax,)))
         for t in terms:
-            entries = [site.index[s] for s in t.sources]
+            entries = plan.term_entries(tax, t)
             name = ctx.term_names[(tax, t.key)]
             jobs += _list_jobs(ctx, env, "term", f"{tax}/{t.slug}/", entries, name, (tax, t))
             jobs.append(_job_search(_term_feed, ctx, tax, t, name, entries, ident=(tax, t.key),
