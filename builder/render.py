@@ -17,7 +17,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Collection as Collection_
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from .convert import Convert, fold, make_converter, source_script
 from .derive import Collection, Entry, Site, Topic
 from .errors import BuildError, BuildFailed, error
 from .incremental import ArticleMemo, RenderState, TopicMemo
-from .markdown import CJK_RE, Rendered, RenderEnv, forget_parsed, render, summary_tokens_of, tokens_of
+from .markdown import CJK_RE, Passage, Rendered, RenderEnv, forget_parsed, render, summary_tokens_of, tokens_of
 from .model import Document, Edition, Output, SearchDoc, Term
 from .pagecache import PageCache, PageUrl
 from .parallel import run_chunks
@@ -380,9 +380,14 @@ class _LazySummaries(dict[str, str]):
             return default
 
 
+_Row = tuple[str, str, str, str, int]  # article source, document source, passage anchor, text, line
+
+
 def _pickle_mentions(ms: Sequence[Mention]) -> bytes:
-    # match_text only serves to find mentions: not kept (the state is read on every build)
-    return pickle.dumps([(m.entry.source, m.doc.source, replace(m.passage, match_text="")) for m in ms], protocol=5)
+    # plain tuples pickle and unpickle several times faster than Passage objects (match_text only
+    # serves to find mentions: not kept)
+    return pickle.dumps([(m.entry.source, m.doc.source, m.passage.anchor, m.passage.text, m.passage.line)
+                         for m in ms], protocol=5)
 
 
 def _merged_mentions(site: Site, prev: RenderState, state: RenderState, todo: list[int],
@@ -393,29 +398,34 @@ def _merged_mentions(site: Site, prev: RenderState, state: RenderState, todo: li
     article order. The lists of the other topics are carried into `state` unread."""
     order = {e.source: i for i, e in enumerate(site.articles)}
     changed = {site.articles[i].source for i in todo}
-    fresh: dict[str, list[tuple[str, str, Any]]] = defaultdict(list)
+    fresh: dict[str, list[_Row]] = defaultdict(list)
     for i in todo:
         src = site.articles[i].source
         for doc_src, p, topic in found_by.get(i, ()):
-            fresh[topic].append((src, doc_src, p))
+            fresh[topic].append((src, doc_src, p.anchor, p.text, p.line))
+    docs: dict[tuple[str, str], tuple[Entry, Document]] = {}
     out: dict[str, tuple[Mention, ...]] = {}
     for t in site.topics:
         topic = t.entry.source
         if affected is not None and topic not in affected:
             state.mentions[topic] = prev.mentions[topic]
             continue
-        old = pickle.loads(prev.mentions[topic])
-        rows = [r for r in old if r[0] not in changed] + fresh.get(topic, [])
-        rows.sort(key=lambda r: order[r[0]])  # stable: an article's passages stay in order
+        rows: list[_Row] = pickle.loads(prev.mentions[topic])
+        if topic in fresh or any(r[0] in changed for r in rows):
+            rows = [r for r in rows if r[0] not in changed] + fresh.get(topic, [])
+            rows.sort(key=lambda r: order[r[0]])  # stable: an article's passages stay in order
+            state.mentions[topic] = pickle.dumps(rows, protocol=5)
+        else:
+            state.mentions[topic] = prev.mentions[topic]
         ms = []
-        for art, doc_src, p in rows:
-            entry = site.articles[order[art]]
-            doc = next(d for _k, d in entry.docs if d.source == doc_src)
-            ms.append(Mention(entry, doc, p, topic))
+        for art, doc_src, anchor, text, line in rows:
+            got = docs.get((art, doc_src))
+            if got is None:
+                entry = site.articles[order[art]]
+                got = docs[(art, doc_src)] = (entry, next(d for _k, d in entry.docs if d.source == doc_src))
+            ms.append(Mention(got[0], got[1], Passage(anchor, text, line), topic))
         if ms:
             out[topic] = tuple(ms)
-        touched = topic in fresh or any(r[0] in changed for r in old)
-        state.mentions[topic] = _pickle_mentions(ms) if touched else prev.mentions[topic]
     return out
 
 
