@@ -12,7 +12,7 @@ from test_build_equivalence import assert_same, clean_build, generated_site
 
 from builder import fingerprint, render
 from builder.build import build
-from builder.incremental import state_path
+from builder.incremental import load_state, state_path
 
 
 def _edit_body(site: Path, rnd: random.Random) -> str:
@@ -109,6 +109,19 @@ def test_body_edit_renders_only_what_shows_it(site: Path, tmp_path: Path) -> Non
     assert second.jobs_kept > 0 and second.jobs_run < first.jobs_run / 3, (second.jobs_run, second.jobs_kept)
     clean_build(site, tmp_path / "clean")
     assert_same(out, tmp_path / "clean")
+
+
+def test_patched_build_records_the_folder_as_it_is(site: Path, tmp_path: Path) -> None:
+    """A patched build re-stats only the files it touched; what it records must still be exactly
+    the folder's state, or the next edit would not be trusted and would run every job."""
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    for seed in (1, 2, 3):
+        _edit_body(site, random.Random(seed))
+        r = build(site, out, jobs=1)
+        assert r.jobs_kept > 0, seed
+        state = load_state(site, out)
+        assert state is not None and state.outputs == fingerprint.output_stats(out)
 
 
 def test_touched_output_is_not_trusted(site: Path, tmp_path: Path) -> None:
