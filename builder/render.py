@@ -275,17 +275,19 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
         # the kept articles' mentions of each topic keyed again come from the topic's list in the
         # state, the rendered articles' from this build
         assert state is not None
-        plan.mentions = _merged_mentions(site, prev, state, todo, found_by, affected)
+        plan.rows = _merged_rows(site, prev, state, todo, found_by, affected)
+        plan.mentions = _LazyMentions(site, plan.rows)  # built only for topics whose pages render
     else:
         for i in sorted(found_by):
             entry = site.articles[i]
             by_source = {d.source: d for _k, d in entry.docs}
             add_mentions(mentions, (Mention(entry, by_source[src], p, topic) for src, p, topic in found_by[i]))
         plan.mentions = {k: tuple(v) for k, v in mentions.items()}
+        plan.rows = {k: _rows(v) for k, v in plan.mentions.items()}
         if state is not None:
-            state.mentions = {t.entry.source: _pickle_mentions(plan.mentions.get(t.entry.source, ()))
+            state.mentions = {t.entry.source: pickle.dumps(plan.rows.get(t.entry.source, []), protocol=5)
                               for t in site.topics}
-    plan.counts = {t.entry.source: len(plan.mentions.get(t.entry.source, ())) for t in site.topics}
+    plan.counts = {t.entry.source: len(plan.rows.get(t.entry.source, ())) for t in site.topics}
     if found_sets is not None:
         assert affected is not None and prev is not None and state is not None and inc is not None
         if any(found_sets[1][src] != plan.counts[src] for src in affected):  # cannot happen; never trust it then
@@ -383,17 +385,15 @@ class _LazySummaries(dict[str, str]):
 _Row = tuple[str, str, str, str, int]  # article source, document source, passage anchor, text, line
 
 
-def _pickle_mentions(ms: Sequence[Mention]) -> bytes:
+def _rows(ms: Sequence[Mention]) -> list[_Row]:
     # plain tuples pickle and unpickle several times faster than Passage objects (match_text only
     # serves to find mentions: not kept)
-    return pickle.dumps([(m.entry.source, m.doc.source, m.passage.anchor, m.passage.text, m.passage.line)
-                         for m in ms], protocol=5)
+    return [(m.entry.source, m.doc.source, m.passage.anchor, m.passage.text, m.passage.line) for m in ms]
 
 
-def _merged_mentions(site: Site, prev: RenderState, state: RenderState, todo: list[int],
-                     found_by: dict[int, list[tuple[str, Any, str]]],
-                     affected: set[str] | None) -> dict[str, tuple[Mention, ...]]:
-    """The mention lists of the topics keyed again (`affected`; None: all), from the previous
+def _merged_rows(site: Site, prev: RenderState, state: RenderState, todo: list[int],
+                 found_by: dict[int, list[tuple[str, Any, str]]], affected: set[str] | None) -> dict[str, list[_Row]]:
+    """The mention rows of the topics keyed again (`affected`; None: all), from the previous
     build's lists without the articles rendered again (`todo`) and those articles' new mentions, in
     article order. The lists of the other topics are carried into `state` unread."""
     order = {e.source: i for i, e in enumerate(site.articles)}
@@ -403,8 +403,7 @@ def _merged_mentions(site: Site, prev: RenderState, state: RenderState, todo: li
         src = site.articles[i].source
         for doc_src, p, topic in found_by.get(i, ()):
             fresh[topic].append((src, doc_src, p.anchor, p.text, p.line))
-    docs: dict[tuple[str, str], tuple[Entry, Document]] = {}
-    out: dict[str, tuple[Mention, ...]] = {}
+    out: dict[str, list[_Row]] = {}
     for t in site.topics:
         topic = t.entry.source
         if affected is not None and topic not in affected:
@@ -417,16 +416,34 @@ def _merged_mentions(site: Site, prev: RenderState, state: RenderState, todo: li
             state.mentions[topic] = pickle.dumps(rows, protocol=5)
         else:
             state.mentions[topic] = prev.mentions[topic]
+        if rows:
+            out[topic] = rows
+    return out
+
+
+class _LazyMentions(dict[str, tuple[Mention, ...]]):
+    """topic → its Mention objects, made from its rows when a page that shows them is rendered."""
+
+    def __init__(self, site: Site, rows: dict[str, list[_Row]]):
+        super().__init__()
+        self.site = site
+        self.rows = rows
+
+    def __missing__(self, topic: str) -> tuple[Mention, ...]:
+        index = self.site.index
+        docs: dict[tuple[str, str], tuple[Entry, Document]] = {}
         ms = []
-        for art, doc_src, anchor, text, line in rows:
+        for art, doc_src, anchor, text, line in self.rows[topic]:
             got = docs.get((art, doc_src))
             if got is None:
-                entry = site.articles[order[art]]
+                entry = index[art]
                 got = docs[(art, doc_src)] = (entry, next(d for _k, d in entry.docs if d.source == doc_src))
             ms.append(Mention(got[0], got[1], Passage(anchor, text, line), topic))
-        if ms:
-            out[topic] = tuple(ms)
-    return out
+        value = self[topic] = tuple(ms)
+        return value
+
+    def get(self, topic: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[topic] if topic in self.rows else default
 
 
 def _affected_topics(site: Site, inc: Incremental, prev: RenderState, todo: list[int],
@@ -529,6 +546,7 @@ class _Plan:
     env: jinja2.Environment
     topic_matcher: Matcher | None
     mentions: dict[str, tuple[Mention, ...]] = field(default_factory=dict)
+    rows: dict[str, list[_Row]] = field(default_factory=dict)  # the same as _rows, for keys (cheap)
     rest: list[tuple[int, Job]] = field(default_factory=list)
     store: Store | None = None
     matcher_sig: bytes = b""
@@ -543,21 +561,34 @@ class _Plan:
         memo = self.__dict__.setdefault("_mention_sigs", {})
         sig = memo.get(topic)
         if sig is None:
-            text = "\0".join([f"{m.entry.source}\1{m.doc.source}\1{m.passage.anchor}"
-                              for m in self.mentions.get(topic, ())])
+            text = "\0".join([f"{r[0]}\1{r[1]}\1{r[2]}" for r in self.rows.get(topic, ())])
             sig = memo[topic] = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         return sig  # type: ignore[no-any-return]
 
-    @staticmethod
-    def mentioning(ms: Sequence[Mention]) -> tuple[Entry, ...]:
-        return tuple({m.entry.source: m.entry for m in ms}.values())
+    def mentioning(self, rows: Sequence[_Row]) -> tuple[Entry, ...]:
+        """The distinct entries of some mention rows, in order."""
+        index = self.site.index
+        return tuple(index[a] for a in dict.fromkeys([r[0] for r in rows]))
 
     def topic_entries(self, topic: str) -> tuple[Entry, ...]:
         """The entries that mention a topic, in mention order (edition-independent)."""
         memo = self.__dict__.setdefault("_topic_entries", {})
         got = memo.get(topic)
         if got is None:
-            got = memo[topic] = self.mentioning(self.mentions.get(topic, ()))
+            got = memo[topic] = self.mentioning(self.rows.get(topic, ()))
+        return got  # type: ignore[no-any-return]
+
+    def shown_rows(self, ctx: Ctx, topic: str) -> list[_Row]:
+        """`_ctx_shown` as rows: the mentions an edition shows (see `_shown`)."""
+        key = ("shown-rows", topic)
+        got = ctx.memo.get(key)
+        if got is None:
+            rows = self.rows.get(topic, [])
+            translated = _translated(ctx)
+            if translated:
+                index, k = self.site.index, ctx.edition.key
+                rows = [r for r in rows if r[0] not in translated or index[r[0]].doc(k).source == r[1]]
+            got = ctx.memo[key] = rows
         return got  # type: ignore[no-any-return]
 
     def term_entries(self, tax: str, t: Term) -> list[Entry]:
@@ -729,8 +760,8 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
             sig = plan.mention_sig(topic.entry.source)  # which passages of which documents, in order
             siblings = tuple(counts[o.entry.source] for o in c.topics if o.group == topic.group)
             # page n shows its own mentions and the first related articles; all pages show the count
-            shown = _ctx_shown(ctx, topic.entry.source, plan.mentions)
-            related = _first_entries(shown, RELATED_SHOWN)
+            shown = plan.shown_rows(ctx, topic.entry.source)  # as _ctx_shown, without making Mentions
+            related = _first_entries(plan, shown, RELATED_SHOWN)
             for n in range(1, max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)) + 1):
                 chunk = shown[(n - 1) * MENTIONS_PER_PAGE: n * MENTIONS_PER_PAGE]
                 jobs.append(_job_search(_topic, ctx, env, c, topic, plan.mentions, counts, plan.topic_matcher, n,
@@ -1225,25 +1256,31 @@ def _shown(mentions: Sequence[Mention], edition_key: str, translated: Collection
     return [m for m in mentions if m.entry.source not in translated or m.entry.doc(edition_key) is m.doc]
 
 
-def _first_entries(ms: Sequence[Mention], n: int) -> tuple[Entry, ...]:
-    """The first `n` distinct entries of a mention list (plan.mentioning(ms)[:n], without the rest)."""
-    out: dict[str, Entry] = {}
-    for m in ms:
+def _first_entries(plan: _Plan, rows: Sequence[_Row], n: int) -> tuple[Entry, ...]:
+    """The first `n` distinct entries of mention rows (plan.mentioning(rows)[:n], without the rest)."""
+    out: dict[str, None] = {}
+    for r in rows:
         if len(out) == n:
             break
-        out.setdefault(m.entry.source, m.entry)
-    return tuple(out.values())
+        out[r[0]] = None
+    index = plan.site.index
+    return tuple(index[a] for a in out)
+
+
+def _translated(ctx: Ctx) -> frozenset[str]:
+    """The articles with a translation: only their mentions can differ between editions."""
+    got = ctx.memo.get("translated")
+    if got is None:
+        got = ctx.memo["translated"] = frozenset(
+            e.source for e in ctx.site.articles if any(d is not e.canonical for _k, d in e.docs))
+    return got  # type: ignore[no-any-return]
 
 
 def _ctx_shown(ctx: Ctx, topic: str, mentions: dict[str, tuple[Any, ...]]) -> list[Mention]:
     key = ("shown", topic)
     got = ctx.memo.get(key)
     if got is None:
-        translated = ctx.memo.get("translated")
-        if translated is None:
-            translated = ctx.memo["translated"] = frozenset(
-                e.source for e in ctx.site.articles if any(d is not e.canonical for _k, d in e.docs))
-        got = ctx.memo[key] = _shown(mentions.get(topic, ()), ctx.edition.key, translated)
+        got = ctx.memo[key] = _shown(mentions.get(topic, ()), ctx.edition.key, _translated(ctx))
     return got  # type: ignore[no-any-return]
 
 
