@@ -275,8 +275,8 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
         # the kept articles' mentions of each topic keyed again come from the topic's list in the
         # state, the rendered articles' from this build
         assert state is not None
-        plan.rows = _merged_rows(site, prev, state, todo, found_by, affected)
-        plan.mentions = _LazyMentions(site, plan.rows)  # built only for topics whose pages render
+        plan.rows = _merged_rows(site, prev, state, todo, found_by, affected)  # (no Mention objects:
+        # only the pages that render make theirs, plan.page_mentions)
     else:
         for i in sorted(found_by):
             entry = site.articles[i]
@@ -421,31 +421,6 @@ def _merged_rows(site: Site, prev: RenderState, state: RenderState, todo: list[i
     return out
 
 
-class _LazyMentions(dict[str, tuple[Mention, ...]]):
-    """topic → its Mention objects, made from its rows when a page that shows them is rendered."""
-
-    def __init__(self, site: Site, rows: dict[str, list[_Row]]):
-        super().__init__()
-        self.site = site
-        self.rows = rows
-
-    def __missing__(self, topic: str) -> tuple[Mention, ...]:
-        index = self.site.index
-        docs: dict[tuple[str, str], tuple[Entry, Document]] = {}
-        ms = []
-        for art, doc_src, anchor, text, line in self.rows[topic]:
-            got = docs.get((art, doc_src))
-            if got is None:
-                entry = index[art]
-                got = docs[(art, doc_src)] = (entry, next(d for _k, d in entry.docs if d.source == doc_src))
-            ms.append(Mention(got[0], got[1], Passage(anchor, text, line), topic))
-        value = self[topic] = tuple(ms)
-        return value
-
-    def get(self, topic: str, default: Any = None) -> Any:  # type: ignore[override]
-        return self[topic] if topic in self.rows else default
-
-
 def _affected_topics(site: Site, inc: Incremental, prev: RenderState, todo: list[int],
                      found_by: dict[int, list[tuple[str, Any, str]]]) -> tuple[set[str], dict[str, int]] | None:
     """(the topics whose pages must be keyed again, every topic's mention count), from the previous
@@ -577,6 +552,19 @@ class _Plan:
         if got is None:
             got = memo[topic] = self.mentioning(self.rows.get(topic, ()))
         return got  # type: ignore[no-any-return]
+
+    def page_mentions(self, ctx: Ctx, topic: str, n: int) -> list[Mention]:
+        """The mentions page `n` of a topic shows in this edition."""
+        a, b = (n - 1) * MENTIONS_PER_PAGE, n * MENTIONS_PER_PAGE
+        if topic in self.mentions:  # a full build found them as Mention objects
+            return _ctx_shown(ctx, topic, self.mentions)[a:b]
+        index = self.site.index
+        out = []
+        for art, doc_src, anchor, text, line in self.shown_rows(ctx, topic)[a:b]:
+            entry = index[art]
+            doc = next(d for _k, d in entry.docs if d.source == doc_src)
+            out.append(Mention(entry, doc, Passage(anchor, text, line), topic))
+        return out
 
     def shown_rows(self, ctx: Ctx, topic: str) -> list[_Row]:
         """`_ctx_shown` as rows: the mentions an edition shows (see `_shown`)."""
@@ -764,7 +752,7 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
             related = _first_entries(plan, shown, RELATED_SHOWN)
             for n in range(1, max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)) + 1):
                 chunk = shown[(n - 1) * MENTIONS_PER_PAGE: n * MENTIONS_PER_PAGE]
-                jobs.append(_job_search(_topic, ctx, env, c, topic, plan.mentions, counts, plan.topic_matcher, n,
+                jobs.append(_job_search(_topic, ctx, env, c, topic, plan, counts, plan.topic_matcher, n,
                                         ident=(topic.entry.source, n),
                                         entries=(topic.entry, *related, *plan.mentioning(chunk)),
                                         extra=(sig, siblings), topic=topic.entry.source))
@@ -1240,7 +1228,7 @@ class _TopicBase:
     rendered: Rendered
     title: str
     index: int
-    shown: list[Any]
+    shown: int  # the mentions this edition shows
     related: list[Entry]
     aliases: list[str]
     description: str
@@ -1276,7 +1264,7 @@ def _translated(ctx: Ctx) -> frozenset[str]:
     return got  # type: ignore[no-any-return]
 
 
-def _ctx_shown(ctx: Ctx, topic: str, mentions: dict[str, tuple[Any, ...]]) -> list[Mention]:
+def _ctx_shown(ctx: Ctx, topic: str, mentions: dict[str, tuple[Mention, ...]]) -> list[Mention]:
     key = ("shown", topic)
     got = ctx.memo.get(key)
     if got is None:
@@ -1284,22 +1272,20 @@ def _ctx_shown(ctx: Ctx, topic: str, mentions: dict[str, tuple[Any, ...]]) -> li
     return got  # type: ignore[no-any-return]
 
 
-def _topic_base(ctx: Ctx, t: Topic, mentions: dict[str, tuple[Any, ...]]) -> _TopicBase:
+def _topic_base(ctx: Ctx, t: Topic, plan: _Plan) -> _TopicBase:
     key = ("topic", t.entry.source)
     base = ctx.memo.get(key)
     if base is not None:
         return base  # type: ignore[no-any-return]
     e = ctx.edition
     rendered = _render_doc(ctx, t.entry.doc(e.key), t.entry)
-    shown = _ctx_shown(ctx, t.entry.source, mentions)
-    related: dict[str, Entry] = {}
-    for m in shown:
-        related.setdefault(m.entry.source, m.entry)
+    shown = plan.shown_rows(ctx, t.entry.source)
+    related = list(plan.mentioning(shown))
     conv_t = _term_converter(e, ctx.config.glossary)
     base = ctx.memo[key] = _TopicBase(
-        rendered, ctx.topic_names[t.entry.source], ctx.site.topics.index(t), shown, list(related.values()),
+        rendered, ctx.topic_names[t.entry.source], ctx.site.topics.index(t), len(shown), related,
         [conv_t(a) for a in t.aliases], summarize(rendered.text, ctx.config.summary_length),
-        _top_tags(ctx, list(related.values())), max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)))
+        _top_tags(ctx, related), max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)))
     return base
 
 
@@ -1325,17 +1311,17 @@ def _top_tags(ctx: Ctx, related: list[Entry]) -> list[tuple[str, str]]:
     return top
 
 
-def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, mentions: dict[str, tuple[Any, ...]],
+def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, plan: _Plan,
            counts: dict[str, int], topic_matcher: Matcher | None, n: int, search_docs: dict[str, SearchDoc]) -> Output:
     """Page `n` of a topic: its text, the mentions of that page, related articles and tags. Page 1
     also makes the topic's search record."""
-    b = _topic_base(ctx, t, mentions)
+    b = _topic_base(ctx, t, plan)
     conv_t = _term_converter(ctx.edition, ctx.config.glossary)
     path = t.entry.path if n == 1 else f"{t.entry.path}page/{n}/"
     v = _page_vars(ctx, "topic", path, b.title if n == 1 else f"{b.title} · {ctx.strings['page_n'].format(n=n)}",
                    t.entry.doc(ctx.edition.key))
     url = v["url"]
-    chunk = b.shown[(n - 1) * MENTIONS_PER_PAGE: n * MENTIONS_PER_PAGE]
+    chunk = plan.page_mentions(ctx, t.entry.source, n)
     quotes = [{"html": _quote(ctx, m, topic_matcher, b.index),
                "url": url(m.entry.path) + "#" + m.passage.anchor,
                "title": _ctx_title(ctx, m.doc), "date": format_date(m.entry.date)} for m in chunk]
@@ -1344,7 +1330,7 @@ def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, mentions:
                 for o in c.topics if o is not t and o.group == t.group]
     v["page"] = {
         "title": b.title, "content": Markup(b.rendered.html), "group": conv_t(t.group),
-        "aliases": b.aliases, "mentions": quotes, "mention_count": len(b.shown),
+        "aliases": b.aliases, "mentions": quotes, "mention_count": b.shown,
         "related": [_card(ctx, r, url) for r in b.related[:RELATED_SHOWN]],
         "related_count": len(b.related),
         "tags": [{"name": name, "url": url(path)} for name, path in b.top_tags],
