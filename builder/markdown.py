@@ -21,7 +21,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from .convert import Convert
+from .convert import Convert, convert_many
 from .model import Document
 
 MORE_RE = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
@@ -246,9 +246,27 @@ class Rendered:
 
 def render(tokens: Sequence[Token], env: RenderEnv, unsafe_html: bool = False) -> Rendered:
     md = parser(unsafe_html)
+    env.convert = _batched(env.convert, tokens)
     html = md.renderer.render(list(tokens), md.options, {"tw": env})
     assert env.toc is not None and env.text is not None
     return Rendered(html, tuple(env.toc), "".join(env.text).strip())
+
+
+def _batched(convert: Convert, tokens: Sequence[Token]) -> Convert:
+    """`convert`, with the document's text tokens converted up front in one batch (convert_many):
+    the render rules then find them converted. Conversion is a function of the text, so looking a
+    text up gives what converting it would; a text not in the batch (a part of a text token cut by
+    the first-mention linker, a title) is converted when asked."""
+    texts = {c.content: None for t in tokens if t.type == "inline" for c in t.children or ()
+             if c.type == "text" and c.content}
+    if len(texts) < 2:
+        return convert
+    done = dict(zip(texts, convert_many(convert, list(texts)), strict=True))
+
+    def batched(text: str) -> str:
+        out = done.get(text)
+        return convert(text) if out is None else out
+    return batched
 
 
 def _env(env: dict[str, Any]) -> RenderEnv:

@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 from . import feeds
 from .cache import Store, digest
 from .config import SiteConfig
-from .convert import Convert, fold, make_converter, source_script
+from .convert import Convert, convert_many, fold, make_converter, source_script
 from .derive import Collection, Entry, Site, Topic
 from .errors import BuildError, BuildFailed, error
 from .incremental import ArticleMemo, RenderState, TopicMemo
@@ -544,7 +544,7 @@ class _Plan:
                 converted = self.store.get(key, tuple)
                 if converted is None or len(converted) != len(texts):
                     conv = doc_converter(doc, ctx.edition, ctx.config)
-                    converted = tuple(conv(t) for t in texts.values())
+                    converted = tuple(convert_many(conv, list(texts.values())))
                     self.store.put(key, converted)
                 res.quotes.extend((k, source, a, t) for a, t in zip(texts, converted, strict=True))
 
