@@ -138,10 +138,30 @@ def _item_text(tokens: Sequence[Token], start: int, matchable: bool = False) -> 
     return " ".join(parts)
 
 
+# Every text linkify-it's pretest can accept holds one of these (its schemas hold ":" or "//", its
+# fuzzy hosts "localhost" or a ".", its emails "@"): a text without any cannot hold a link, and
+# skipping the pretest's large regex there changes nothing (tests/test_markdown_linkify.py).
+_LINK_HINT = re.compile(r"[.:/@]|localhost", re.IGNORECASE)
+
+
+def _quick_pretest(md: MarkdownIt) -> None:
+    slow = md.linkify.pretest  # type: ignore[union-attr]
+
+    def pretest(text: str) -> bool:
+        return _LINK_HINT.search(text) is not None and bool(slow(text))
+    md.linkify.pretest = pretest  # type: ignore[union-attr]
+
+
 @lru_cache(maxsize=2)
 def parser(unsafe_html: bool = False) -> MarkdownIt:
+    return new_parser(unsafe_html)
+
+
+def new_parser(unsafe_html: bool = False, quick_linkify: bool = True) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": unsafe_html, "linkify": True, "typographer": False})
     md.enable(["table", "strikethrough", "linkify"])
+    if quick_linkify:
+        _quick_pretest(md)
     md.use(footnote_plugin)
     md.inline.ruler.before("text", "tw_conv", _conv_markup)
     md.core.ruler.push("tw_anchors", _anchors)
