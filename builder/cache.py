@@ -47,6 +47,11 @@ def keep_in_memory(on: bool = True) -> None:
         _memory_size = 0
 
 
+def in_memory() -> bool:
+    """Whether decoded entries are kept in this process between builds (`keep_in_memory`)."""
+    return _MEMORY is not None
+
+
 def digest(*parts: Any) -> bytes:
     """A key over `parts`: str, bytes, numbers, None, tuples and frozen dataclasses (whose repr
     shows every field). Bytes are hashed as they are; everything else through its repr."""

@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 from . import feeds
 from .cache import Store, digest
 from .config import SiteConfig
-from .convert import Convert, convert_many, fold, make_converter, source_script
+from .convert import Convert, convert_many, fold, is_identity, make_converter, source_script
 from .derive import Collection, Entry, Site, Topic
 from .errors import BuildError, BuildFailed, error
 from .incremental import ArticleMemo, RenderState, TopicMemo
