@@ -69,6 +69,11 @@ def _identity(text: str) -> str:
     return text
 
 
+def is_identity(conv: Convert) -> bool:
+    """True for the converter that returns its text as it is (no script conversion, no glossary)."""
+    return conv is _identity
+
+
 @lru_cache(maxsize=256)
 def _glossary_automaton(terms: tuple[str, ...]) -> ahocorasick_rs.AhoCorasick:
     return ahocorasick_rs.AhoCorasick(list(terms), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)

@@ -539,11 +539,14 @@ class _Plan:
         assert self.store is not None
         for k, ctx in enumerate(self.ctxs):
             for source, (doc, texts) in by_doc.items():
+                conv = doc_converter(doc, ctx.edition, ctx.config)
+                if is_identity(conv):  # nothing to convert, nothing worth storing
+                    res.quotes.extend((k, source, a, t) for a, t in texts.items())
+                    continue
                 key = digest("quotes", doc.lang, doc.meta.glossary, ctx.config.glossary, ctx.edition,
                              tuple(texts.values()))
                 converted = self.store.get(key, tuple)
                 if converted is None or len(converted) != len(texts):
-                    conv = doc_converter(doc, ctx.edition, ctx.config)
                     converted = tuple(convert_many(conv, list(texts.values())))
                     self.store.put(key, converted)
                 res.quotes.extend((k, source, a, t) for a, t in zip(texts, converted, strict=True))
@@ -999,10 +1002,10 @@ def _link(ctx: Ctx, entry: Entry | None, url: Callable[[str], str]) -> dict[str,
 
 
 def _render_template(env: jinja2.Environment, name: str, v: dict[str, Any]) -> bytes:
-    """A page's bytes; reused from an earlier build when its template and values are the same
-    (pagecache.py: the key is complete, or None and the page is rendered)."""
+    """A page's bytes; reused from an earlier build when its template and values are the same, for
+    the templates PageCache.stores (pagecache.py: the key is complete, or None and the page is rendered)."""
     pages: PageCache | None = getattr(env, "tongwen_pages", None)
-    key = pages.key(name, v) if pages is not None else None
+    key = pages.key(name, v) if pages is not None and pages.stores(name) else None
     if key is not None and pages is not None:
         data = pages.store.get(key, bytes, count=False)
         if data is not None:
