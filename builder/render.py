@@ -919,8 +919,11 @@ def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | Non
     hrefs = None
     mentioned = doc_topics.get(doc.source)
     if ctx.config.link_topics and topic_matcher is not None and mentioned:
-        hrefs = tuple(root + quote(ctx.path(t.entry.path), safe="/.-_~") if i in mentioned else None
-                      for i, t in enumerate(ctx.site.topics))
+        topics = ctx.site.topics
+        links: list[str | None] = [None] * len(topics)
+        for i in mentioned:
+            links[i] = root + quote(ctx.path(topics[i].entry.path), safe="/.-_~")
+        hrefs = tuple(links)
     rendered, summary = _article_body(ctx, doc, entry, root, topic_matcher, hrefs, store, matcher_sig)
     conv = doc_converter(doc, e, ctx.config)
     title = conv(doc.meta.title or doc.stem)
