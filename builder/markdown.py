@@ -203,6 +203,21 @@ def _parsed(text: str, unsafe_html: bool) -> tuple[Token, ...]:
 
 def forget_parsed() -> None:
     _PARSED.clear()
+    _CONVERTED.clear()
+
+
+# converter → text → converted: what the renders since the last `forget_parsed()` converted. A
+# conversion is a function of the converter and the text, so any later lookup is exact.
+_CONVERTED: dict[Convert, dict[str, str]] = {}
+
+
+def convert_texts(convert: Convert, texts: Sequence[str]) -> list[str]:
+    """`[convert(t) for t in texts]`, reusing what a render of the same unit of work converted (a
+    passage that is one whole text token, quoted on topic pages) and batching the rest."""
+    known = _CONVERTED.get(convert, {})
+    todo = list(dict.fromkeys(t for t in texts if t not in known))
+    new = dict(zip(todo, convert_many(convert, todo), strict=True)) if todo else {}
+    return [known[t] if t in known else new[t] for t in texts]
 
 
 # --- passages -------------------------------------------------------------------------------------
@@ -282,6 +297,7 @@ def _batched(convert: Convert, tokens: Sequence[Token]) -> Convert:
     if len(texts) < 2:
         return convert
     done = dict(zip(texts, convert_many(convert, list(texts)), strict=True))
+    _CONVERTED.setdefault(convert, {}).update(done)
 
     def batched(text: str) -> str:
         out = done.get(text)

@@ -28,11 +28,11 @@ from markupsafe import Markup, escape
 from . import feeds
 from .cache import Store, digest
 from .config import SiteConfig
-from .convert import Convert, convert_many, fold, is_identity, make_converter, source_script
+from .convert import Convert, fold, is_identity, make_converter, source_script
 from .derive import Collection, Entry, Site, Topic
 from .errors import BuildError, BuildFailed, error
 from .incremental import ArticleMemo, RenderState, TopicMemo
-from .markdown import CJK_RE, Rendered, RenderEnv, forget_parsed, render, summary_tokens_of, tokens_of
+from .markdown import CJK_RE, Rendered, RenderEnv, convert_texts, forget_parsed, render, summary_tokens_of, tokens_of
 from .model import Document, Edition, Output, SearchDoc, Term
 from .pagecache import PageCache, PageUrl
 from .parallel import run_chunks
@@ -547,7 +547,7 @@ class _Plan:
                              tuple(texts.values()))
                 converted = self.store.get(key, tuple)
                 if converted is None or len(converted) != len(texts):
-                    converted = tuple(convert_many(conv, list(texts.values())))
+                    converted = tuple(convert_texts(conv, list(texts.values())))
                     self.store.put(key, converted)
                 res.quotes.extend((k, source, a, t) for a, t in zip(texts, converted, strict=True))
 
