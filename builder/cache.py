@@ -47,19 +47,40 @@ def keep_in_memory(on: bool = True) -> None:
         _memory_size = 0
 
 
+def in_memory() -> bool:
+    """Whether decoded entries are kept in this process between builds (`keep_in_memory`)."""
+    return _MEMORY is not None
+
+
 def digest(*parts: Any) -> bytes:
     """A key over `parts`: str, bytes, numbers, None, tuples and frozen dataclasses (whose repr
-    shows every field). Bytes are hashed as they are; everything else through its repr."""
+    shows every field). Bytes are hashed as they are, str (exactly str, not a subclass) as UTF-8,
+    tuples (exactly tuple) part by part — cheaper than a repr for the long texts keys hold —
+    everything else through its repr. Each part is tagged with its kind and length: unambiguous."""
     from .fingerprint import builder_digest  # imported late: fingerprint imports load, which imports this
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{_FORMAT}\0{builder_digest()}\0".encode())
+    _feed(h, parts)
+    return h.digest()
+
+
+def _feed(h: Any, parts: tuple[Any, ...]) -> None:
     for p in parts:
-        if isinstance(p, bytes):
-            h.update(b"b%d\0" % len(p) + p)
+        t = type(p)
+        if t is str:
+            b = p.encode("utf-8", "surrogatepass")
+            h.update(b"s%d\0" % len(b))
+            h.update(b)
+        elif t is tuple:
+            h.update(b"t%d\0" % len(p))
+            _feed(h, p)
+        elif isinstance(p, bytes):
+            h.update(b"b%d\0" % len(p))
+            h.update(p)
         else:
             r = repr(p).encode("utf-8", "surrogatepass")
-            h.update(b"r%d\0" % len(r) + r)
-    return h.digest()
+            h.update(b"r%d\0" % len(r))
+            h.update(r)
 
 
 def _encode(value: Any, compress: bool = True) -> bytes:

@@ -7,7 +7,7 @@ Markdown source, so URLs, code and attributes stay byte-identical across edition
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache
 
 import ahocorasick_rs
@@ -69,6 +69,11 @@ def _identity(text: str) -> str:
     return text
 
 
+def is_identity(conv: Convert) -> bool:
+    """True for the converter that returns its text as it is (no script conversion, no glossary)."""
+    return conv is _identity
+
+
 @lru_cache(maxsize=256)
 def _glossary_automaton(terms: tuple[str, ...]) -> ahocorasick_rs.AhoCorasick:
     return ahocorasick_rs.AhoCorasick(list(terms), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
@@ -91,18 +96,30 @@ def make_converter(source_lang: str, edition: Edition, glossary: Iterable[Glossa
     if not table:
         return base
     terms = tuple(sorted(table))
-    automaton = _glossary_automaton(terms)
-    targets = tuple(table[t] for t in terms)
+    return _Glossed(base, _glossary_automaton(terms), tuple(table[t] for t in terms))
 
-    def convert(text: str) -> str:
+
+class _Glossed:
+    """A converter honouring a glossary: each glossary term found in the text is swapped for a
+    private-use character before OpenCC runs, then for the term's form in this edition."""
+
+    __slots__ = ("base", "automaton", "targets")
+
+    def __init__(self, base: Convert, automaton: ahocorasick_rs.AhoCorasick, targets: tuple[str, ...]):
+        self.base = base
+        self.automaton = automaton
+        self.targets = targets
+
+    def _protect(self, text: str) -> tuple[str, list[tuple[int, int, int]] | None]:
+        """(what OpenCC is given, the glossary hits to put back, or None: nothing to put back)."""
         if not text:
-            return text
-        hits = automaton.find_matches_as_indexes(text)
+            return text, None
+        hits = self.automaton.find_matches_as_indexes(text)
         if not hits:
-            return base(text)
+            return text, None
         if _PUA_RE.search(text) or len(hits) > _PUA_MAX - _PUA:
             # text already uses private-use characters: protecting would be ambiguous
-            return base(text)
+            return text, None
         parts = []
         pos = 0
         for n, (_i, start, end) in enumerate(hits):
@@ -110,7 +127,43 @@ def make_converter(source_lang: str, edition: Edition, glossary: Iterable[Glossa
             parts.append(chr(_PUA + n))
             pos = end
         parts.append(text[pos:])
-        out = base("".join(parts))
+        return "".join(parts), hits
+
+    def _restore(self, out: str, hits: list[tuple[int, int, int]]) -> str:
+        targets = self.targets
         return _PUA_RE.sub(lambda m: targets[hits[ord(m.group(0)) - _PUA][0]], out)
 
-    return convert
+    def __call__(self, text: str) -> str:
+        if not text:
+            return text
+        protected, hits = self._protect(text)
+        out = self.base(protected)
+        return out if hits is None else self._restore(out, hits)
+
+    def many(self, texts: Sequence[str]) -> list[str]:
+        done = [self._protect(t) for t in texts]
+        outs = convert_many(self.base, [p for p, _h in done])
+        return [out if hits is None else self._restore(out, hits) for out, (_p, hits) in zip(outs, done, strict=True)]
+
+
+_SEP = "\n"  # joins the texts of one batch: no OpenCC dictionary key or value holds a line break
+
+
+def convert_many(conv: Convert, texts: Sequence[str]) -> list[str]:
+    """`[conv(t) for t in texts]`, with one OpenCC call for the whole batch where `conv` is an
+    OpenCC converter (a call costs about as much again as converting its text). OpenCC converts
+    phrase by phrase and no phrase spans a line break, so text joined by line breaks converts to
+    the same texts joined by line breaks (tests/test_convert_many.py). Texts that hold a line break
+    themselves are converted one by one."""
+    if conv is _identity:
+        return list(texts)
+    many = getattr(conv, "many", None)
+    if many is not None:
+        return many(texts)  # type: ignore[no-any-return]
+    owner = getattr(conv, "__self__", None)
+    if not isinstance(owner, opencc.OpenCC) or len(texts) < 2 or any(_SEP in t for t in texts):
+        return [conv(t) for t in texts]
+    out = conv(_SEP.join(texts)).split(_SEP)
+    if len(out) != len(texts):  # cannot happen (see above); never trust it then
+        return [conv(t) for t in texts]
+    return out

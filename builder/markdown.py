@@ -21,7 +21,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from .convert import Convert
+from .convert import Convert, convert_many
 from .model import Document
 
 MORE_RE = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
@@ -138,10 +138,30 @@ def _item_text(tokens: Sequence[Token], start: int, matchable: bool = False) -> 
     return " ".join(parts)
 
 
+# Every text linkify-it's pretest can accept holds one of these (its schemas hold ":" or "//", its
+# fuzzy hosts "localhost" or a ".", its emails "@"): a text without any cannot hold a link, and
+# skipping the pretest's large regex there changes nothing (tests/test_markdown_linkify.py).
+_LINK_HINT = re.compile(r"[.:/@]|localhost", re.IGNORECASE)
+
+
+def _quick_pretest(md: MarkdownIt) -> None:
+    slow = md.linkify.pretest  # type: ignore[union-attr]
+
+    def pretest(text: str) -> bool:
+        return _LINK_HINT.search(text) is not None and bool(slow(text))
+    md.linkify.pretest = pretest  # type: ignore[union-attr]
+
+
 @lru_cache(maxsize=2)
 def parser(unsafe_html: bool = False) -> MarkdownIt:
+    return new_parser(unsafe_html)
+
+
+def new_parser(unsafe_html: bool = False, quick_linkify: bool = True) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": unsafe_html, "linkify": True, "typographer": False})
     md.enable(["table", "strikethrough", "linkify"])
+    if quick_linkify:
+        _quick_pretest(md)
     md.use(footnote_plugin)
     md.inline.ruler.before("text", "tw_conv", _conv_markup)
     md.core.ruler.push("tw_anchors", _anchors)
@@ -183,6 +203,21 @@ def _parsed(text: str, unsafe_html: bool) -> tuple[Token, ...]:
 
 def forget_parsed() -> None:
     _PARSED.clear()
+    _CONVERTED.clear()
+
+
+# converter → text → converted: what the renders since the last `forget_parsed()` converted. A
+# conversion is a function of the converter and the text, so any later lookup is exact.
+_CONVERTED: dict[Convert, dict[str, str]] = {}
+
+
+def convert_texts(convert: Convert, texts: Sequence[str]) -> list[str]:
+    """`[convert(t) for t in texts]`, reusing what a render of the same unit of work converted (a
+    passage that is one whole text token, quoted on topic pages) and batching the rest."""
+    known = _CONVERTED.get(convert, {})
+    todo = list(dict.fromkeys(t for t in texts if t not in known))
+    new = dict(zip(todo, convert_many(convert, todo), strict=True)) if todo else {}
+    return [known[t] if t in known else new[t] for t in texts]
 
 
 # --- passages -------------------------------------------------------------------------------------
@@ -246,9 +281,28 @@ class Rendered:
 
 def render(tokens: Sequence[Token], env: RenderEnv, unsafe_html: bool = False) -> Rendered:
     md = parser(unsafe_html)
+    env.convert = _batched(env.convert, tokens)
     html = md.renderer.render(list(tokens), md.options, {"tw": env})
     assert env.toc is not None and env.text is not None
     return Rendered(html, tuple(env.toc), "".join(env.text).strip())
+
+
+def _batched(convert: Convert, tokens: Sequence[Token]) -> Convert:
+    """`convert`, with the document's text tokens converted up front in one batch (convert_many):
+    the render rules then find them converted. Conversion is a function of the text, so looking a
+    text up gives what converting it would; a text not in the batch (a part of a text token cut by
+    the first-mention linker, a title) is converted when asked."""
+    texts = {c.content: None for t in tokens if t.type == "inline" for c in t.children or ()
+             if c.type == "text" and c.content}
+    if len(texts) < 2:
+        return convert
+    done = dict(zip(texts, convert_many(convert, list(texts)), strict=True))
+    _CONVERTED.setdefault(convert, {}).update(done)
+
+    def batched(text: str) -> str:
+        out = done.get(text)
+        return convert(text) if out is None else out
+    return batched
 
 
 def _env(env: dict[str, Any]) -> RenderEnv:

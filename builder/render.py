@@ -29,11 +29,21 @@ from markupsafe import Markup, escape
 from . import feeds
 from .cache import Store, digest
 from .config import SiteConfig
-from .convert import Convert, fold, make_converter, source_script
+from .convert import Convert, fold, is_identity, make_converter, source_script
 from .derive import Collection, Entry, Site, Topic
 from .errors import BuildError, BuildFailed, error
 from .incremental import ArticleMemo, RenderState, TopicMemo
-from .markdown import CJK_RE, Passage, Rendered, RenderEnv, forget_parsed, render, summary_tokens_of, tokens_of
+from .markdown import (
+    CJK_RE,
+    Passage,
+    Rendered,
+    RenderEnv,
+    convert_texts,
+    forget_parsed,
+    render,
+    summary_tokens_of,
+    tokens_of,
+)
 from .model import Document, Edition, Output, SearchDoc, Term
 from .pagecache import PageCache, PageUrl
 from .parallel import run_chunks
@@ -646,12 +656,15 @@ class _Plan:
         assert self.store is not None
         for k, ctx in enumerate(self.ctxs):
             for source, (doc, texts) in by_doc.items():
+                conv = doc_converter(doc, ctx.edition, ctx.config)
+                if is_identity(conv):  # nothing to convert, nothing worth storing
+                    res.quotes.extend((k, source, a, t) for a, t in texts.items())
+                    continue
                 key = digest("quotes", doc.lang, doc.meta.glossary, ctx.config.glossary, ctx.edition,
                              tuple(texts.values()))
                 converted = self.store.get(key, tuple)
                 if converted is None or len(converted) != len(texts):
-                    conv = doc_converter(doc, ctx.edition, ctx.config)
-                    converted = tuple(conv(t) for t in texts.values())
+                    converted = tuple(convert_texts(conv, list(texts.values())))
                     self.store.put(key, converted)
                 res.quotes.extend((k, source, a, t) for a, t in zip(texts, converted, strict=True))
 
@@ -1023,8 +1036,11 @@ def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | Non
     hrefs = None
     mentioned = doc_topics.get(doc.source)
     if ctx.config.link_topics and topic_matcher is not None and mentioned:
-        hrefs = tuple(root + quote(ctx.path(t.entry.path), safe="/.-_~") if i in mentioned else None
-                      for i, t in enumerate(ctx.site.topics))
+        topics = ctx.site.topics
+        links: list[str | None] = [None] * len(topics)
+        for i in mentioned:
+            links[i] = root + quote(ctx.path(topics[i].entry.path), safe="/.-_~")
+        hrefs = tuple(links)
     rendered, summary = _article_body(ctx, doc, entry, root, topic_matcher, hrefs, store, matcher_sig)
     conv = doc_converter(doc, e, ctx.config)
     title = conv(doc.meta.title or doc.stem)
@@ -1106,10 +1122,10 @@ def _link(ctx: Ctx, entry: Entry | None, url: Callable[[str], str]) -> dict[str,
 
 
 def _render_template(env: jinja2.Environment, name: str, v: dict[str, Any]) -> bytes:
-    """A page's bytes; reused from an earlier build when its template and values are the same
-    (pagecache.py: the key is complete, or None and the page is rendered)."""
+    """A page's bytes; reused from an earlier build when its template and values are the same, for
+    the templates PageCache.stores (pagecache.py: the key is complete, or None and the page is rendered)."""
     pages: PageCache | None = getattr(env, "tongwen_pages", None)
-    key = pages.key(name, v) if pages is not None else None
+    key = pages.key(name, v) if pages is not None and pages.stores(name) else None
     if key is not None and pages is not None:
         data = pages.store.get(key, bytes, count=False)
         if data is not None:

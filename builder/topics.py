@@ -124,8 +124,11 @@ def highlight_spans(text: str, m: Matcher, topic_index: int) -> list[tuple[str, 
 def make_linker(m: Matcher, hrefs: Sequence[str | None]) -> Callable[[str], list[tuple[str, str | None]]]:
     """A Markdown text splitter that links the first mention of each topic (None href: skip)."""
     linked: set[int] = set()
+    linkable = sum(h is not None for h in hrefs)
 
     def link(text: str) -> list[tuple[str, str | None]]:
+        if len(linked) == linkable:  # every topic it may link is linked: nothing left to find
+            return [(text, None)] if text else []
         out: list[tuple[str, str | None]] = []
         pos = 0
         for s, e, t in m.find(text):

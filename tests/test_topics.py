@@ -135,3 +135,15 @@ def test_topic_with_many_mentions_is_paginated(tmp_path: Path) -> None:
     assert first.count('<figure class="mention">') == 50 and "63 处提及" in first
     assert second.count('<figure class="mention">') == 13 and 'rel="prev"' in second
     assert "第0篇談到" in second  # the oldest mentions are on the last page, in zh-TW too
+
+
+def test_linker_links_each_first_mention_once() -> None:
+    from builder.topics import build_matcher, make_linker
+
+    m = build_matcher([["出海"], ["定制"], ["分销"]])
+    assert m is not None
+    link = make_linker(m, ("a/", None, "c/"))  # the second topic is not linked
+    assert link("定制出海，再出海") == [("定制", None), ("出海", "a/"), ("，再出海", None)]
+    assert link("分销与出海") == [("分销", "c/"), ("与出海", None)]
+    assert link("分销、定制、出海") == [("分销、定制、出海", None)]  # all linked: text as it is
+    assert link("") == []
