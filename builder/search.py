@@ -319,7 +319,7 @@ class _LatinTokens(dict[str, tuple[str, ...]]):
         return out
 
 
-def _count_into(counts: Counter[int | str], folded: str, latin: _LatinTokens) -> None:
+def _count_into(counts: Counter[int | str], folded: str, latin: _LatinTokens | _LatinIds) -> None:
     """Add the token counts of already-folded text to `counts` (internal keys, junk included)."""
     runs = _CJK_RUN.findall(folded)
     if runs:
@@ -345,7 +345,8 @@ def _token(key: int | str) -> str | None:
     return None if lo == 1 or hi == 1 else chr(lo) + chr(hi)
 
 
-def _differences(a: str, b: str, equiv: defaultdict[str, Counter[str]], latin: _LatinTokens) -> Counter[int | str]:
+def _differences(a: str, b: str, equiv: defaultdict[str, Counter[str]], latin: _LatinTokens | _LatinIds,
+                 ) -> Counter[int | str]:
     """Tokens of folded text `b` around the places where it differs from folded text `a` (another
     edition of the same document), and the bigram equivalents there (软件 ↔ 软体) into `equiv`.
 
@@ -448,41 +449,58 @@ class _Weight(dict[int, int]):
 _Range = dict[str, tuple[str, int, int]]  # token → (postings text from id −1, first x, last x)
 
 
+def _doc_counts(d: SearchDoc, keys: Sequence[str], latin: _LatinTokens | _LatinIds,
+                equiv: defaultdict[str, Counter[str]]) -> Counter[int | str]:
+    """One document's internal token key → body count + flags·2**32 (see _Weight); junk included.
+    Equivalents go into `equiv`."""
+    fold_ = _fold_fast
+    counts: Counter[int | str] = Counter()
+    base_text: str | None = None
+    for k in keys:
+        ft = fold_(d.text.get(k, ""))
+        if base_text is None:
+            _count_into(counts, ft, latin)
+            base_text = ft
+        elif ft != base_text:
+            more = _differences(base_text, ft, equiv, latin)
+            dict.update(more, counts)  # counts win; tokens only in this edition keep their count
+            counts = more
+    title: Counter[int | str] = Counter()
+    extra: Counter[int | str] = Counter()
+    for k in keys:
+        _count_into(title, fold_(d.title.get(k, "")), latin)
+        _count_into(extra, fold_(" ".join([d.summary.get(k, ""), *d.tags.get(k, ())])), latin)
+    # flags ride in the count's high bits (see _Weight); a token only in the title etc. counts 0
+    f1, f2, f3 = 1 << 32, 2 << 32, 3 << 32
+    flags = dict.fromkeys(extra.keys(), f2)
+    flags.update(dict.fromkeys(title.keys() - extra.keys(), f1))
+    flags.update(dict.fromkeys(title.keys() & extra.keys(), f3))
+    dict.update(counts, zip(flags.keys(), map(add, map(counts.get, flags.keys(), repeat(0)), flags.values()),
+                            strict=True))
+    return counts
+
+
 def _index_range(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: int,
                  ) -> tuple[_Range, defaultdict[str, Counter[str]]]:
     """Postings of documents lo … hi-1 (their ids), each token's encoded as if no earlier document
     existed (the first delta is from id −1), with the first and last x = id·32 + w; and equivalents."""
+    np = _numpy()
+    if np is not None and hi * 32 < 1 << _XBITS:
+        return _index_range_np(np, ordered, keys, lo, hi)
+    return _index_range_py(ordered, keys, lo, hi)
+
+
+def _index_range_py(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: int,
+                    ) -> tuple[_Range, defaultdict[str, Counter[str]]]:
+    """_index_range without NumPy: a list of postings per token, appended document by document."""
     postings: defaultdict[int | str, list[int]] = defaultdict(list)
     equiv: defaultdict[str, Counter[str]] = defaultdict(Counter)
     latin = _LatinTokens()
     weight = _Weight()
     consume = deque[object](maxlen=0).extend
-    get, fold_ = postings.__getitem__, _fold_fast
-    f1, f2, f3 = 1 << 32, 2 << 32, 3 << 32
+    get = postings.__getitem__
     for doc_id in range(lo, hi):
-        d = ordered[doc_id]
-        counts: Counter[int | str] = Counter()
-        base_text: str | None = None
-        for k in keys:
-            ft = fold_(d.text.get(k, ""))
-            if base_text is None:
-                _count_into(counts, ft, latin)
-                base_text = ft
-            elif ft != base_text:
-                more = _differences(base_text, ft, equiv, latin)
-                dict.update(more, counts)  # counts win; tokens only in this edition keep their count
-                counts = more
-        title: Counter[int | str] = Counter()
-        extra: Counter[int | str] = Counter()
-        for k in keys:
-            _count_into(title, fold_(d.title.get(k, "")), latin)
-            _count_into(extra, fold_(" ".join([d.summary.get(k, ""), *d.tags.get(k, ())])), latin)
-        # flags ride in the count's high bits (see _Weight); a token only in the title etc. counts 0
-        flags = dict.fromkeys(extra.keys(), f2)
-        flags.update(dict.fromkeys(title.keys() - extra.keys(), f1))
-        flags.update(dict.fromkeys(title.keys() & extra.keys(), f3))
-        dict.update(counts, zip(flags.keys(), map(add, map(counts.get, flags.keys(), repeat(0)), flags.values()),
-                                strict=True))
+        counts = _doc_counts(ordered[doc_id], keys, latin, equiv)
         # The hot loop, kept at C level: postings[t].append(id·32 + weight(count)) for every token. The
         # few distinct values of a document are made once, so a posting costs a pointer in a list.
         base = doc_id * 32
@@ -493,6 +511,137 @@ def _index_range(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi:
         t = _token(key)
         if t is not None:
             out[t] = (encode_postings(xs), xs[0], xs[-1])
+    return out, equiv
+
+
+# The NumPy path packs every posting into one uint64: token key << _XBITS | x (x = id·32 + w < 2**22,
+# so ids < 131,072; more documents take the path above). Token keys there: a CJK character's code
+# point (< 2**21), a Latin token's _LATIN0 + its number (< 2**32), a CJK bigram lo | hi << 21 (hi is
+# CJK, so >= 0x3005 << 21 > 2**32). One sort groups the postings by token, ids ascending.
+_XBITS = 22
+_LATIN0 = 1 << 21
+
+
+class _LatinIds(dict[str, tuple[int, ...]]):
+    """Memoised _latin_tokens of a word, as int keys _LATIN0 + i; `names[i]` is token i."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+        self.ids: dict[str, int] = {}
+
+    def __missing__(self, word: str) -> tuple[int, ...]:
+        ids = self.ids
+        for t in _latin_tokens(word):
+            if t not in ids:
+                ids[t] = _LATIN0 + len(self.names)
+                self.names.append(t)
+        out = self[word] = tuple(ids[t] for t in _latin_tokens(word))
+        return out
+
+
+_NUMPY: object = None
+
+
+def _numpy():  # type: ignore[no-untyped-def]
+    """numpy, or None when it is not installed (or TONGWEN_SEARCH_NUMPY=0): the slower pure path."""
+    global _NUMPY
+    if _NUMPY is None:
+        try:
+            if os.environ.get("TONGWEN_SEARCH_NUMPY", "").strip() == "0":
+                raise ImportError
+            import numpy
+
+            _NUMPY = numpy
+        except ImportError:
+            _NUMPY = False
+    return _NUMPY or None
+
+
+def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: int,  # type: ignore[no-untyped-def]
+                    ) -> tuple[_Range, defaultdict[str, Counter[str]]]:
+    """_index_range with the postings gathered in arrays, sorted once and encoded vectorised."""
+    equiv: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    latin = _LatinIds()
+    u64, i64 = np.uint64, np.int64
+    fromiter = np.fromiter
+    karrs, varrs, lens = [], [], []
+    for doc_id in range(lo, hi):
+        counts = _doc_counts(ordered[doc_id], keys, latin, equiv)
+        m = len(counts)
+        karrs.append(fromiter(counts.keys(), u64, m))
+        varrs.append(fromiter(counts.values(), i64, m))
+        lens.append(m)
+    out: _Range = {}
+    if not karrs or not sum(lens):
+        return out, equiv
+    k = np.concatenate(karrs)
+    del karrs
+    v = np.concatenate(varrs)
+    del varrs
+    khi = k >> u64(32)
+    k &= u64(_M32)
+    keep = (k != 1) & (khi != 1)  # junk: a window touching _SEP
+    k |= khi << u64(21)
+    del khi
+    n = np.minimum(v & _M32, 15)
+    w = (np.array([*TF_BUCKET, 7], dtype=i64)[n] << 2) | (v >> 32)
+    del n, v
+    w += np.repeat(np.arange(lo * 32, hi * 32, 32, dtype=i64), lens)
+    packed = (k << u64(_XBITS)) | w.astype(u64)
+    del k, w
+    packed = packed[keep]
+    del keep
+    packed.sort()
+    key = packed >> u64(_XBITS)
+    x = (packed & u64((1 << _XBITS) - 1)).astype(i64)
+    del packed
+    first = np.empty(len(key), dtype=bool)
+    first[0] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    # deltas: from id −1 at a token's first posting, else from the previous posting's id
+    prev = np.empty_like(x)
+    prev[0] = -32
+    np.bitwise_and(x[:-1], -32, out=prev[1:])
+    prev[starts] = -32
+    d = x - prev
+    del prev
+    # varints, most significant letter first: d >= 32**j takes a letter 32 + (d >> 5j & 31)
+    nch = np.ones(len(d), dtype=i64)
+    j = 1
+    while True:
+        more = d >= 1 << (5 * j)
+        if not more.any():
+            break
+        nch += more
+        j += 1
+    ends = np.cumsum(nch)
+    alpha = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
+    buf = np.empty(int(ends[-1]), dtype=np.uint8)
+    buf[ends - 1] = alpha[d & 31]
+    for i in range(1, j):
+        sel = nch > i
+        buf[ends[sel] - 1 - i] = alpha[32 + ((d[sel] >> (5 * i)) & 31)]
+    text = buf.tobytes().decode("ascii")
+    del buf, d
+    lasts = np.empty_like(starts)
+    lasts[:-1] = starts[1:] - 1
+    lasts[-1] = len(x) - 1
+    cstart = (ends - nch)[starts].tolist()
+    cend = ends[lasts].tolist()
+    x0s = x[starts].tolist()
+    xls = x[lasts].tolist()
+    names = latin.names
+    m21 = (1 << 21) - 1
+    for kk, a, b, x0, xl in zip(key[starts].tolist(), cstart, cend, x0s, xls, strict=True):
+        if kk < _LATIN0:
+            t = chr(kk)
+        elif kk < 1 << 32:
+            t = names[kk - _LATIN0]
+        else:
+            t = chr(kk & m21) + chr(kk >> 21)
+        out[t] = (text[a:b], x0, xl)
     return out, equiv
 
 
