@@ -514,12 +514,17 @@ def _index_range_py(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, 
     return out, equiv
 
 
-# The NumPy path packs every posting into one uint64: token key << _XBITS | x (x = id·32 + w < 2**22,
-# so ids < 131,072; more documents take the path above). Token keys there: a CJK character's code
-# point (< 2**21), a Latin token's _LATIN0 + its number (< 2**32), a CJK bigram lo | hi << 21 (hi is
-# CJK, so >= 0x3005 << 21 > 2**32). One sort groups the postings by token, ids ascending.
-_XBITS = 22
-_LATIN0 = 1 << 21
+# The NumPy path puts every contribution to a posting into one uint64, key << 27 | id << 10 | bits:
+# bits 0–1 the title/summary-or-tag flags, 2–5 a body count (one per occurrence of a CJK character or
+# bigram in the first edition, or a Latin token's count), 6–9 the count in a later edition's
+# differences (used when the first edition has none); counts are capped at 15, the last bucket.
+# One sort groups them by token and id; the groups are reduced and encoded without a Python loop.
+# Token keys: a CJK character's code point (< 2**18: the CJK class ends at U+3134F), a Latin token's
+# _LATIN0 + its number, a CJK bigram lo | hi << 18 (hi is CJK, so >= 0x3005 << 18 > any Latin key).
+# Ids must be < 2**17 (more documents take the path above).
+_IDBITS = 17
+_XBITS = _IDBITS + 5  # for _index_range: ids·32 < 2**_XBITS
+_LATIN0 = 1 << 18
 
 
 class _LatinIds(dict[str, tuple[int, ...]]):
@@ -558,48 +563,140 @@ def _numpy():  # type: ignore[no-untyped-def]
     return _NUMPY or None
 
 
+@lru_cache(maxsize=1)
+def _np_tables():  # type: ignore[no-untyped-def]
+    """(fold table: code point → folded code point, CJK table: code point → 1 if CJK) as arrays."""
+    np = _numpy()
+    fold_t = np.arange(0x110000, dtype=np.uint32)
+    fm = fold_map()
+    fold_t[np.fromiter(fm.keys(), np.int64, len(fm))] = np.fromiter(map(ord, fm.values()), np.uint32, len(fm))
+    return fold_t, np.frombuffer(_cjk_table(), dtype=np.uint8)
+
+
+def _internal_keys(np, keys):  # type: ignore[no-untyped-def]
+    """_count_into's keys (uint64) → the NumPy path's token keys, junk (a window touching _SEP) as 0."""
+    hi = keys >> np.uint64(32)
+    lo = keys & np.uint64(_M32)
+    out = lo | (hi << np.uint64(18))
+    out[(lo == 1) | (hi == 1)] = 0
+    return out
+
+
 def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: int,  # type: ignore[no-untyped-def]
                     ) -> tuple[_Range, defaultdict[str, Counter[str]]]:
-    """_index_range with the postings gathered in arrays, sorted once and encoded vectorised."""
+    """_index_range with every contribution gathered in arrays, sorted once, reduced and encoded
+    vectorised (see above)."""
     equiv: defaultdict[str, Counter[str]] = defaultdict(Counter)
     latin = _LatinIds()
     u64, i64 = np.uint64, np.int64
     fromiter = np.fromiter
-    karrs, varrs, lens = [], [], []
+    fold_t, cjk_t = _np_tables()
+    sep = np.ones(1, dtype=np.uint32)
+    firsts: list[object] = []  # the first edition's folded text of each document, then a separator
+    first_lens: list[int] = []
+    pk: list[object] = []  # contributions from Python counters: internal keys …
+    pv: list[object] = []  # … and their low bits
+    plens: list[int] = []
     for doc_id in range(lo, hi):
-        counts = _doc_counts(ordered[doc_id], keys, latin, equiv)
-        m = len(counts)
-        karrs.append(fromiter(counts.keys(), u64, m))
-        varrs.append(fromiter(counts.values(), i64, m))
-        lens.append(m)
+        d = ordered[doc_id]
+        base_arr = None
+        base_text: str | None = None
+        diff: Counter[int | str] | None = None
+        m = 0
+        for k in keys:
+            arr = fold_t[np.frombuffer(d.text.get(k, "").lower().encode("utf-32-le", "surrogatepass"),
+                                       dtype=np.uint32)]
+            if base_arr is None:
+                base_arr = arr
+                base_text = arr.tobytes().decode("utf-32-le", "surrogatepass")
+                firsts.append(arr)
+                firsts.append(sep)
+                first_lens.append(len(arr) + 1)
+                words = _WORD_RUN.findall(base_text)
+                if words:
+                    lat: Counter[int | str] = Counter()
+                    _count_elements(lat, chain.from_iterable(map(latin.__getitem__, words)))
+                    pk.append(fromiter(lat.keys(), u64, len(lat)))
+                    pv.append(np.minimum(fromiter(lat.values(), i64, len(lat)), 15).astype(u64) << u64(2))
+                    m += len(lat)
+            elif not np.array_equal(arr, base_arr):
+                assert base_text is not None
+                more = _differences(base_text, arr.tobytes().decode("utf-32-le", "surrogatepass"), equiv, latin)
+                if diff is not None:
+                    dict.update(more, diff)  # an earlier edition's count wins
+                diff = more
+        if diff:
+            pk.append(fromiter(diff.keys(), u64, len(diff)))
+            pv.append(np.minimum(fromiter(diff.values(), i64, len(diff)), 15).astype(u64) << u64(6))
+            m += len(diff)
+        title: Counter[int | str] = Counter()
+        extra: Counter[int | str] = Counter()
+        for k in keys:
+            _count_into(title, _fold_fast(d.title.get(k, "")), latin)
+            _count_into(extra, _fold_fast(" ".join([d.summary.get(k, ""), *d.tags.get(k, ())])), latin)
+        if title:
+            pk.append(fromiter(title.keys(), u64, len(title)))
+            pv.append(np.full(len(title), 1, dtype=u64))
+            m += len(title)
+        if extra:
+            pk.append(fromiter(extra.keys(), u64, len(extra)))
+            pv.append(np.full(len(extra), 2, dtype=u64))
+            m += len(extra)
+        plens.append(m)
     out: _Range = {}
-    if not karrs or not sum(lens):
+    if hi <= lo:
         return out, equiv
-    k = np.concatenate(karrs)
-    del karrs
-    v = np.concatenate(varrs)
-    del varrs
-    khi = k >> u64(32)
-    k &= u64(_M32)
-    keep = (k != 1) & (khi != 1)  # junk: a window touching _SEP
-    k |= khi << u64(21)
-    del khi
-    n = np.minimum(v & _M32, 15)
-    w = (np.array([*TF_BUCKET, 7], dtype=i64)[n] << 2) | (v >> 32)
-    del n, v
-    w += np.repeat(np.arange(lo * 32, hi * 32, 32, dtype=i64), lens)
-    packed = (k << u64(_XBITS)) | w.astype(u64)
-    del k, w
-    packed = packed[keep]
-    del keep
+    ids = np.arange(lo, hi, dtype=u64) << u64(10)
+    parts = []
+    # the first editions' CJK characters and bigrams, one contribution per occurrence
+    text = np.concatenate(firsts)
+    del firsts
+    tdoc = np.repeat(ids, first_lens)
+    cjk = cjk_t[text].astype(bool)
+    pos = np.flatnonzero(cjk)
+    parts.append((text[pos].astype(u64) << u64(27)) | tdoc[pos] | u64(4))
+    pos = np.flatnonzero(cjk[:-1] & cjk[1:])
+    del cjk
+    parts.append((((text[pos + 1].astype(u64) << u64(18)) | text[pos]) << u64(27)) | tdoc[pos] | u64(4))
+    del pos, text, tdoc
+    if pk:
+        k = _internal_keys(np, np.concatenate(pk))
+        del pk
+        c = (k << u64(27)) | np.repeat(ids, plens) | np.concatenate(pv)
+        del pv
+        parts.append(c[k != 0])
+        del k, c
+    packed = np.concatenate(parts)
+    del parts
+    if not len(packed):
+        return out, equiv
     packed.sort()
-    key = packed >> u64(_XBITS)
-    x = (packed & u64((1 << _XBITS) - 1)).astype(i64)
+    # one group per (token, id)
+    kd = packed >> u64(10)
+    start = np.empty(len(kd), dtype=bool)
+    start[0] = True
+    np.not_equal(kd[1:], kd[:-1], out=start[1:])
+    g = np.flatnonzero(start)
+    del start
+    kd = kd[g]
+    low = (packed & u64(1023)).astype(i64)
     del packed
+    flags = np.bitwise_or.reduceat(low & 3, g)
+    c1 = np.add.reduceat((low >> 2) & 15, g)
+    cd = np.maximum.reduceat(low >> 6, g)
+    del low, g
+    count = np.minimum(np.where(c1 > 0, c1, cd), 15)
+    del c1, cd
+    x = (np.array([*TF_BUCKET, 7], dtype=i64)[count] << 2) | flags
+    del count, flags
+    x += (kd & u64((1 << _IDBITS) - 1)).astype(i64) << 5
+    key = kd >> u64(_IDBITS)
+    del kd
     first = np.empty(len(key), dtype=bool)
     first[0] = True
     np.not_equal(key[1:], key[:-1], out=first[1:])
     starts = np.flatnonzero(first)
+    del first
     # deltas: from id −1 at a token's first posting, else from the previous posting's id
     prev = np.empty_like(x)
     prev[0] = -32
@@ -611,10 +708,10 @@ def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: i
     nch = np.ones(len(d), dtype=i64)
     j = 1
     while True:
-        more = d >= 1 << (5 * j)
-        if not more.any():
+        more_ = d >= 1 << (5 * j)
+        if not more_.any():
             break
-        nch += more
+        nch += more_
         j += 1
     ends = np.cumsum(nch)
     alpha = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
@@ -623,7 +720,7 @@ def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: i
     for i in range(1, j):
         sel = nch > i
         buf[ends[sel] - 1 - i] = alpha[32 + ((d[sel] >> (5 * i)) & 31)]
-    text = buf.tobytes().decode("ascii")
+    encoded = buf.tobytes().decode("ascii")
     del buf, d
     lasts = np.empty_like(starts)
     lasts[:-1] = starts[1:] - 1
@@ -633,15 +730,15 @@ def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: i
     x0s = x[starts].tolist()
     xls = x[lasts].tolist()
     names = latin.names
-    m21 = (1 << 21) - 1
+    m18 = (1 << 18) - 1
     for kk, a, b, x0, xl in zip(key[starts].tolist(), cstart, cend, x0s, xls, strict=True):
         if kk < _LATIN0:
             t = chr(kk)
-        elif kk < 1 << 32:
+        elif kk < 0x3005 << 18:
             t = names[kk - _LATIN0]
         else:
-            t = chr(kk & m21) + chr(kk >> 21)
-        out[t] = (text[a:b], x0, xl)
+            t = chr(kk & m18) + chr(kk >> 18)
+        out[t] = (encoded[a:b], x0, xl)
     return out, equiv
 
 
