@@ -563,6 +563,84 @@ def _numpy():  # type: ignore[no-untyped-def]
     return _NUMPY or None
 
 
+def _differences_np(np, a: str, b: str, eq_x: list[object], eq_y: list[object],  # type: ignore[no-untyped-def]
+                    latin: _LatinIds) -> Counter[int | str]:
+    """_differences with the loop over differing positions vectorised; the equivalents' bigram keys
+    (a's, b's: internal keys) are appended to eq_x and eq_y, counted later (_add_equivalents)."""
+    out: Counter[int | str] = Counter()
+    whole: list[str] = []
+    if len(a) == len(b):
+        xs, ys = [a], [b]
+    else:
+        sa, sb = _SENTENCE.split(a), _SENTENCE.split(b)
+        if len(sa) != len(sb):
+            _count_into(out, b, latin)
+            return out
+        xs, ys = [], []
+        for x, y in zip(sa, sb, strict=True):
+            if x != y:
+                if len(x) == len(y):
+                    xs.append(x)
+                    ys.append(y)
+                else:
+                    whole.append(y)
+    if xs:
+        X = _SEP + _SEP.join(xs) + _SEP
+        Y = _SEP + _SEP.join(ys) + _SEP
+        u32, u64 = np.uint32, np.uint64
+        xi = np.frombuffer(X.encode("utf-32-le", "surrogatepass"), dtype=u32)
+        yi = np.frombuffer(Y.encode("utf-32-le", "surrogatepass"), dtype=u32)
+        cjk_t = _np_tables()[1]
+        cx, cy = cjk_t[xi].view(bool), cjk_t[yi].view(bool)
+        dpos = np.flatnonzero(xi != yi)
+        both = cx[dpos] & cy[dpos]
+        if not both.all():
+            # a difference outside CJK text: tokenise the surrounding stretch of b (as _differences)
+            starts = [0]
+            for y in ys:
+                starts.append(starts[-1] + len(y) + 1)
+            for j in dpos[~both].tolist():
+                si = bisect_right(starts, j - 1) - 1
+                lo, hi = starts[si] + 1, starts[si + 1]
+                whole.append(Y[max(lo, j - 40) : min(hi, j + 40)])
+            dpos = dpos[both]
+        if len(dpos):
+            y64 = yi.astype(u64)
+            x64 = xi.astype(u64)
+            sh = u64(32)
+            left = dpos[cy[dpos - 1]]
+            right = dpos[cy[dpos + 1]]
+            lkeys = y64[left - 1] | (y64[left] << sh)
+            rkeys = y64[right] | (y64[right + 1] << sh)
+            _count_elements(out, np.concatenate([y64[dpos], lkeys, rkeys]).tolist())
+            le = cx[left - 1]
+            re_ = cx[right + 1]
+            eq_x.append(x64[left[le] - 1] | (x64[left[le]] << sh))
+            eq_y.append(lkeys[le])
+            eq_x.append(x64[right[re_]] | (x64[right[re_] + 1] << sh))
+            eq_y.append(rkeys[re_])
+    if whole:
+        _count_into(out, _SEP.join(whole), latin)
+    return out
+
+
+def _add_equivalents(np, equiv: defaultdict[str, Counter[str]], eq_x: list[object],  # type: ignore[no-untyped-def]
+                     eq_y: list[object]) -> None:
+    """Count the bigram pairs _differences_np found into `equiv`, both ways (as _differences does)."""
+    if not eq_x:
+        return
+    xs = np.concatenate(eq_x).tolist()
+    ys = np.concatenate(eq_y).tolist()
+    pairs: Counter[tuple[int, int]] = Counter()
+    _count_elements(pairs, zip(xs, ys, strict=True))
+    m32 = _M32
+    for (xk, yk), c in pairs.items():
+        pa = chr(xk & m32) + chr(xk >> 32)
+        qa = chr(yk & m32) + chr(yk >> 32)
+        equiv[pa][qa] += c
+        equiv[qa][pa] += c
+
+
 @lru_cache(maxsize=1)
 def _np_tables():  # type: ignore[no-untyped-def]
     """(fold table: code point → folded code point, CJK table: code point → 1 if CJK) as arrays."""
@@ -597,6 +675,8 @@ def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: i
     pk: list[object] = []  # contributions from Python counters: internal keys …
     pv: list[object] = []  # … and their low bits
     plens: list[int] = []
+    eq_x: list[object] = []
+    eq_y: list[object] = []
     for doc_id in range(lo, hi):
         d = ordered[doc_id]
         base_arr = None
@@ -621,7 +701,8 @@ def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: i
                     m += len(lat)
             elif not np.array_equal(arr, base_arr):
                 assert base_text is not None
-                more = _differences(base_text, arr.tobytes().decode("utf-32-le", "surrogatepass"), equiv, latin)
+                more = _differences_np(np, base_text, arr.tobytes().decode("utf-32-le", "surrogatepass"),
+                                       eq_x, eq_y, latin)
                 if diff is not None:
                     dict.update(more, diff)  # an earlier edition's count wins
                 diff = more
@@ -643,6 +724,8 @@ def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: i
             pv.append(np.full(len(extra), 2, dtype=u64))
             m += len(extra)
         plens.append(m)
+    _add_equivalents(np, equiv, eq_x, eq_y)
+    del eq_x, eq_y
     out: _Range = {}
     if hi <= lo:
         return out, equiv
