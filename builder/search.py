@@ -660,15 +660,20 @@ def _internal_keys(np, keys):  # type: ignore[no-untyped-def]
     return out
 
 
+_BLOCK_CHARS = 200_000  # first-edition characters per block of documents reduced at once (fits a cache)
+
+
 def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: int,  # type: ignore[no-untyped-def]
                     ) -> tuple[_Range, defaultdict[str, Counter[str]]]:
-    """_index_range with every contribution gathered in arrays, sorted once, reduced and encoded
-    vectorised (see above)."""
+    """_index_range with every contribution gathered in arrays (see above): documents are taken in
+    blocks, each block's contributions sorted and reduced to one posting per (token, id), packed as
+    key << _XBITS | x; the blocks' postings are then sorted once more and encoded vectorised."""
     equiv: defaultdict[str, Counter[str]] = defaultdict(Counter)
     latin = _LatinIds()
     u64, i64 = np.uint64, np.int64
     fromiter = np.fromiter
     fold_t, cjk_t = _np_tables()
+    tf = np.array([*TF_BUCKET, 7], dtype=u64)
     sep = np.ones(1, dtype=np.uint32)
     firsts: list[object] = []  # the first edition's folded text of each document, then a separator
     first_lens: list[int] = []
@@ -677,6 +682,50 @@ def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: i
     plens: list[int] = []
     eq_x: list[object] = []
     eq_y: list[object] = []
+    blocks: list[object] = []  # reduced postings of each block
+
+    def reduce_block(b_lo: int, b_hi: int) -> None:
+        ids = np.arange(b_lo, b_hi, dtype=u64) << u64(10)
+        parts = []
+        # the first editions' CJK characters and bigrams, one contribution per occurrence
+        text = np.concatenate(firsts)
+        tdoc = np.repeat(ids, first_lens)
+        cjk = cjk_t[text].view(bool)
+        pos = np.flatnonzero(cjk)
+        parts.append((text[pos].astype(u64) << u64(27)) | tdoc[pos] | u64(4))
+        pos = np.flatnonzero(cjk[:-1] & cjk[1:])
+        parts.append((((text[pos + 1].astype(u64) << u64(18)) | text[pos]) << u64(27)) | tdoc[pos] | u64(4))
+        if pk:
+            k = _internal_keys(np, np.concatenate(pk))
+            c = (k << u64(27)) | np.repeat(ids, plens) | np.concatenate(pv)
+            parts.append(c[k != 0])
+        firsts.clear()
+        first_lens.clear()
+        pk.clear()
+        pv.clear()
+        plens.clear()
+        packed = np.concatenate(parts)
+        if not len(packed):
+            return
+        packed.sort()
+        # one posting per (token, id)
+        kd = packed >> u64(10)
+        start = np.empty(len(kd), dtype=bool)
+        start[0] = True
+        np.not_equal(kd[1:], kd[:-1], out=start[1:])
+        g = np.flatnonzero(start)
+        kd = kd[g]
+        low = packed & u64(1023)
+        flags = np.bitwise_or.reduceat(low & u64(3), g)
+        c1 = np.add.reduceat((low >> u64(2)) & u64(15), g)
+        cd = np.add.reduceat(low >> u64(6), g)
+        count = np.minimum(np.where(c1 > 0, c1, cd), u64(15))
+        # key << _XBITS | id·32 + weight
+        x = (kd >> u64(_IDBITS) << u64(_XBITS)) | ((kd & u64((1 << _IDBITS) - 1)) << u64(5))
+        x |= (tf[count] << u64(2)) | flags
+        blocks.append(x)
+
+    b_lo, chars = lo, 0
     for doc_id in range(lo, hi):
         d = ordered[doc_id]
         base_arr = None
@@ -692,6 +741,7 @@ def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: i
                 firsts.append(arr)
                 firsts.append(sep)
                 first_lens.append(len(arr) + 1)
+                chars += len(arr) + 1
                 words = _WORD_RUN.findall(base_text)
                 if words:
                     lat: Counter[int | str] = Counter()
@@ -724,57 +774,24 @@ def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: i
             pv.append(np.full(len(extra), 2, dtype=u64))
             m += len(extra)
         plens.append(m)
+        if chars >= _BLOCK_CHARS:
+            reduce_block(b_lo, doc_id + 1)
+            b_lo, chars = doc_id + 1, 0
+    if b_lo < hi:
+        reduce_block(b_lo, hi)
     _add_equivalents(np, equiv, eq_x, eq_y)
     del eq_x, eq_y
     out: _Range = {}
-    if hi <= lo:
+    if not blocks:
         return out, equiv
-    ids = np.arange(lo, hi, dtype=u64) << u64(10)
-    parts = []
-    # the first editions' CJK characters and bigrams, one contribution per occurrence
-    text = np.concatenate(firsts)
-    del firsts
-    tdoc = np.repeat(ids, first_lens)
-    cjk = cjk_t[text].astype(bool)
-    pos = np.flatnonzero(cjk)
-    parts.append((text[pos].astype(u64) << u64(27)) | tdoc[pos] | u64(4))
-    pos = np.flatnonzero(cjk[:-1] & cjk[1:])
-    del cjk
-    parts.append((((text[pos + 1].astype(u64) << u64(18)) | text[pos]) << u64(27)) | tdoc[pos] | u64(4))
-    del pos, text, tdoc
-    if pk:
-        k = _internal_keys(np, np.concatenate(pk))
-        del pk
-        c = (k << u64(27)) | np.repeat(ids, plens) | np.concatenate(pv)
-        del pv
-        parts.append(c[k != 0])
-        del k, c
-    packed = np.concatenate(parts)
-    del parts
+    packed = np.concatenate(blocks)
+    blocks.clear()
     if not len(packed):
         return out, equiv
     packed.sort()
-    # one group per (token, id)
-    kd = packed >> u64(10)
-    start = np.empty(len(kd), dtype=bool)
-    start[0] = True
-    np.not_equal(kd[1:], kd[:-1], out=start[1:])
-    g = np.flatnonzero(start)
-    del start
-    kd = kd[g]
-    low = (packed & u64(1023)).astype(i64)
+    key = packed >> u64(_XBITS)
+    x = (packed & u64((1 << _XBITS) - 1)).astype(i64)
     del packed
-    flags = np.bitwise_or.reduceat(low & 3, g)
-    c1 = np.add.reduceat((low >> 2) & 15, g)
-    cd = np.maximum.reduceat(low >> 6, g)
-    del low, g
-    count = np.minimum(np.where(c1 > 0, c1, cd), 15)
-    del c1, cd
-    x = (np.array([*TF_BUCKET, 7], dtype=i64)[count] << 2) | flags
-    del count, flags
-    x += (kd & u64((1 << _IDBITS) - 1)).astype(i64) << 5
-    key = kd >> u64(_IDBITS)
-    del kd
     first = np.empty(len(key), dtype=bool)
     first[0] = True
     np.not_equal(key[1:], key[:-1], out=first[1:])
