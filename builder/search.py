@@ -661,6 +661,7 @@ def _internal_keys(np, keys):  # type: ignore[no-untyped-def]
 
 
 _BLOCK_CHARS = 200_000  # first-edition characters per block of documents reduced at once (fits a cache)
+_SLICE = 1 << 21  # postings encoded at once (bounds the temporary arrays)
 
 
 def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: int,  # type: ignore[no-untyped-def]
@@ -784,61 +785,76 @@ def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: i
     out: _Range = {}
     if not blocks:
         return out, equiv
-    packed = np.concatenate(blocks)
-    blocks.clear()
+    packed = np.empty(sum(map(len, blocks)), dtype=u64)  # type: ignore[arg-type]
+    pos = 0
+    blocks.reverse()
+    while blocks:  # each block is let go once copied: no second copy of them all
+        blk = blocks.pop()
+        packed[pos : pos + len(blk)] = blk  # type: ignore[arg-type]
+        pos += len(blk)  # type: ignore[arg-type]
+    del blk
     if not len(packed):
         return out, equiv
     packed.sort()
-    key = packed >> u64(_XBITS)
-    x = (packed & u64((1 << _XBITS) - 1)).astype(i64)
-    del packed
-    first = np.empty(len(key), dtype=bool)
+    n = len(packed)
+    step = _SLICE
+    first = np.empty(n, dtype=bool)
     first[0] = True
-    np.not_equal(key[1:], key[:-1], out=first[1:])
+    for c in range(0, n - 1, step):
+        k = packed[c : c + step + 1] >> u64(_XBITS)
+        np.not_equal(k[1:], k[:-1], out=first[c + 1 : c + len(k)])
     starts = np.flatnonzero(first)
     del first
-    # deltas: from id −1 at a token's first posting, else from the previous posting's id
-    prev = np.empty_like(x)
-    prev[0] = -32
-    np.bitwise_and(x[:-1], -32, out=prev[1:])
-    prev[starts] = -32
-    d = x - prev
-    del prev
-    # varints, most significant letter first: d >= 32**j takes a letter 32 + (d >> 5j & 31)
-    nch = np.ones(len(d), dtype=i64)
-    j = 1
-    while True:
-        more_ = d >= 1 << (5 * j)
-        if not more_.any():
-            break
-        nch += more_
-        j += 1
-    ends = np.cumsum(nch)
-    alpha = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
-    buf = np.empty(int(ends[-1]), dtype=np.uint8)
-    buf[ends - 1] = alpha[d & 31]
-    for i in range(1, j):
-        sel = nch > i
-        buf[ends[sel] - 1 - i] = alpha[32 + ((d[sel] >> (5 * i)) & 31)]
-    encoded = buf.tobytes().decode("ascii")
-    del buf, d
-    lasts = np.empty_like(starts)
-    lasts[:-1] = starts[1:] - 1
-    lasts[-1] = len(x) - 1
-    cstart = (ends - nch)[starts].tolist()
-    cend = ends[lasts].tolist()
-    x0s = x[starts].tolist()
-    xls = x[lasts].tolist()
+    bounds = np.append(starts, n)
     names = latin.names
     m18 = (1 << 18) - 1
-    for kk, a, b, x0, xl in zip(key[starts].tolist(), cstart, cend, x0s, xls, strict=True):
-        if kk < _LATIN0:
-            t = chr(kk)
-        elif kk < 0x3005 << 18:
-            t = names[kk - _LATIN0]
-        else:
-            t = chr(kk & m18) + chr(kk >> 18)
-        out[t] = (encoded[a:b], x0, xl)
+    alpha = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
+    i32 = np.int32  # x < 2**22
+    t0 = 0
+    while t0 < len(starts):
+        # tokens t0 … t1-1, whole, about `step` postings (at least one token)
+        t1 = max(t0 + 1, int(np.searchsorted(bounds, bounds[t0] + step, side="right")) - 1)
+        a, b = int(bounds[t0]), int(bounds[t1])
+        sub_packed = packed[a:b]
+        loc = starts[t0:t1] - a
+        token_keys = (sub_packed[loc] >> u64(_XBITS)).tolist()
+        x = (sub_packed & u64((1 << _XBITS) - 1)).astype(i32)
+        # deltas: from id −1 at a token's first posting, else from the previous posting's id
+        d = np.empty_like(x)
+        d[0] = -32
+        np.bitwise_and(x[:-1], -32, out=d[1:])
+        d[loc] = -32
+        np.subtract(x, d, out=d)
+        # varints, most significant letter first: d >= 32**j takes a letter 32 + (d >> 5j & 31)
+        nch = np.ones(len(d), dtype=np.uint8)
+        j = 1
+        while True:
+            more_ = d >= 1 << (5 * j)
+            if not more_.any():
+                break
+            nch += more_
+            j += 1
+        ends = np.cumsum(nch, dtype=i64)
+        buf = np.empty(int(ends[-1]), dtype=np.uint8)
+        buf[ends - 1] = alpha[d & 31]
+        for i in range(1, j):
+            sel = nch > i
+            buf[ends[sel] - 1 - i] = alpha[32 + ((d[sel] >> (5 * i)) & 31)]
+        encoded = buf.tobytes().decode("ascii")
+        lasts = np.append(loc[1:], len(x)) - 1
+        cstart = (ends - nch)[loc].tolist()
+        cend = ends[lasts].tolist()
+        x0s = x[loc].tolist()
+        xls = x[lasts].tolist()
+        for kk, ca, cb, x0, xl in zip(token_keys, cstart, cend, x0s, xls, strict=True):
+            if kk < _LATIN0:
+                t = chr(kk)
+            elif kk < 0x3005 << 18:
+                t = names[kk - _LATIN0]
+            else:
+                t = chr(kk & m18) + chr(kk >> 18)
+            out[t] = (encoded[ca:cb], x0, xl)
+        t0 = t1
     return out, equiv
 
 

@@ -230,7 +230,8 @@ def test_fast_builder_matches_reference_byte_for_byte(monkeypatch: pytest.Monkey
     from tests import search_reference
 
     _use_numpy(monkeypatch, numpy)
-    monkeypatch.setattr(search, "_BLOCK_CHARS", 20_000)  # the NumPy path: several blocks of documents
+    monkeypatch.setattr(search, "_BLOCK_CHARS", 20_000)  # the NumPy path: several blocks of documents …
+    monkeypatch.setattr(search, "_SLICE", 500)  # … and postings encoded in several slices
     monkeypatch.setenv("TONGWEN_SEARCH_WORKERS", workers)
     monkeypatch.setattr(search, "PARALLEL_MIN_DOCS", 2)  # also split these few documents
     docs = synthetic_docs(240, chars=(300, 900), seed=11) + _edge_docs()
