@@ -55,13 +55,21 @@ Postings
     (0, 1, 2, 3, 4–5, 6–8, 9–14, 15+). A posting usually costs two or three bytes.
 
 Build speed (bench/search_index.py measures it)
-    The hot path makes no string per CJK token: CJK runs are encoded as UTF-32 and counted as ints
-    through memoryview casts (see _count_into); the fold is a regex split that touches only the
-    characters that change; the second edition is compared with the first in one pass over all its
-    equal-length differing sentences (an XOR of the two texts finds the positions). With two CPUs and
-    a single-threaded process, a forked child indexes the second half of the ids; the halves are
-    joined per token, so the output is the same bytes whatever the split (tests compare it with
-    tests/search_reference.py, the implementation before this one).
+    With NumPy (_index_range_np), no Python object is made per token occurrence or per posting: each
+    document's first edition is folded by a table lookup on its UTF-32 code points and its CJK
+    characters and bigrams become uint64 "contributions" (token key, id, count bits) in bulk; the few
+    tokens Python still counts (Latin words, title, summary and tags, a later edition's differences,
+    whose differing positions are found and counted vectorised) join them as arrays. Blocks of
+    documents are sorted and reduced to one posting per (token, id), then all postings are sorted
+    once and their varints written with array arithmetic; a string is made per token only. Without
+    NumPy (or TONGWEN_SEARCH_NUMPY=0) the pure path (_index_range_py) does the same work with
+    Counters: CJK runs encoded as UTF-32 and counted as ints through memoryview casts (see
+    _count_into), the fold a regex split, the second edition compared with the first in one pass over
+    all its equal-length differing sentences (an XOR of the two texts finds the positions). Both
+    paths give the same bytes. With two CPUs and a single-threaded process, a forked child indexes
+    the second half of the ids; the halves are joined per token, so the output is the same bytes
+    whatever the split (tests compare both paths with tests/search_reference.py, the implementation
+    before them).
 
 Incremental updates (build_search_state / update_search / save_state / load_state)
     When a few documents change and nothing moves in the id order, only the postings of the tokens
