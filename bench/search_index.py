@@ -7,7 +7,8 @@ Usage:
 For each size N, the corpus is generated once (`bench/gen_corpus.py`) into WORK/site<N>, built
 once with `builder.search.build_search` replaced by a hook that pickles its arguments to
 WORK/docs<N>.pickle (the build's own output goes to a temporary folder and is discarded); later
-runs reuse the pickle.  Then build_search is timed `--runs` times on the unpickled documents and
+runs reuse the pickle.  (The build calls `build_search_state`; the hook pickles its documents in
+key order, which is what build_search sees.)  Then build_search (`--state`: build_search_state) is timed `--runs` times on the unpickled documents and
 the median wall and CPU time (this process and its workers), the peak RSS of the process, the index size (bytes) and file count
 are printed.  `--digest` also prints a SHA-256 over all index files (path + bytes), to check that
 an optimisation left the output unchanged.
@@ -42,19 +43,20 @@ def make_docs(n: int, work: Path) -> Path:
     import builder.search as search
     from builder.build import build
 
-    real = search.build_search
+    real = search.build_search_state
 
     def hook(docs, editions):  # type: ignore[no-untyped-def]
+        # the build calls build_search_state(key → doc): its outputs are build_search(docs in key order)
         with open(pick, "wb") as f:
-            pickle.dump((list(docs), list(editions)), f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(([docs[k] for k in sorted(docs)], list(editions)), f, protocol=pickle.HIGHEST_PROTOCOL)
         return real(docs, editions)
 
-    search.build_search = hook
+    search.build_search_state = hook
     try:
         with tempfile.TemporaryDirectory() as tmp:
             build(site, Path(tmp) / "public")
     finally:
-        search.build_search = real
+        search.build_search_state = real
     return pick
 
 
@@ -69,10 +71,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--work", type=Path, default=REPO / "bench" / "out" / "search")
     ap.add_argument("--digest", action="store_true")
+    ap.add_argument("--state", action="store_true", help="time build_search_state (what the build calls)")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
 
-    from builder.search import build_search, fold_map
+    from builder.search import build_search, build_search_state, fold_map
 
     fold_map()  # built once per process (OpenCC); not part of the per-build cost measured here
     for n in args.sizes:
@@ -85,7 +88,11 @@ def main() -> None:
             out = []
             gc.collect()
             w0, c0, k0 = time.perf_counter(), time.process_time(), child_cpu()
-            out = build_search(docs, editions)
+            if args.state:
+                out, _state = build_search_state({f"{i:06d}": d for i, d in enumerate(docs)}, editions)
+                del _state
+            else:
+                out = build_search(docs, editions)
             walls.append(time.perf_counter() - w0)
             cpus.append(time.process_time() - c0 + child_cpu() - k0)
         size = sum(len(o.data) for o in out)
@@ -102,7 +109,7 @@ def main() -> None:
                 h.update(o.path.encode() + b"\0")
                 h.update(o.data)
             line += f"  sha256 {h.hexdigest()[:16]}"
-        print(line, flush=True)
+        print(line + ("  (build_search_state)" if args.state else ""), flush=True)
         del out
 
 

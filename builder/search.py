@@ -55,13 +55,21 @@ Postings
     (0, 1, 2, 3, 4–5, 6–8, 9–14, 15+). A posting usually costs two or three bytes.
 
 Build speed (bench/search_index.py measures it)
-    The hot path makes no string per CJK token: CJK runs are encoded as UTF-32 and counted as ints
-    through memoryview casts (see _count_into); the fold is a regex split that touches only the
-    characters that change; the second edition is compared with the first in one pass over all its
-    equal-length differing sentences (an XOR of the two texts finds the positions). With two CPUs and
-    a single-threaded process, a forked child indexes the second half of the ids; the halves are
-    joined per token, so the output is the same bytes whatever the split (tests compare it with
-    tests/search_reference.py, the implementation before this one).
+    With NumPy (_index_range_np), no Python object is made per token occurrence or per posting: each
+    document's first edition is folded by a table lookup on its UTF-32 code points and its CJK
+    characters and bigrams become uint64 "contributions" (token key, id, count bits) in bulk; the few
+    tokens Python still counts (Latin words, title, summary and tags, a later edition's differences,
+    whose differing positions are found and counted vectorised) join them as arrays. Blocks of
+    documents are sorted and reduced to one posting per (token, id), then all postings are sorted
+    once and their varints written with array arithmetic; a string is made per token only. Without
+    NumPy (or TONGWEN_SEARCH_NUMPY=0) the pure path (_index_range_py) does the same work with
+    Counters: CJK runs encoded as UTF-32 and counted as ints through memoryview casts (see
+    _count_into), the fold a regex split, the second edition compared with the first in one pass over
+    all its equal-length differing sentences (an XOR of the two texts finds the positions). Both
+    paths give the same bytes. With two CPUs and a single-threaded process, a forked child indexes
+    the second half of the ids; the halves are joined per token, so the output is the same bytes
+    whatever the split (tests compare both paths with tests/search_reference.py, the implementation
+    before them).
 
 Incremental updates (build_search_state / update_search / save_state / load_state)
     When a few documents change and nothing moves in the id order, only the postings of the tokens
@@ -319,7 +327,7 @@ class _LatinTokens(dict[str, tuple[str, ...]]):
         return out
 
 
-def _count_into(counts: Counter[int | str], folded: str, latin: _LatinTokens) -> None:
+def _count_into(counts: Counter[int | str], folded: str, latin: _LatinTokens | _LatinIds) -> None:
     """Add the token counts of already-folded text to `counts` (internal keys, junk included)."""
     runs = _CJK_RUN.findall(folded)
     if runs:
@@ -345,7 +353,8 @@ def _token(key: int | str) -> str | None:
     return None if lo == 1 or hi == 1 else chr(lo) + chr(hi)
 
 
-def _differences(a: str, b: str, equiv: defaultdict[str, Counter[str]], latin: _LatinTokens) -> Counter[int | str]:
+def _differences(a: str, b: str, equiv: defaultdict[str, Counter[str]], latin: _LatinTokens | _LatinIds,
+                 ) -> Counter[int | str]:
     """Tokens of folded text `b` around the places where it differs from folded text `a` (another
     edition of the same document), and the bigram equivalents there (软件 ↔ 软体) into `equiv`.
 
@@ -448,41 +457,58 @@ class _Weight(dict[int, int]):
 _Range = dict[str, tuple[str, int, int]]  # token → (postings text from id −1, first x, last x)
 
 
+def _doc_counts(d: SearchDoc, keys: Sequence[str], latin: _LatinTokens | _LatinIds,
+                equiv: defaultdict[str, Counter[str]]) -> Counter[int | str]:
+    """One document's internal token key → body count + flags·2**32 (see _Weight); junk included.
+    Equivalents go into `equiv`."""
+    fold_ = _fold_fast
+    counts: Counter[int | str] = Counter()
+    base_text: str | None = None
+    for k in keys:
+        ft = fold_(d.text.get(k, ""))
+        if base_text is None:
+            _count_into(counts, ft, latin)
+            base_text = ft
+        elif ft != base_text:
+            more = _differences(base_text, ft, equiv, latin)
+            dict.update(more, counts)  # counts win; tokens only in this edition keep their count
+            counts = more
+    title: Counter[int | str] = Counter()
+    extra: Counter[int | str] = Counter()
+    for k in keys:
+        _count_into(title, fold_(d.title.get(k, "")), latin)
+        _count_into(extra, fold_(" ".join([d.summary.get(k, ""), *d.tags.get(k, ())])), latin)
+    # flags ride in the count's high bits (see _Weight); a token only in the title etc. counts 0
+    f1, f2, f3 = 1 << 32, 2 << 32, 3 << 32
+    flags = dict.fromkeys(extra.keys(), f2)
+    flags.update(dict.fromkeys(title.keys() - extra.keys(), f1))
+    flags.update(dict.fromkeys(title.keys() & extra.keys(), f3))
+    dict.update(counts, zip(flags.keys(), map(add, map(counts.get, flags.keys(), repeat(0)), flags.values()),
+                            strict=True))
+    return counts
+
+
 def _index_range(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: int,
                  ) -> tuple[_Range, defaultdict[str, Counter[str]]]:
     """Postings of documents lo … hi-1 (their ids), each token's encoded as if no earlier document
     existed (the first delta is from id −1), with the first and last x = id·32 + w; and equivalents."""
+    np = _numpy()
+    if np is not None and hi * 32 < 1 << _XBITS:
+        return _index_range_np(np, ordered, keys, lo, hi)
+    return _index_range_py(ordered, keys, lo, hi)
+
+
+def _index_range_py(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: int,
+                    ) -> tuple[_Range, defaultdict[str, Counter[str]]]:
+    """_index_range without NumPy: a list of postings per token, appended document by document."""
     postings: defaultdict[int | str, list[int]] = defaultdict(list)
     equiv: defaultdict[str, Counter[str]] = defaultdict(Counter)
     latin = _LatinTokens()
     weight = _Weight()
     consume = deque[object](maxlen=0).extend
-    get, fold_ = postings.__getitem__, _fold_fast
-    f1, f2, f3 = 1 << 32, 2 << 32, 3 << 32
+    get = postings.__getitem__
     for doc_id in range(lo, hi):
-        d = ordered[doc_id]
-        counts: Counter[int | str] = Counter()
-        base_text: str | None = None
-        for k in keys:
-            ft = fold_(d.text.get(k, ""))
-            if base_text is None:
-                _count_into(counts, ft, latin)
-                base_text = ft
-            elif ft != base_text:
-                more = _differences(base_text, ft, equiv, latin)
-                dict.update(more, counts)  # counts win; tokens only in this edition keep their count
-                counts = more
-        title: Counter[int | str] = Counter()
-        extra: Counter[int | str] = Counter()
-        for k in keys:
-            _count_into(title, fold_(d.title.get(k, "")), latin)
-            _count_into(extra, fold_(" ".join([d.summary.get(k, ""), *d.tags.get(k, ())])), latin)
-        # flags ride in the count's high bits (see _Weight); a token only in the title etc. counts 0
-        flags = dict.fromkeys(extra.keys(), f2)
-        flags.update(dict.fromkeys(title.keys() - extra.keys(), f1))
-        flags.update(dict.fromkeys(title.keys() & extra.keys(), f3))
-        dict.update(counts, zip(flags.keys(), map(add, map(counts.get, flags.keys(), repeat(0)), flags.values()),
-                                strict=True))
+        counts = _doc_counts(ordered[doc_id], keys, latin, equiv)
         # The hot loop, kept at C level: postings[t].append(id·32 + weight(count)) for every token. The
         # few distinct values of a document are made once, so a posting costs a pointer in a list.
         base = doc_id * 32
@@ -493,6 +519,350 @@ def _index_range(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi:
         t = _token(key)
         if t is not None:
             out[t] = (encode_postings(xs), xs[0], xs[-1])
+    return out, equiv
+
+
+# The NumPy path puts every contribution to a posting into one uint64, key << 27 | id << 10 | bits:
+# bits 0–1 the title/summary-or-tag flags, 2–5 a body count (one per occurrence of a CJK character or
+# bigram in the first edition, or a Latin token's count), 6–9 the count in a later edition's
+# differences (used when the first edition has none); counts are capped at 15, the last bucket.
+# One sort groups them by token and id; the groups are reduced and encoded without a Python loop.
+# Token keys: a CJK character's code point (< 2**18: the CJK class ends at U+3134F), a Latin token's
+# _LATIN0 + its number, a CJK bigram lo | hi << 18 (hi is CJK, so >= 0x3005 << 18 > any Latin key).
+# Ids must be < 2**17 (more documents take the path above).
+_IDBITS = 17
+_XBITS = _IDBITS + 5  # for _index_range: ids·32 < 2**_XBITS
+_LATIN0 = 1 << 18
+
+
+class _LatinIds(dict[str, tuple[int, ...]]):
+    """Memoised _latin_tokens of a word, as int keys _LATIN0 + i; `names[i]` is token i."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+        self.ids: dict[str, int] = {}
+
+    def __missing__(self, word: str) -> tuple[int, ...]:
+        ids = self.ids
+        for t in _latin_tokens(word):
+            if t not in ids:
+                ids[t] = _LATIN0 + len(self.names)
+                self.names.append(t)
+        out = self[word] = tuple(ids[t] for t in _latin_tokens(word))
+        return out
+
+
+_NUMPY: object = None
+
+
+def _numpy():  # type: ignore[no-untyped-def]
+    """numpy, or None when it is not installed (or TONGWEN_SEARCH_NUMPY=0): the slower pure path."""
+    global _NUMPY
+    if _NUMPY is None:
+        try:
+            if os.environ.get("TONGWEN_SEARCH_NUMPY", "").strip() == "0":
+                raise ImportError
+            import numpy
+
+            _NUMPY = numpy
+        except ImportError:
+            _NUMPY = False
+    return _NUMPY or None
+
+
+def _differences_np(np, a: str, b: str, eq_x: list[object], eq_y: list[object],  # type: ignore[no-untyped-def]
+                    latin: _LatinIds) -> Counter[int | str]:
+    """_differences with the loop over differing positions vectorised; the equivalents' bigram keys
+    (a's, b's: internal keys) are appended to eq_x and eq_y, counted later (_add_equivalents)."""
+    out: Counter[int | str] = Counter()
+    whole: list[str] = []
+    if len(a) == len(b):
+        xs, ys = [a], [b]
+    else:
+        sa, sb = _SENTENCE.split(a), _SENTENCE.split(b)
+        if len(sa) != len(sb):
+            _count_into(out, b, latin)
+            return out
+        xs, ys = [], []
+        for x, y in zip(sa, sb, strict=True):
+            if x != y:
+                if len(x) == len(y):
+                    xs.append(x)
+                    ys.append(y)
+                else:
+                    whole.append(y)
+    if xs:
+        X = _SEP + _SEP.join(xs) + _SEP
+        Y = _SEP + _SEP.join(ys) + _SEP
+        u32, u64 = np.uint32, np.uint64
+        xi = np.frombuffer(X.encode("utf-32-le", "surrogatepass"), dtype=u32)
+        yi = np.frombuffer(Y.encode("utf-32-le", "surrogatepass"), dtype=u32)
+        cjk_t = _np_tables()[1]
+        cx, cy = cjk_t[xi].view(bool), cjk_t[yi].view(bool)
+        dpos = np.flatnonzero(xi != yi)
+        both = cx[dpos] & cy[dpos]
+        if not both.all():
+            # a difference outside CJK text: tokenise the surrounding stretch of b (as _differences)
+            starts = [0]
+            for y in ys:
+                starts.append(starts[-1] + len(y) + 1)
+            for j in dpos[~both].tolist():
+                si = bisect_right(starts, j - 1) - 1
+                lo, hi = starts[si] + 1, starts[si + 1]
+                whole.append(Y[max(lo, j - 40) : min(hi, j + 40)])
+            dpos = dpos[both]
+        if len(dpos):
+            y64 = yi.astype(u64)
+            x64 = xi.astype(u64)
+            sh = u64(32)
+            left = dpos[cy[dpos - 1]]
+            right = dpos[cy[dpos + 1]]
+            lkeys = y64[left - 1] | (y64[left] << sh)
+            rkeys = y64[right] | (y64[right + 1] << sh)
+            _count_elements(out, np.concatenate([y64[dpos], lkeys, rkeys]).tolist())
+            le = cx[left - 1]
+            re_ = cx[right + 1]
+            eq_x.append(x64[left[le] - 1] | (x64[left[le]] << sh))
+            eq_y.append(lkeys[le])
+            eq_x.append(x64[right[re_]] | (x64[right[re_] + 1] << sh))
+            eq_y.append(rkeys[re_])
+    if whole:
+        _count_into(out, _SEP.join(whole), latin)
+    return out
+
+
+def _add_equivalents(np, equiv: defaultdict[str, Counter[str]], eq_x: list[object],  # type: ignore[no-untyped-def]
+                     eq_y: list[object]) -> None:
+    """Count the bigram pairs _differences_np found into `equiv`, both ways (as _differences does)."""
+    if not eq_x:
+        return
+    xs = np.concatenate(eq_x).tolist()
+    ys = np.concatenate(eq_y).tolist()
+    pairs: Counter[tuple[int, int]] = Counter()
+    _count_elements(pairs, zip(xs, ys, strict=True))
+    m32 = _M32
+    for (xk, yk), c in pairs.items():
+        pa = chr(xk & m32) + chr(xk >> 32)
+        qa = chr(yk & m32) + chr(yk >> 32)
+        equiv[pa][qa] += c
+        equiv[qa][pa] += c
+
+
+@lru_cache(maxsize=1)
+def _np_tables():  # type: ignore[no-untyped-def]
+    """(fold table: code point → folded code point, CJK table: code point → 1 if CJK) as arrays."""
+    np = _numpy()
+    fold_t = np.arange(0x110000, dtype=np.uint32)
+    fm = fold_map()
+    fold_t[np.fromiter(fm.keys(), np.int64, len(fm))] = np.fromiter(map(ord, fm.values()), np.uint32, len(fm))
+    return fold_t, np.frombuffer(_cjk_table(), dtype=np.uint8)
+
+
+def _internal_keys(np, keys):  # type: ignore[no-untyped-def]
+    """_count_into's keys (uint64) → the NumPy path's token keys, junk (a window touching _SEP) as 0."""
+    hi = keys >> np.uint64(32)
+    lo = keys & np.uint64(_M32)
+    out = lo | (hi << np.uint64(18))
+    out[(lo == 1) | (hi == 1)] = 0
+    return out
+
+
+_BLOCK_CHARS = 200_000  # first-edition characters per block of documents reduced at once (fits a cache)
+_SLICE = 1 << 21  # postings encoded at once (bounds the temporary arrays)
+
+
+def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: int,  # type: ignore[no-untyped-def]
+                    ) -> tuple[_Range, defaultdict[str, Counter[str]]]:
+    """_index_range with every contribution gathered in arrays (see above): documents are taken in
+    blocks, each block's contributions sorted and reduced to one posting per (token, id), packed as
+    key << _XBITS | x; the blocks' postings are then sorted once more and encoded vectorised."""
+    equiv: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    latin = _LatinIds()
+    u64, i64 = np.uint64, np.int64
+    fromiter = np.fromiter
+    fold_t, cjk_t = _np_tables()
+    tf = np.array([*TF_BUCKET, 7], dtype=u64)
+    sep = np.ones(1, dtype=np.uint32)
+    firsts: list[object] = []  # the first edition's folded text of each document, then a separator
+    first_lens: list[int] = []
+    pk: list[object] = []  # contributions from Python counters: internal keys …
+    pv: list[object] = []  # … and their low bits
+    plens: list[int] = []
+    eq_x: list[object] = []
+    eq_y: list[object] = []
+    blocks: list[object] = []  # reduced postings of each block
+
+    def reduce_block(b_lo: int, b_hi: int) -> None:
+        ids = np.arange(b_lo, b_hi, dtype=u64) << u64(10)
+        parts = []
+        # the first editions' CJK characters and bigrams, one contribution per occurrence
+        text = np.concatenate(firsts)
+        tdoc = np.repeat(ids, first_lens)
+        cjk = cjk_t[text].view(bool)
+        pos = np.flatnonzero(cjk)
+        parts.append((text[pos].astype(u64) << u64(27)) | tdoc[pos] | u64(4))
+        pos = np.flatnonzero(cjk[:-1] & cjk[1:])
+        parts.append((((text[pos + 1].astype(u64) << u64(18)) | text[pos]) << u64(27)) | tdoc[pos] | u64(4))
+        if pk:
+            k = _internal_keys(np, np.concatenate(pk))
+            c = (k << u64(27)) | np.repeat(ids, plens) | np.concatenate(pv)
+            parts.append(c[k != 0])
+        firsts.clear()
+        first_lens.clear()
+        pk.clear()
+        pv.clear()
+        plens.clear()
+        packed = np.concatenate(parts)
+        if not len(packed):
+            return
+        packed.sort()
+        # one posting per (token, id)
+        kd = packed >> u64(10)
+        start = np.empty(len(kd), dtype=bool)
+        start[0] = True
+        np.not_equal(kd[1:], kd[:-1], out=start[1:])
+        g = np.flatnonzero(start)
+        kd = kd[g]
+        low = packed & u64(1023)
+        flags = np.bitwise_or.reduceat(low & u64(3), g)
+        c1 = np.add.reduceat((low >> u64(2)) & u64(15), g)
+        cd = np.add.reduceat(low >> u64(6), g)
+        count = np.minimum(np.where(c1 > 0, c1, cd), u64(15))
+        # key << _XBITS | id·32 + weight
+        x = (kd >> u64(_IDBITS) << u64(_XBITS)) | ((kd & u64((1 << _IDBITS) - 1)) << u64(5))
+        x |= (tf[count] << u64(2)) | flags
+        blocks.append(x)
+
+    b_lo, chars = lo, 0
+    for doc_id in range(lo, hi):
+        d = ordered[doc_id]
+        base_arr = None
+        base_text: str | None = None
+        diff: Counter[int | str] | None = None
+        m = 0
+        for k in keys:
+            arr = fold_t[np.frombuffer(d.text.get(k, "").lower().encode("utf-32-le", "surrogatepass"),
+                                       dtype=np.uint32)]
+            if base_arr is None:
+                base_arr = arr
+                base_text = arr.tobytes().decode("utf-32-le", "surrogatepass")
+                firsts.append(arr)
+                firsts.append(sep)
+                first_lens.append(len(arr) + 1)
+                chars += len(arr) + 1
+                words = _WORD_RUN.findall(base_text)
+                if words:
+                    lat: Counter[int | str] = Counter()
+                    _count_elements(lat, chain.from_iterable(map(latin.__getitem__, words)))
+                    pk.append(fromiter(lat.keys(), u64, len(lat)))
+                    pv.append(np.minimum(fromiter(lat.values(), i64, len(lat)), 15).astype(u64) << u64(2))
+                    m += len(lat)
+            elif not np.array_equal(arr, base_arr):
+                assert base_text is not None
+                more = _differences_np(np, base_text, arr.tobytes().decode("utf-32-le", "surrogatepass"),
+                                       eq_x, eq_y, latin)
+                if diff is not None:
+                    dict.update(more, diff)  # an earlier edition's count wins
+                diff = more
+        if diff:
+            pk.append(fromiter(diff.keys(), u64, len(diff)))
+            pv.append(np.minimum(fromiter(diff.values(), i64, len(diff)), 15).astype(u64) << u64(6))
+            m += len(diff)
+        title: Counter[int | str] = Counter()
+        extra: Counter[int | str] = Counter()
+        for k in keys:
+            _count_into(title, _fold_fast(d.title.get(k, "")), latin)
+            _count_into(extra, _fold_fast(" ".join([d.summary.get(k, ""), *d.tags.get(k, ())])), latin)
+        if title:
+            pk.append(fromiter(title.keys(), u64, len(title)))
+            pv.append(np.full(len(title), 1, dtype=u64))
+            m += len(title)
+        if extra:
+            pk.append(fromiter(extra.keys(), u64, len(extra)))
+            pv.append(np.full(len(extra), 2, dtype=u64))
+            m += len(extra)
+        plens.append(m)
+        if chars >= _BLOCK_CHARS:
+            reduce_block(b_lo, doc_id + 1)
+            b_lo, chars = doc_id + 1, 0
+    if b_lo < hi:
+        reduce_block(b_lo, hi)
+    _add_equivalents(np, equiv, eq_x, eq_y)
+    del eq_x, eq_y
+    out: _Range = {}
+    if not blocks:
+        return out, equiv
+    packed = np.empty(sum(map(len, blocks)), dtype=u64)  # type: ignore[arg-type]
+    pos = 0
+    blocks.reverse()
+    while blocks:  # each block is let go once copied: no second copy of them all
+        blk = blocks.pop()
+        packed[pos : pos + len(blk)] = blk  # type: ignore[arg-type]
+        pos += len(blk)  # type: ignore[arg-type]
+    del blk
+    if not len(packed):
+        return out, equiv
+    packed.sort()
+    n = len(packed)
+    step = _SLICE
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    for c in range(0, n - 1, step):
+        k = packed[c : c + step + 1] >> u64(_XBITS)
+        np.not_equal(k[1:], k[:-1], out=first[c + 1 : c + len(k)])
+    starts = np.flatnonzero(first)
+    del first
+    bounds = np.append(starts, n)
+    names = latin.names
+    m18 = (1 << 18) - 1
+    alpha = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
+    i32 = np.int32  # x < 2**22
+    t0 = 0
+    while t0 < len(starts):
+        # tokens t0 … t1-1, whole, about `step` postings (at least one token)
+        t1 = max(t0 + 1, int(np.searchsorted(bounds, bounds[t0] + step, side="right")) - 1)
+        a, b = int(bounds[t0]), int(bounds[t1])
+        sub_packed = packed[a:b]
+        loc = starts[t0:t1] - a
+        token_keys = (sub_packed[loc] >> u64(_XBITS)).tolist()
+        x = (sub_packed & u64((1 << _XBITS) - 1)).astype(i32)
+        # deltas: from id −1 at a token's first posting, else from the previous posting's id
+        d = np.empty_like(x)
+        d[0] = -32
+        np.bitwise_and(x[:-1], -32, out=d[1:])
+        d[loc] = -32
+        np.subtract(x, d, out=d)
+        # varints, most significant letter first: d >= 32**j takes a letter 32 + (d >> 5j & 31)
+        nch = np.ones(len(d), dtype=np.uint8)
+        j = 1
+        while True:
+            more_ = d >= 1 << (5 * j)
+            if not more_.any():
+                break
+            nch += more_
+            j += 1
+        ends = np.cumsum(nch, dtype=i64)
+        buf = np.empty(int(ends[-1]), dtype=np.uint8)
+        buf[ends - 1] = alpha[d & 31]
+        for i in range(1, j):
+            sel = nch > i
+            buf[ends[sel] - 1 - i] = alpha[32 + ((d[sel] >> (5 * i)) & 31)]
+        encoded = buf.tobytes().decode("ascii")
+        lasts = np.append(loc[1:], len(x)) - 1
+        cstart = (ends - nch)[loc].tolist()
+        cend = ends[lasts].tolist()
+        x0s = x[loc].tolist()
+        xls = x[lasts].tolist()
+        for kk, ca, cb, x0, xl in zip(token_keys, cstart, cend, x0s, xls, strict=True):
+            if kk < _LATIN0:
+                t = chr(kk)
+            elif kk < 0x3005 << 18:
+                t = names[kk - _LATIN0]
+            else:
+                t = chr(kk & m18) + chr(kk >> 18)
+            out[t] = (encoded[ca:cb], x0, xl)
+        t0 = t1
     return out, equiv
 
 

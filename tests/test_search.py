@@ -213,11 +213,25 @@ def _edge_docs() -> list:
     ]
 
 
+def _use_numpy(monkeypatch: pytest.MonkeyPatch, numpy: bool) -> None:
+    import builder.search as search
+
+    if not numpy:
+        monkeypatch.setattr(search, "_NUMPY", False)  # the pure-Python path
+    elif search._numpy() is None:
+        pytest.skip("numpy is not installed")
+
+
+@pytest.mark.parametrize("numpy", [True, False])
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_fast_builder_matches_reference_byte_for_byte(monkeypatch: pytest.MonkeyPatch, workers: str) -> None:
+def test_fast_builder_matches_reference_byte_for_byte(monkeypatch: pytest.MonkeyPatch, workers: str,
+                                                      numpy: bool) -> None:
     import builder.search as search
     from tests import search_reference
 
+    _use_numpy(monkeypatch, numpy)
+    monkeypatch.setattr(search, "_BLOCK_CHARS", 20_000)  # the NumPy path: several blocks of documents …
+    monkeypatch.setattr(search, "_SLICE", 500)  # … and postings encoded in several slices
     monkeypatch.setenv("TONGWEN_SEARCH_WORKERS", workers)
     monkeypatch.setattr(search, "PARALLEL_MIN_DOCS", 2)  # also split these few documents
     docs = synthetic_docs(240, chars=(300, 900), seed=11) + _edge_docs()
@@ -227,6 +241,34 @@ def test_fast_builder_matches_reference_byte_for_byte(monkeypatch: pytest.Monkey
         assert [o.path for o in new] == [o.path for o in old]
         for a, b in zip(new, old, strict=True):
             assert a.data == b.data, a.path
+
+
+@pytest.mark.parametrize("numpy", [True, False])
+def test_three_editions_match_reference(monkeypatch: pytest.MonkeyPatch, numpy: bool) -> None:
+    """A third edition's differences count only where neither earlier edition has the token."""
+    from dataclasses import replace
+
+    import builder.search as search
+    from builder.model import Edition
+    from tests import search_reference
+
+    _use_numpy(monkeypatch, numpy)
+    monkeypatch.setenv("TONGWEN_SEARCH_WORKERS", "1")
+    editions = (*EDITIONS, Edition(code="zh-HK", name="香港", prefix="zh-hk", script="Hant", opencc="s2hk.json"))
+    hk = ["软件软件产业", "內存很大。軟件好。", "一。二。三", "軟件def產業", "同样的文本", "软件软件软件 abc"]
+    docs = []
+    for i, d in enumerate(_edge_docs()[:6]):
+        docs.append(replace(d, url={**d.url, "zh-hk": "zh-hk/" + d.url["zh-cn"]},
+                            title={**d.title, "zh-hk": "標題 HK"}, summary={**d.summary, "zh-hk": "摘要"},
+                            tags={**d.tags, "zh-hk": ("標籤",)}, text={**d.text, "zh-hk": hk[i]}))
+    # 体 and 软体 are in both later editions' differences, with other counts (1 in 繁體, 3 here)
+    docs.append(replace(docs[1], url={k: u.replace("e1", "e99") for k, u in docs[1].url.items()},
+                        text={"zh-cn": "软件。", "zh-tw": "軟體。", "zh-hk": "软体软体软体。"}))
+    new = search.build_search(docs, editions)
+    old = search_reference.build_search(docs, editions)
+    assert [o.path for o in new] == [o.path for o in old]
+    for a, b in zip(new, old, strict=True):
+        assert a.data == b.data, a.path
 
 
 def test_fast_path_helpers() -> None:
