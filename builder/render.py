@@ -64,14 +64,16 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src * data:
 
 # --- templates -----------------------------------------------------------------------------------
 
-def environment(site_dir: Path) -> jinja2.Environment:
+def environment(site_dir: Path, keep_compiled: bool = False) -> jinja2.Environment:
+    """`keep_compiled`: compiled templates are kept in the site's cache folder (a build, not `check`)."""
     loaders: list[jinja2.BaseLoader] = []
     if (site_dir / "templates").is_dir():
         loaders.append(jinja2.FileSystemLoader(str(site_dir / "templates")))
     loaders.append(jinja2.FileSystemLoader(str(THEME / "templates")))
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True, bytecode_cache=_bytecode_cache(site_dir))
+                             keep_trailing_newline=True,
+                             bytecode_cache=_bytecode_cache(site_dir) if keep_compiled else None)
     env.filters["tojson_safe"] = _json_for_script
     return env
 
@@ -211,7 +213,7 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     recorded are not run and their outputs are listed in `incremental.kept`; the search records of
     the jobs that ran are handed back in `incremental.search_docs` (the caller updates the index).
     """
-    env = environment(config.root)
+    env = environment(config.root, keep_compiled=store is not None)
     if store is not None:
         env.tongwen_pages = PageCache(store, config.root)  # type: ignore[attr-defined]
     inc = incremental

@@ -44,12 +44,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-import jinja2
 import watchfiles
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import ioloop, web
 
-from . import render
 from .errors import BuildFailed
 
 log = logging.getLogger("tongwen")
@@ -89,22 +87,6 @@ font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;box-shadow:0 
 #tongwen-error pre{margin:0;white-space:pre-wrap;word-break:break-word;font:inherit;color:inherit}
 #tongwen-error p{margin:.5em 0 0;font:13px/1.4 system-ui,sans-serif;opacity:.8}
 """
-
-
-class _MemoryBytecodeCache(jinja2.BytecodeCache):
-    """Compiled templates kept in memory between rebuilds. Jinja keys a bucket by template name and
-    checks the source checksum, so an edited template is always recompiled."""
-
-    def __init__(self) -> None:
-        self._data: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        data = self._data.get(bucket.key)
-        if data is not None:
-            bucket.bytecode_from_string(data)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._data[bucket.key] = bucket.bytecode_to_string()
 
 
 # --- paths --------------------------------------------------------------------------------------
@@ -210,7 +192,6 @@ class Preview:
         self.stopping = False
         self._since: float | None = None  # when the first change not yet in a build was seen
         self._build_fn = build_fn
-        self._bcc = _MemoryBytecodeCache()
         self.on_reload: list[Callable[[], None]] = []
 
     @property
@@ -226,22 +207,11 @@ class Preview:
         keep_in_memory()  # documents and rendered bodies stay decoded between rebuilds (cache.py)
         out = self.tmp / "site"
         t0 = time.perf_counter()
-        orig_env = render.environment
-        bcc = self._bcc
-
-        def cached_env(site_dir: Path) -> jinja2.Environment:
-            env = orig_env(site_dir)
-            env.bytecode_cache = bcc
-            return env
-
         ok = False
         errors: list[str] = []
         try:
-            render.environment = cached_env  # type: ignore[assignment]
-            try:
-                (self._build_fn or build)(self.site_dir, out, drafts=self.drafts, base_url=self.base_url)
-            finally:
-                render.environment = orig_env  # type: ignore[assignment]
+            # (compiled templates are kept by the build itself: render.environment)
+            (self._build_fn or build)(self.site_dir, out, drafts=self.drafts, base_url=self.base_url)
             prefixes = [e.prefix for e in load_config(self.site_dir).editions if e.prefix]
             ok = True
         except BuildFailed as exc:
