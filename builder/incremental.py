@@ -33,7 +33,7 @@ from typing import Any
 
 from .model import Document
 
-FORMAT = 4
+FORMAT = 5
 FILE = "render-state"  # + a hash of the output folder's path: `build` and `serve` keep one each
 _KEEP_STATES = 4  # state files of other output folders (old preview sessions) beyond this are removed
 
@@ -85,6 +85,9 @@ class RenderState:
     # topic source → pickled [(article source, document source, Passage)], in article then passage
     # order: an edit unpickles only the lists of the topics it affects
     mentions: dict[str, bytes] = field(default_factory=dict)
+    # a term's pages and feed in one edition, (edition key, taxonomy, term key) → their job keys:
+    # carried over whole while none of the term's articles was rendered again
+    terms: dict[tuple[str, str, str], tuple[bytes, ...]] = field(default_factory=dict)
 
 
 def body_sig(doc: Document) -> bytes:

@@ -313,21 +313,33 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 inc.reused += 1
 
     # phase 2: lists, terms, feeds, topics, redirects, 404 — per edition, in the serial order
+    if prev is not None:
+        plan.prev, plan.changed = prev, frozenset(site.articles[i].source for i in todo)
     rest = [(i, job) for i, ctx in enumerate(ctxs) if i not in failed for job in _rest_jobs(plan, ctx)]
     if inc is not None:
         assert state is not None
         keep: list[tuple[int, Job]] = []
         topic_keys: dict[str, list[bytes]] = defaultdict(list)
+        term_keys: dict[tuple[str, str, str], list[bytes]] = defaultdict(list)
+        for term, keys in plan.carried_terms.items():
+            assert prev is not None
+            state.terms[term] = keys
+            for key in keys:
+                _carry(prev, state, key, inc)
+                inc.reused += 1
         for i, job in rest:
             key = _job_key(job, i, inc)
             if job.topic:
                 topic_keys[job.topic].append(key)
+            if job.term:
+                term_keys[job.term].append(key)
             if prev is not None and key in prev.jobs and key not in state.jobs:
                 _carry(prev, state, key, inc)
                 inc.reused += 1
             else:
                 keep.append((i, job))
                 plan.rest_keys.append(key)
+        state.terms.update({term: tuple(keys) for term, keys in term_keys.items()})
         for t in site.topics:
             if t.entry.source not in plan.carried_topics:
                 state.topics[t.entry.source] = TopicMemo(inc.entry_sigs[t.entry.source], plan.counts[t.entry.source],
@@ -499,6 +511,7 @@ class Job:
     entries: tuple[Entry, ...] = ()
     extra: tuple[Any, ...] = ()
     topic: str = ""  # the topic whose pages or feed this is (incremental: carried over per topic)
+    term: tuple[str, str, str] | None = None  # (edition, taxonomy, term) of a term's pages and feed (likewise)
 
     def __call__(self, sd: dict[str, SearchDoc]) -> list[Output]:
         out = self.fn(*self.args, sd) if self.search else self.fn(*self.args)
@@ -542,6 +555,19 @@ class _Plan:
     rest_keys: list[bytes] = field(default_factory=list)  # phase-2 job index → its key
     counts: dict[str, int] = field(default_factory=dict)  # topic source → its mentions (all editions)
     carried_topics: set[str] = field(default_factory=set)  # topics whose jobs were all carried over
+    prev: RenderState | None = None  # incremental: the previous build's state (same global signature)
+    changed: frozenset[str] = frozenset()  # incremental: the articles rendered again
+    carried_terms: dict[tuple[str, str, str], tuple[bytes, ...]] = field(default_factory=dict)
+
+    def carry_term(self, term: tuple[str, str, str], sources: Sequence[str]) -> bool:
+        """Whether a term's pages and feed in one edition stand as the previous build keyed them:
+        they show only the term's articles (their summaries), none of which was rendered again, and
+        everything else they read is in the global signature."""
+        old = self.prev.terms.get(term) if self.prev is not None else None
+        if old is None or not self.changed.isdisjoint(sources) or any(k not in self.prev.jobs for k in old):  # type: ignore[union-attr]
+            return False
+        self.carried_terms[term] = old
+        return True
 
     def mention_sig(self, topic: str) -> bytes:
         """Which passages of which documents a topic's mentions are, in order (edition-independent)."""
@@ -741,11 +767,14 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
     for tax, terms in site.terms:
         jobs.append(_job(_terms_index, ctx, env, tax, terms, ident=(tax,)))
         for t in terms:
+            term = (e.key, tax, t.key)
+            if plan.carry_term(term, t.sources):
+                continue  # none of its articles was rendered again: its jobs are carried over whole
             entries = plan.term_entries(tax, t)
             name = ctx.term_names[(tax, t.key)]
-            jobs += _list_jobs(ctx, env, "term", f"{tax}/{t.slug}/", entries, name, (tax, t))
-            jobs.append(_job_search(_term_feed, ctx, tax, t, name, entries, ident=(tax, t.key),
-                             entries=entries[:feed_n]))
+            jobs += _list_jobs(ctx, env, "term", f"{tax}/{t.slug}/", entries, name, (tax, t), family=term)
+            jobs.append(Job(_term_feed, (ctx, tax, t, name, entries), True, (tax, t.key),
+                            tuple(entries[:feed_n]), term=term))
     for s in site.sections:
         if not s.path:
             continue  # content/_index.md describes the home page, which is rendered above
@@ -1152,7 +1181,8 @@ def _card(ctx: Ctx, entry: Entry, url: Callable[[str], str]) -> dict[str, Any]:
 
 
 def _list_jobs(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries: Sequence[Entry], title: str,
-               term: tuple[str, Term] | None, intro: str = "", owner: Entry | None = None) -> list[Job]:
+               term: tuple[str, Term] | None, intro: str = "", owner: Entry | None = None,
+               family: tuple[str, str, str] | None = None) -> list[Job]:
     # Hugo's list order: pages with a weight first, lightest first; the rest keep newest-first order
     weighted = ctx.memo.get("weighted")
     if weighted is None:
@@ -1162,8 +1192,8 @@ def _list_jobs(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries:
     per = ctx.config.paginate
     pages = max(1, math.ceil(len(entries) / per))
     # a page shows its own entries' summaries, and the intro (the section's body) on its first page
-    return [_job(_list_page, ctx, env, kind, base, entries, title, term, n, pages, intro, ident=(kind, base, n),
-                 entries=(*entries[(n - 1) * per: n * per], *((owner,) if owner is not None and n == 1 else ())))
+    return [Job(_list_page, (ctx, env, kind, base, entries, title, term, n, pages, intro), False, (kind, base, n),
+                (*entries[(n - 1) * per: n * per], *((owner,) if owner is not None and n == 1 else ())), term=family)
             for n in range(1, pages + 1)]
 
 
