@@ -16,7 +16,6 @@ import shutil
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from collections.abc import Collection as Collection_
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -49,7 +48,7 @@ from .pagecache import PageCache, PageUrl
 from .parallel import run_chunks
 from .paths import absolute, output_file, root_of
 from .strings import format_date, strings_for
-from .topics import Matcher, Mention, add_mentions, doc_mentions, highlight_spans, make_linker, matcher
+from .topics import Matcher, Mention, doc_mentions, highlight_spans, make_linker, matcher
 
 THEME = Path(__file__).parent / "theme"
 # fewer articles or other pages than these render in the main process: forking a large build's
@@ -243,7 +242,6 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     state = RenderState(inc.global_sig) if inc is not None else None
 
     # phase 1: article pages, both editions of one article per job
-    mentions: dict[str, list[Mention]] = defaultdict(list)
     found_by: dict[int, list[tuple[str, Any, str]]] = {}
     todo = list(range(len(site.articles)))
     if inc is not None:
@@ -290,12 +288,12 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
         plan.rows = _merged_rows(site, prev, state, todo, found_by, affected)  # (no Mention objects:
         # only the pages that render make theirs, plan.page_mentions)
     else:
+        rows: dict[str, list[_Row]] = defaultdict(list)
         for i in sorted(found_by):
-            entry = site.articles[i]
-            by_source = {d.source: d for _k, d in entry.docs}
-            add_mentions(mentions, (Mention(entry, by_source[src], p, topic) for src, p, topic in found_by[i]))
-        plan.mentions = {k: tuple(v) for k, v in mentions.items()}
-        plan.rows = {k: _rows(v) for k, v in plan.mentions.items()}
+            src = site.articles[i].source
+            for doc_src, p, topic in found_by[i]:
+                rows[topic].append((src, doc_src, *p))
+        plan.rows = dict(rows)
         if state is not None:
             state.mentions = {t.entry.source: pickle.dumps(plan.rows.get(t.entry.source, []), protocol=5)
                               for t in site.topics}
@@ -409,12 +407,6 @@ class _LazySummaries(dict[str, str]):
 _Row = tuple[str, str, str, str, int]  # article source, document source, passage anchor, text, line
 
 
-def _rows(ms: Sequence[Mention]) -> list[_Row]:
-    # plain tuples pickle and unpickle several times faster than Passage objects (match_text only
-    # serves to find mentions: not kept)
-    return [(m.entry.source, m.doc.source, m.passage.anchor, m.passage.text, m.passage.line) for m in ms]
-
-
 def _merged_rows(site: Site, prev: RenderState, state: RenderState, todo: list[int],
                  found_by: dict[int, list[tuple[str, Any, str]]], affected: set[str] | None) -> dict[str, list[_Row]]:
     """The mention rows of the topics keyed again (`affected`; None: all), from the previous
@@ -426,7 +418,7 @@ def _merged_rows(site: Site, prev: RenderState, state: RenderState, todo: list[i
     for i in todo:
         src = site.articles[i].source
         for doc_src, p, topic in found_by.get(i, ()):
-            fresh[topic].append((src, doc_src, p.anchor, p.text, p.line))
+            fresh[topic].append((src, doc_src, *p))
     out: dict[str, list[_Row]] = {}
     for t in site.topics:
         topic = t.entry.source
@@ -545,8 +537,7 @@ class _Plan:
     ctxs: tuple[Ctx, ...]
     env: jinja2.Environment
     topic_matcher: Matcher | None
-    mentions: dict[str, tuple[Mention, ...]] = field(default_factory=dict)
-    rows: dict[str, list[_Row]] = field(default_factory=dict)  # the same as _rows, for keys (cheap)
+    rows: dict[str, list[_Row]] = field(default_factory=dict)  # topic source → its mentions, in order
     rest: list[tuple[int, Job]] = field(default_factory=list)
     store: Store | None = None
     matcher_sig: bytes = b""
@@ -594,8 +585,6 @@ class _Plan:
     def page_mentions(self, ctx: Ctx, topic: str, n: int) -> list[Mention]:
         """The mentions page `n` of a topic shows in this edition."""
         a, b = (n - 1) * MENTIONS_PER_PAGE, n * MENTIONS_PER_PAGE
-        if topic in self.mentions:  # a full build found them as Mention objects
-            return _ctx_shown(ctx, topic, self.mentions)[a:b]
         index = self.site.index
         out = []
         for art, doc_src, anchor, text, line in self.shown_rows(ctx, topic)[a:b]:
@@ -605,7 +594,8 @@ class _Plan:
         return out
 
     def shown_rows(self, ctx: Ctx, topic: str) -> list[_Row]:
-        """`_ctx_shown` as rows: the mentions an edition shows (see `_shown`)."""
+        """The mentions of a topic an edition shows: those in a document the edition renders (not
+        in another one's translation; only articles with a translation can differ)."""
         key = ("shown-rows", topic)
         got = ctx.memo.get(key)
         if got is None:
@@ -664,7 +654,9 @@ class _Plan:
                     continue
                 res.summaries.setdefault(k, {})[entry.source] = ctx.summaries[entry.source]
             if found:
-                res.mentions.append((i, [(m.doc.source, m.passage, m.topic) for m in found]))
+                # (anchor, text, line): match_text served to find them, and Passage objects cost
+                res.mentions.append((i, [(m.doc.source, (m.passage.anchor, m.passage.text, m.passage.line), m.topic)
+                                         for m in found]))
                 if self.store is not None:
                     self._quotes(found, res)
             if self.store is not None:
@@ -792,7 +784,7 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
             sig = plan.mention_sig(topic.entry.source)  # which passages of which documents, in order
             siblings = tuple(counts[o.entry.source] for o in c.topics if o.group == topic.group)
             # page n shows its own mentions and the first related articles; all pages show the count
-            shown = plan.shown_rows(ctx, topic.entry.source)  # as _ctx_shown, without making Mentions
+            shown = plan.shown_rows(ctx, topic.entry.source)
             related = _first_entries(plan, shown, RELATED_SHOWN)
             for n in range(1, max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)) + 1):
                 chunk = shown[(n - 1) * MENTIONS_PER_PAGE: n * MENTIONS_PER_PAGE]
@@ -1284,14 +1276,6 @@ class _TopicBase:
     pages: int
 
 
-def _shown(mentions: Sequence[Mention], edition_key: str, translated: Collection_[str]) -> list[Mention]:
-    # a mention shows in an edition that renders its document, not another one (a translation);
-    # only entries with a translation (`translated`, their sources) can differ
-    if not translated:
-        return list(mentions)
-    return [m for m in mentions if m.entry.source not in translated or m.entry.doc(edition_key) is m.doc]
-
-
 def _first_entries(plan: _Plan, rows: Sequence[_Row], n: int) -> tuple[Entry, ...]:
     """The first `n` distinct entries of mention rows (plan.mentioning(rows)[:n], without the rest)."""
     out: dict[str, None] = {}
@@ -1309,14 +1293,6 @@ def _translated(ctx: Ctx) -> frozenset[str]:
     if got is None:
         got = ctx.memo["translated"] = frozenset(
             e.source for e in ctx.site.articles if any(d is not e.canonical for _k, d in e.docs))
-    return got  # type: ignore[no-any-return]
-
-
-def _ctx_shown(ctx: Ctx, topic: str, mentions: dict[str, tuple[Mention, ...]]) -> list[Mention]:
-    key = ("shown", topic)
-    got = ctx.memo.get(key)
-    if got is None:
-        got = ctx.memo[key] = _shown(mentions.get(topic, ()), ctx.edition.key, _translated(ctx))
     return got  # type: ignore[no-any-return]
 
 
