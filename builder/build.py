@@ -18,7 +18,7 @@ from .cache import Store
 from .config import SiteConfig, load_config
 from .derive import Entry, derive
 from .errors import BuildFailed, error
-from .incremental import RenderState, body_sig, global_sig, load_state, save_state, search_state_dir
+from .incremental import RenderState, StateIncomplete, body_sig, global_sig, load_state, save_state, search_state_dir
 from .load import load, walk
 from .pagecache import templates_digest
 from .parallel import default_jobs
@@ -226,7 +226,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     try:
         try:
             inc, pages, outputs, search_state = render_and_write(previous)
-        except _FullBuild:
+        except (_FullBuild, StateIncomplete):
             log.debug("incremental search update not possible: a full build")
             writer.discard()
             writer = (Patch.open(out) if isinstance(writer, Patch) else None) or Staging(out)
@@ -245,6 +245,8 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     t = time.perf_counter()
     log.debug("cache: %d hits, %d misses", store.hits, store.misses)
     store.keep_used(inc.kept_rows)  # kept jobs did not look up their rows: they are still wanted
+    if inc.state is not None:
+        store.keep_used(set(inc.state.mentions.values()))  # the topics' mention lists the state names
     store.flush()
     step("cache", t)
     t = time.perf_counter()

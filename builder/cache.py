@@ -188,6 +188,25 @@ class Store:
             _remember(key, value, size)
         return value  # type: ignore[return-value]
 
+    def has_all(self, keys: list[bytes]) -> bool:
+        """Whether a row is stored under each key (not whether it is intact: `get` checks that)."""
+        self._own()
+        want = [k for k in set(keys) if k not in self.pending and not (_MEMORY is not None and k in _MEMORY)]
+        if not want:
+            return True
+        conn = self._db()
+        if conn is None:
+            return False
+        try:
+            found = 0
+            for i in range(0, len(want), 500):
+                part = want[i:i + 500]
+                q = "SELECT count(*) FROM entries WHERE key IN ({})".format(",".join("?" * len(part)))
+                found += conn.execute(q, part).fetchone()[0]
+        except Exception:  # noqa: BLE001 - a damaged cache holds nothing
+            return False
+        return found == len(want)
+
     def prefetch(self, keys: list[bytes]) -> None:
         """Read these rows in a few queries; `get` then finds them in memory (once each)."""
         self._own()

@@ -33,7 +33,7 @@ from typing import Any
 
 from .model import Document
 
-FORMAT = 5
+FORMAT = 6
 FILE = "render-state"  # + a hash of the output folder's path: `build` and `serve` keep one each
 _KEEP_STATES = 4  # state files of other output folders (old preview sessions) beyond this are removed
 
@@ -51,6 +51,10 @@ def search_state_dir(site_dir: Path, out: Path) -> Path:
     """The search index's own state (search.save_state) for this output folder."""
     from .fingerprint import CACHE_DIR
     return site_dir / CACHE_DIR / f"search-{state_tag(out)}"
+
+
+class StateIncomplete(Exception):
+    """Something the previous state refers to is gone (a cache row): the build runs every job."""
 
 
 @dataclass
@@ -82,8 +86,8 @@ class RenderState:
     metas: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # source → (file digest, meta signature)
     config_sig: bytes = b""  # the config the meta signatures were taken under
     topics: dict[str, TopicMemo] = field(default_factory=dict)  # topic source → how its jobs were keyed
-    # topic source → pickled [(article source, document source, Passage)], in article then passage
-    # order: an edit unpickles only the lists of the topics it affects
+    # topic source → the cache key of its pickled mention rows (article, document, anchor, text,
+    # line), in article then passage order: an edit reads only the lists of the topics it affects
     mentions: dict[str, bytes] = field(default_factory=dict)
     # a term's pages and feed in one edition, (edition key, taxonomy, term key) → their job keys:
     # carried over whole while none of the term's articles was rendered again

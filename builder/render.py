@@ -31,7 +31,7 @@ from .config import SiteConfig
 from .convert import Convert, fold, is_identity, make_converter, source_script
 from .derive import Collection, Entry, Site, Topic
 from .errors import BuildError, BuildFailed, error
-from .incremental import ArticleMemo, RenderState, TopicMemo
+from .incremental import ArticleMemo, RenderState, StateIncomplete, TopicMemo
 from .markdown import (
     CJK_RE,
     Passage,
@@ -217,8 +217,10 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
         env.tongwen_pages = PageCache(store, config.root)  # type: ignore[attr-defined]
     inc = incremental
     prev = inc.previous if inc is not None else None
-    if prev is not None and inc is not None and (prev.global_sig != inc.global_sig or
-                                                 any(t.entry.source not in prev.mentions for t in site.topics)):
+    if prev is not None and inc is not None and (
+            prev.global_sig != inc.global_sig or store is None
+            or any(t.entry.source not in prev.mentions for t in site.topics)
+            or not store.has_all(list(prev.mentions.values()))):  # (read later: StateIncomplete if damaged)
         prev = inc.previous = None  # the caller sees that every job ran
     # a kept article's summary is read from its memo when a page that is rendered shows it
     blobs = {src: memo for src, (_key, memo) in prev.articles.items()} if prev is not None else None
@@ -285,7 +287,8 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
         # the kept articles' mentions of each topic keyed again come from the topic's list in the
         # state, the rendered articles' from this build
         assert state is not None
-        plan.rows = _merged_rows(site, prev, state, todo, found_by, affected)  # (no Mention objects:
+        assert store is not None
+        plan.rows = _merged_rows(site, prev, state, store, todo, found_by, affected)  # (no Mention objects:
         # only the pages that render make theirs, plan.page_mentions)
     else:
         rows: dict[str, list[_Row]] = defaultdict(list)
@@ -295,8 +298,10 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 rows[topic].append((src, doc_src, *p))
         plan.rows = dict(rows)
         if state is not None:
-            state.mentions = {t.entry.source: pickle.dumps(plan.rows.get(t.entry.source, []), protocol=5)
+            assert store is not None
+            state.mentions = {t.entry.source: _put_rows(store, plan.rows.get(t.entry.source, []))
                               for t in site.topics}
+            store.spill()  # the lists are not held in memory through the rest of the build
     plan.counts = {t.entry.source: len(plan.rows.get(t.entry.source, ())) for t in site.topics}
     if found_sets is not None:
         assert affected is not None and prev is not None and state is not None and inc is not None
@@ -407,7 +412,24 @@ class _LazySummaries(dict[str, str]):
 _Row = tuple[str, str, str, str, int]  # article source, document source, passage anchor, text, line
 
 
-def _merged_rows(site: Site, prev: RenderState, state: RenderState, todo: list[int],
+def _put_rows(store: Store, rows: list[_Row]) -> bytes:
+    """A topic's mention rows go to the cache (the state keeps their key: it stays small, and a
+    build reads only the lists it needs)."""
+    blob = pickle.dumps(rows, protocol=5)
+    key = hashlib.blake2b(b"mention-rows\0" + blob, digest_size=20).digest()
+    store.put(key, blob, compress=False)
+    return key
+
+
+def _get_rows(store: Store, key: bytes) -> list[_Row]:
+    blob = store.get(key, bytes, count=False)
+    if blob is None or hashlib.blake2b(b"mention-rows\0" + blob, digest_size=20).digest() != key:
+        raise StateIncomplete("a topic's mention list is missing from the cache")
+    rows: list[_Row] = pickle.loads(blob)
+    return rows
+
+
+def _merged_rows(site: Site, prev: RenderState, state: RenderState, store: Store, todo: list[int],
                  found_by: dict[int, list[tuple[str, Any, str]]], affected: set[str] | None) -> dict[str, list[_Row]]:
     """The mention rows of the topics keyed again (`affected`; None: all), from the previous
     build's lists without the articles rendered again (`todo`) and those articles' new mentions, in
@@ -425,11 +447,11 @@ def _merged_rows(site: Site, prev: RenderState, state: RenderState, todo: list[i
         if affected is not None and topic not in affected:
             state.mentions[topic] = prev.mentions[topic]
             continue
-        rows: list[_Row] = pickle.loads(prev.mentions[topic])
+        rows = _get_rows(store, prev.mentions[topic])
         if topic in fresh or any(r[0] in changed for r in rows):
             rows = [r for r in rows if r[0] not in changed] + fresh.get(topic, [])
             rows.sort(key=lambda r: order[r[0]])  # stable: an article's passages stay in order
-            state.mentions[topic] = pickle.dumps(rows, protocol=5)
+            state.mentions[topic] = _put_rows(store, rows)
         else:
             state.mentions[topic] = prev.mentions[topic]
         if rows:

@@ -124,6 +124,21 @@ def test_patched_build_records_the_folder_as_it_is(site: Path, tmp_path: Path) -
         assert state is not None and state.outputs == fingerprint.output_stats(out)
 
 
+def test_state_whose_cache_rows_are_gone_runs_every_job(site: Path, tmp_path: Path) -> None:
+    """The state names topics' mention lists kept in docs.sqlite: without them nothing is kept."""
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    (site / fingerprint.CACHE_DIR / "docs.sqlite").unlink()
+    _edit_body(site, random.Random(4))
+    r = build(site, out, jobs=1)
+    assert r.jobs_kept == 0
+    post = sorted((site / "content" / "posts").glob("g*.md"))[5]  # and the state written then serves
+    post.write_text(post.read_text(encoding="utf-8") + "\n又一段。\n", encoding="utf-8")  # the next edit
+    assert build(site, out, jobs=1).jobs_kept > 0
+    clean_build(site, tmp_path / "clean")
+    assert_same(out, tmp_path / "clean")
+
+
 def test_touched_output_is_not_trusted(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(site, out, jobs=1)
