@@ -217,6 +217,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
             outputs += len(unchanged)
         else:
             index, state = search.build_search_state(inc.search_docs, config.editions)
+        inc.search_docs = {}  # (memory: every page's text)
         for o in index:
             writer.write(o)
             outputs += 1

@@ -357,6 +357,11 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 state.jobs[plan.rest_keys[j]] = tuple(paths)
                 state.store_keys[plan.rest_keys[j]] = res.keys.get(j, ())
 
+    # the pages are done: let go of what they read now, before the search index is built (page
+    # jobs refer back to the plan, a cycle the collector would free only much later)
+    plan.rest, plan.rows = [], {}
+    for ctx in ctxs:
+        ctx.memo.clear()
     if failed:
         raise BuildFailed([failed[i] for i in sorted(failed)])
     map_key = digest("sitemap", inc.global_sig) if inc is not None else b""
