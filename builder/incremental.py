@@ -33,7 +33,7 @@ from typing import Any
 
 from .model import Document
 
-FORMAT = 6
+FORMAT = 7
 FILE = "render-state"  # + a hash of the output folder's path: `build` and `serve` keep one each
 _KEEP_STATES = 4  # state files of other output folders (old preview sessions) beyond this are removed
 
@@ -64,6 +64,7 @@ class ArticleMemo:
 
     summaries: tuple[str, ...]  # per edition, in config.editions order
     counts: tuple[tuple[str, int], ...]  # (topic source, its mentions in this article), by topic
+    passages: bytes = b""  # cache key of its mentioned passages' texts, {(document, anchor): text}
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,9 @@ class RenderState:
     metas: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # source → (file digest, meta signature)
     config_sig: bytes = b""  # the config the meta signatures were taken under
     topics: dict[str, TopicMemo] = field(default_factory=dict)  # topic source → how its jobs were keyed
-    # topic source → the cache key of its pickled mention rows (article, document, anchor, text,
-    # line), in article then passage order: an edit reads only the lists of the topics it affects
+    # topic source → the cache key of its pickled mention rows (article, document, anchor, line),
+    # in article then passage order: an edit reads only the lists of the topics it affects (the
+    # texts are the articles' own: ArticleMemo.passages)
     mentions: dict[str, bytes] = field(default_factory=dict)
     # a term's pages and feed in one edition, (edition key, taxonomy, term key) → their job keys:
     # carried over whole while none of the term's articles was rendered again

@@ -273,11 +273,13 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 entry = site.articles[i]
                 found = next((f for j, f in res.mentions if j == i), [])
                 memo = ArticleMemo(tuple(c.summaries[entry.source] for c in ctxs),
-                                   tuple(sorted(Counter(topic for _s, _p, topic in found).items())))
+                                   tuple(sorted(Counter(topic for _s, _p, topic in found).items())),
+                                   _put_passages(store, found) if store is not None else b"")
                 # pickled apart: saving the state copies the other articles' bytes, not their objects
                 state.articles[entry.source] = (plan.article_keys[i], pickle.dumps(memo, protocol=5))
                 state.jobs[plan.article_keys[i]] = tuple(paths)
-                state.store_keys[plan.article_keys[i]] = res.keys.get(i, ())
+                # (its passages' row stays in use while the article is kept, like the job's own rows)
+                state.store_keys[plan.article_keys[i]] = (*res.keys.get(i, ()), memo.passages)
     # Topics whose pages stand whole (incremental): no changed article mentions them, before or
     # after; their own text is the same; no sibling's count (shown on their pages) changed. Their
     # mention lists are not even built.
@@ -414,24 +416,32 @@ class _LazySummaries(dict[str, str]):
             return default
 
 
-_Row = tuple[str, str, str, str, int]  # article source, document source, passage anchor, text, line
+_Row = tuple[str, str, str, str | None, int]  # article source, document source, passage anchor, text, line
 
 
 def _put_rows(store: Store, rows: list[_Row]) -> bytes:
-    """A topic's mention rows go to the cache (the state keeps their key: it stays small, and a
-    build reads only the lists it needs)."""
-    blob = pickle.dumps(rows, protocol=5)
+    """A topic's mention rows go to the cache without their texts (the state keeps their key: it
+    stays small, and a build reads only the lists it needs; the texts are the articles' own)."""
+    blob = pickle.dumps([(a, d, anchor, line) for a, d, anchor, _t, line in rows], protocol=5)
     key = hashlib.blake2b(b"mention-rows\0" + blob, digest_size=20).digest()
     store.put(key, blob, compress=False)
     return key
 
 
 def _get_rows(store: Store, key: bytes) -> list[_Row]:
+    """A topic's mention rows; their texts are None (`_Plan.page_mentions` reads those it shows)."""
     blob = store.get(key, bytes, count=False)
     if blob is None or hashlib.blake2b(b"mention-rows\0" + blob, digest_size=20).digest() != key:
         raise StateIncomplete("a topic's mention list is missing from the cache")
-    rows: list[_Row] = pickle.loads(blob)
-    return rows
+    return [(a, d, anchor, None, line) for a, d, anchor, line in pickle.loads(blob)]
+
+
+def _put_passages(store: Store, found: list[tuple[str, Any, str]]) -> bytes:
+    """The texts of an article's mentioned passages, {(document, anchor): text}, into the cache."""
+    blob = pickle.dumps({(d, p[0]): p[1] for d, p, _t in found}, protocol=5)
+    key = hashlib.blake2b(b"passages\0" + blob, digest_size=20).digest()
+    store.put(key, blob, compress=False)
+    return key
 
 
 def _merged_rows(site: Site, prev: RenderState, state: RenderState, store: Store, todo: list[int],
@@ -617,8 +627,23 @@ class _Plan:
         for art, doc_src, anchor, text, line in self.shown_rows(ctx, topic)[a:b]:
             entry = index[art]
             doc = next(d for _k, d in entry.docs if d.source == doc_src)
+            if text is None:  # a kept article's passage (_get_rows)
+                text = self.passages(art)[(doc_src, anchor)]
             out.append(Mention(entry, doc, Passage(anchor, text, line), topic))
         return out
+
+    def passages(self, article: str) -> dict[tuple[str, str], str]:
+        """A kept article's mentioned passages' texts, from the previous build's records."""
+        memo = self.__dict__.setdefault("_passages", {})
+        got = memo.get(article)
+        if got is None:
+            assert self.prev is not None and self.store is not None
+            key = pickle.loads(self.prev.articles[article][1]).passages
+            blob = self.store.get(key, bytes, count=False)
+            if blob is None or hashlib.blake2b(b"passages\0" + blob, digest_size=20).digest() != key:
+                raise StateIncomplete(f"{article}: its passages are missing from the cache")
+            got = memo[article] = pickle.loads(blob)
+        return got  # type: ignore[no-any-return]
 
     def shown_rows(self, ctx: Ctx, topic: str) -> list[_Row]:
         """The mentions of a topic an edition shows: those in a document the edition renders (not
