@@ -187,11 +187,8 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         previous = None  # the index must be built in full, from every page's record: render them all
     step("incremental", t)
 
-    kinds = page_kinds(site)
-
     def render_and_write(previous: RenderState | None) -> tuple[Incremental, int, int, search.SearchState]:
         """Render (incrementally when `previous`), update or build the search index, write it all."""
-        nonlocal site, docs, reused
         inc = Incremental(gsig, sigs, previous)
         t = time.perf_counter()
         pages = outputs = 0
@@ -205,10 +202,6 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         outputs += len(inc.kept)
         pages += sum(p.endswith(".html") for p in inc.kept)
         step("render", t)
-        if inc.previous is None:
-            # a full build renders once (no fallback below): the site model is done with, and the
-            # search index is built by forked processes, so let go of it first (peak memory)
-            site = docs = reused = None  # type: ignore[assignment]
         t = time.perf_counter()
         keys = [e.key for e in config.editions]
         if inc.previous is not None:  # only the jobs that ran made records; the others' are unchanged
@@ -276,5 +269,5 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     except OSError:
         shutil.rmtree(search_dir, ignore_errors=True)  # best effort: the next build checks it anyway
     step("fingerprint", t)
-    return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions), kinds,
+    return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions), page_kinds(site),
                        jobs_run=inc.ran, jobs_kept=inc.reused)
