@@ -112,6 +112,17 @@ def meta_sig(doc: Document) -> bytes:
                          doc.translation_of), 5)
 
 
+def meta_digest(doc: Document) -> bytes:
+    """A short digest of `meta_sig`."""
+    return hashlib.blake2b(meta_sig(doc), digest_size=16).digest()
+
+
+def resources_sig(resources: list[Any]) -> bytes:
+    """The resources (bundle files) as the global signature and the skeleton key see them."""
+    return repr([(r.rel, str(r.path)) if hasattr(r, "rel") else repr(r) for r in resources]).encode(
+        "utf-8", "surrogateescape")
+
+
 def global_sig(config_repr: str, templates: bytes, build_date: dt.datetime, drafts: bool,
                docs: list[Document], resources: list[Any], files: dict[str, bytes] | None = None,
                root: str = "", previous: RenderState | None = None, state_out: RenderState | None = None) -> bytes:
@@ -130,11 +141,11 @@ def global_sig(config_repr: str, templates: bytes, build_date: dt.datetime, draf
         if fd is not None and hit is not None and hit[0] == fd:
             m = hit[1]
         else:
-            m = hashlib.blake2b(meta_sig(d), digest_size=16).digest()
+            m = meta_digest(d)
         if fd is not None:
             new[d.source] = (fd, m)
         h.update(m)
-    h.update(repr([(r.rel, str(r.path)) if hasattr(r, "rel") else repr(r) for r in resources]).encode())
+    h.update(resources_sig(resources))
     if state_out is not None:
         state_out.metas, state_out.config_sig = new, config_sig
     return h.digest()

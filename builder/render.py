@@ -419,29 +419,37 @@ class _LazySummaries(dict[str, str]):
 _Row = tuple[str, str, str, str | None, int]  # article source, document source, passage anchor, text, line
 
 
+def _put_pickled(store: Store, tag: bytes, value: Any) -> bytes:
+    """`value` into the cache under a digest of its pickle; the key to find it again."""
+    blob = pickle.dumps(value, protocol=5)
+    key = hashlib.blake2b(tag + b"\0" + blob, digest_size=20).digest()
+    store.put(key, blob, compress=False)
+    return key
+
+
+def _get_pickled(store: Store, key: bytes, what: str) -> Any:
+    """What `_put_pickled` stored under `key`; StateIncomplete if it is gone or damaged (the
+    cache checks every row)."""
+    blob = store.get(key, bytes, count=False)
+    if blob is None:
+        raise StateIncomplete(f"{what} is missing from the cache")
+    return pickle.loads(blob)
+
+
 def _put_rows(store: Store, rows: list[_Row]) -> bytes:
     """A topic's mention rows go to the cache without their texts (the state keeps their key: it
     stays small, and a build reads only the lists it needs; the texts are the articles' own)."""
-    blob = pickle.dumps([(a, d, anchor, line) for a, d, anchor, _t, line in rows], protocol=5)
-    key = hashlib.blake2b(b"mention-rows\0" + blob, digest_size=20).digest()
-    store.put(key, blob, compress=False)
-    return key
+    return _put_pickled(store, b"mention-rows", [(a, d, anchor, line) for a, d, anchor, _t, line in rows])
 
 
 def _get_rows(store: Store, key: bytes) -> list[_Row]:
     """A topic's mention rows; their texts are None (`_Plan.page_mentions` reads those it shows)."""
-    blob = store.get(key, bytes, count=False)
-    if blob is None or hashlib.blake2b(b"mention-rows\0" + blob, digest_size=20).digest() != key:
-        raise StateIncomplete("a topic's mention list is missing from the cache")
-    return [(a, d, anchor, None, line) for a, d, anchor, line in pickle.loads(blob)]
+    return [(a, d, anchor, None, line) for a, d, anchor, line in _get_pickled(store, key, "a topic's mention list")]
 
 
 def _put_passages(store: Store, found: list[tuple[str, Any, str]]) -> bytes:
     """The texts of an article's mentioned passages, {(document, anchor): text}, into the cache."""
-    blob = pickle.dumps({(d, p[0]): p[1] for d, p, _t in found}, protocol=5)
-    key = hashlib.blake2b(b"passages\0" + blob, digest_size=20).digest()
-    store.put(key, blob, compress=False)
-    return key
+    return _put_pickled(store, b"passages", {(d, p[0]): p[1] for d, p, _t in found})
 
 
 def _merged_rows(site: Site, prev: RenderState, state: RenderState, store: Store, todo: list[int],
@@ -639,10 +647,7 @@ class _Plan:
         if got is None:
             assert self.prev is not None and self.store is not None
             key = pickle.loads(self.prev.articles[article][1]).passages
-            blob = self.store.get(key, bytes, count=False)
-            if blob is None or hashlib.blake2b(b"passages\0" + blob, digest_size=20).digest() != key:
-                raise StateIncomplete(f"{article}: its passages are missing from the cache")
-            got = memo[article] = pickle.loads(blob)
+            got = memo[article] = _get_pickled(self.store, key, f"{article}: its passages")
         return got  # type: ignore[no-any-return]
 
     def shown_rows(self, ctx: Ctx, topic: str) -> list[_Row]:

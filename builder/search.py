@@ -353,6 +353,28 @@ def _token(key: int | str) -> str | None:
     return None if lo == 1 or hi == 1 else chr(lo) + chr(hi)
 
 
+def _aligned(a: str, b: str) -> tuple[list[str], list[str], list[str]] | None:
+    """Two editions of a text, paired for comparison: (a's, b's equal-length parts that differ,
+    b's differing parts of another length, to tokenise whole). None when the sentences do not pair
+    up (then b is tokenised whole)."""
+    if len(a) == len(b):
+        return [a], [b], []
+    sa, sb = _SENTENCE.split(a), _SENTENCE.split(b)
+    if len(sa) != len(sb):
+        return None
+    xs: list[str] = []
+    ys: list[str] = []
+    whole: list[str] = []  # joined later with _SEP, which ends runs and words
+    for x, y in zip(sa, sb, strict=True):
+        if x != y:
+            if len(x) == len(y):
+                xs.append(x)
+                ys.append(y)
+            else:
+                whole.append(y)
+    return xs, ys, whole
+
+
 def _differences(a: str, b: str, equiv: defaultdict[str, Counter[str]], latin: _LatinTokens | _LatinIds,
                  ) -> Counter[int | str]:
     """Tokens of folded text `b` around the places where it differs from folded text `a` (another
@@ -365,22 +387,11 @@ def _differences(a: str, b: str, equiv: defaultdict[str, Counter[str]], latin: _
     inside the sentence) are counted once each, and where a's bigram there is CJK too the pair is an
     equivalent; a difference outside CJK text tokenises b's text within 40 characters of it."""
     out: Counter[int | str] = Counter()
-    whole: list[str] = []  # text of b tokenised whole: joined with _SEP, which ends runs and words
-    if len(a) == len(b):
-        xs, ys = [a], [b]
-    else:
-        sa, sb = _SENTENCE.split(a), _SENTENCE.split(b)
-        if len(sa) != len(sb):
-            _count_into(out, b, latin)
-            return out
-        xs, ys = [], []
-        for x, y in zip(sa, sb, strict=True):
-            if x != y:
-                if len(x) == len(y):
-                    xs.append(x)
-                    ys.append(y)
-                else:
-                    whole.append(y)
+    aligned = _aligned(a, b)
+    if aligned is None:
+        _count_into(out, b, latin)
+        return out
+    xs, ys, whole = aligned
     if xs:
         # All equal-length pairs at once, padded and separated by _SEP (never CJK: a bigram across a
         # sentence edge is never counted, as if the sentences were compared one by one).
@@ -576,22 +587,11 @@ def _differences_np(np, a: str, b: str, eq_x: list[object], eq_y: list[object], 
     """_differences with the loop over differing positions vectorised; the equivalents' bigram keys
     (a's, b's: internal keys) are appended to eq_x and eq_y, counted later (_add_equivalents)."""
     out: Counter[int | str] = Counter()
-    whole: list[str] = []
-    if len(a) == len(b):
-        xs, ys = [a], [b]
-    else:
-        sa, sb = _SENTENCE.split(a), _SENTENCE.split(b)
-        if len(sa) != len(sb):
-            _count_into(out, b, latin)
-            return out
-        xs, ys = [], []
-        for x, y in zip(sa, sb, strict=True):
-            if x != y:
-                if len(x) == len(y):
-                    xs.append(x)
-                    ys.append(y)
-                else:
-                    whole.append(y)
+    aligned = _aligned(a, b)
+    if aligned is None:
+        _count_into(out, b, latin)
+        return out
+    xs, ys, whole = aligned
     if xs:
         X = _SEP + _SEP.join(xs) + _SEP
         Y = _SEP + _SEP.join(ys) + _SEP

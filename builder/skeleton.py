@@ -25,7 +25,7 @@ from .cache import Store
 from .config import SiteConfig
 from .derive import Site
 from .fingerprint import CACHE_DIR, FileDigests, builder_digest
-from .incremental import meta_sig, state_tag
+from .incremental import meta_digest, meta_sig, resources_sig, state_tag
 from .load import Resource, SourceFile, doc_key, load_file
 from .model import Document
 
@@ -44,21 +44,13 @@ def path_of(site_dir: Path, out: Path) -> Path:
     return site_dir / CACHE_DIR / f"{FILE}-{state_tag(out)}.pickle"
 
 
-def _meta_digest(doc: Document) -> bytes:
-    return hashlib.blake2b(meta_sig(doc), digest_size=16).digest()
-
-
-def _resources_sig(resources: list[Resource]) -> bytes:
-    return repr([(r.rel, str(r.path)) for r in resources]).encode("utf-8", "surrogateescape")
-
-
 def _key(config: SiteConfig, drafts: bool, metas: list[tuple[str, bytes]], resources: list[Resource]) -> bytes:
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{FORMAT}\0{builder_digest()}\0{drafts}\0".encode())
     h.update(repr(config).encode("utf-8", "surrogatepass") + b"\0")
     for rel, m in metas:
         h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + m)
-    h.update(_resources_sig(resources))
+    h.update(resources_sig(resources))
     return h.digest()
 
 
@@ -85,7 +77,7 @@ def reuse(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, sources: 
                 if doc is None or errors:
                     return None  # the usual load reports it
                 fresh[src.rel] = doc
-                metas.append((src.rel, _meta_digest(doc)))
+                metas.append((src.rel, meta_digest(doc)))
             if _key(config, drafts, metas, resources) != key:
                 return None
             docs, site = pickle.load(f)
