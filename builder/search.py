@@ -45,7 +45,8 @@ strict `script-src 'self'` CSP; all JSON compact, keys sorted, ensure_ascii=Fals
     Document ids are assigned newest first (date desc, then url), so "recency" is the id order and
     ranking needs no metadata; only the chunks of the results shown are fetched. The shard count is a
     power of two chosen so an average shard is ≈ SHARD_TARGET bytes (16…4096 shards); the chunk size is
-    chosen so an average metadata chunk is ≈ CHUNK_TARGET bytes. Snippet text is the first
+    chosen so an average metadata chunk is ≈ CHUNK_TARGET bytes (a power of two, at most the number
+    of documents). Snippet text is the first
     SNIPPET_CHARS characters of the edition's plain text.
 
 Postings
@@ -503,10 +504,14 @@ def _index_range(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi:
                  ) -> tuple[_Range, defaultdict[str, Counter[str]]]:
     """Postings of documents lo … hi-1 (their ids), each token's encoded as if no earlier document
     existed (the first delta is from id −1), with the first and last x = id·32 + w; and equivalents."""
-    np = _numpy()
+    # a few documents (an edit's) cost less on the pure path than importing NumPy (~0.1 s)
+    np = _numpy() if hi - lo > _PY_BELOW else None
     if np is not None and hi * 32 < 1 << _XBITS:
         return _index_range_np(np, ordered, keys, lo, hi)
     return _index_range_py(ordered, keys, lo, hi)
+
+
+_PY_BELOW = 64  # ranges of at most this many documents take the pure path (same bytes)
 
 
 def _index_range_py(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: int,
@@ -1010,8 +1015,12 @@ def _shard_count(total: int) -> int:
 
 
 def _chunk_size(n: int, sums: Sequence[int]) -> int:
+    """Documents per metadata chunk: ≈ CHUNK_TARGET bytes on average, rounded down to a power of
+    two and at most n (one chunk holds a small site), so that an edit, which changes the average a
+    little, seldom changes it: a different chunk size rewrites every chunk (a full index build)."""
     avg = max(s / max(n, 1) for s in sums) if n else 1
-    return max(1, min(256, int(CHUNK_TARGET // max(avg, 1))))
+    raw = max(1, min(256, int(CHUNK_TARGET // max(avg, 1))))
+    return max(1, min(1 << (raw.bit_length() - 1), n))
 
 
 def _best_equiv(cnt: Mapping[str, int]) -> list[str]:

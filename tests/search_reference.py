@@ -333,6 +333,7 @@ def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition]) -> list[Outpu
         for rows in per_edition.values()
     ) if n else 1
     chunk = max(1, min(256, int(CHUNK_TARGET // max(avg, 1))))
+    chunk = max(1, min(1 << (chunk.bit_length() - 1), n))  # a power of two, at most n
 
     outputs: list[Output] = []
     for i in range(shards):

@@ -220,6 +220,25 @@ def _use_numpy(monkeypatch: pytest.MonkeyPatch, numpy: bool) -> None:
         monkeypatch.setattr(search, "_NUMPY", False)  # the pure-Python path
     elif search._numpy() is None:
         pytest.skip("numpy is not installed")
+    else:
+        monkeypatch.setattr(search, "_PY_BELOW", 0)  # even a few documents take the NumPy path
+
+
+def test_a_few_documents_do_not_import_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit indexes one or two records: the pure path, without NumPy's import (same bytes)."""
+    import builder.search as search
+
+    def no_numpy() -> None:
+        raise AssertionError("NumPy asked for")
+
+    monkeypatch.setattr(search, "_numpy", no_numpy)
+    keys = [e.key for e in EDITIONS]
+    docs = synthetic_docs(3, chars=(300, 900), seed=5)
+    postings, _equiv = search._index_range(docs, keys, 0, len(docs))
+    assert postings
+    monkeypatch.setattr(search, "_PY_BELOW", 2)
+    with pytest.raises(AssertionError, match="NumPy asked for"):
+        search._index_range(docs, keys, 0, len(docs))
 
 
 @pytest.mark.parametrize("numpy", [True, False])

@@ -207,7 +207,33 @@ def test_random_edit_sequences_match_full_builds(seed: int, small: bool, tmp_pat
         incremental[kind] = incremental.get(kind, 0) + 1
     print(incremental, fallbacks, state.shards, state.chunk)
     assert incremental.get("append", 0) >= 1, incremental
-    assert fallbacks.get("shards", 0) + fallbacks.get("chunk", 0) >= (1 if small else 0), fallbacks
+    assert fallbacks.get("shards", 0) + fallbacks.get("chunk", 0) + fallbacks.get("ids", 0) >= (1 if small else 0)
+
+
+def test_a_new_chunk_size_builds_the_index_in_full() -> None:
+    """The metadata chunk size is a power of two: a small change to the average row keeps it (an
+    incremental update), a large one changes it, and then only a full build can lay the chunks out."""
+    docs = start(9, n=30)
+    _, state = build_search_state(docs, EDITIONS)
+    k = "content/posts/001.md"
+    small = dict(docs)
+    small[k] = replace(docs[k], title={e: t + "软件" for e, t in docs[k].title.items()})
+    assert update_search(state, {k: small[k]}, EDITIONS) is not None
+    big = dict(docs)
+    big[k] = replace(docs[k], title={e: t + "软件" * 20000 for e, t in docs[k].title.items()})
+    _, full_state = build_search_state(big, EDITIONS)
+    assert full_state.chunk < state.chunk
+    assert update_search(state, {k: big[k]}, EDITIONS) is None
+
+
+def test_chunk_size_is_a_power_of_two_at_most_the_documents() -> None:
+    from builder.search import CHUNK_TARGET, _chunk_size
+
+    assert _chunk_size(5, [5 * 100]) == 5  # one chunk holds a small site, whatever its rows weigh
+    assert _chunk_size(5, [5 * 110]) == 5
+    for avg in (30, 47, 100, 200, 1000):
+        c = _chunk_size(10_000, [10_000 * avg])
+        assert c & (c - 1) == 0 and c <= CHUNK_TARGET // avg < 2 * c
 
 
 def test_one_article_appended_sentence_is_incremental(tmp_path: Path) -> None:
