@@ -98,7 +98,12 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     gc.disable()  # until the model is loaded (it is frozen then; see _build)
     gc.set_threshold(200_000, 100, 1000)
     try:
-        return _build(site_dir, out, drafts, base_url, jobs, progress)
+        try:
+            return _build(site_dir, out, drafts, base_url, jobs, progress)
+        except skeleton.SnapshotDamaged as exc:  # nothing was published: build again without it
+            log.warning("%s; loading the site afresh", exc)
+            skeleton.forget(site_dir, out if out is not None else site_dir / load_config(site_dir).output_dir)
+            return _build(site_dir, out, drafts, base_url, jobs, progress)
     finally:
         gc.set_threshold(*threshold)
         gc.unfreeze()

@@ -112,6 +112,30 @@ class Document:
     body: str = ""
     summary_src: str | None = None
 
+    def __getattr__(self, name: str) -> Any:
+        # Only called for an attribute not set: a document unpickled from a skeleton snapshot reads
+        # its texts when first asked (skeleton.py; an edit renders a few of 10,000 documents)
+        if name in _TEXTS:
+            lazy = self.__dict__.get("_lazy")
+            if lazy is not None:
+                body, summary_src = lazy()
+                object.__setattr__(self, "body", body)
+                object.__setattr__(self, "summary_src", summary_src)
+                return self.__dict__[name]
+        raise AttributeError(name)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A lazy document pickles whole, its texts read (and without its reader)."""
+        for name in _TEXTS:
+            getattr(self, name)
+        return {k: v for k, v in self.__dict__.items() if k != "_lazy"}
+
+
+_TEXTS = ("body", "summary_src")
+# no class attributes for the texts' defaults (the generated __init__ keeps its own): a lazy document's
+# missing texts must reach __getattr__, not read as the class's "" and None
+del Document.body, Document.summary_src
+
 
 @dataclass(frozen=True)
 class Term:

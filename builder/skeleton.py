@@ -11,15 +11,23 @@ its new body is written into the snapshot's `Document` in place, before anything
 
 Bodies written into the snapshot are not saved back: each later build loads those few files again
 until they are more than `MAX_PATCHED`, then the snapshot is made afresh by a full load.
+
+The documents' texts (Markdown bodies, 70 MB at 10,000 articles) are stored after the model, one
+slice per document, and unpickled documents read theirs only when something asks for it
+(`Document.__getattr__`): an edit renders a few dozen documents. The reader keeps the snapshot file
+open, so a later build replacing it cannot change what this one reads.
 """
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import os
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from .cache import Store
 from .config import SiteConfig
@@ -29,7 +37,7 @@ from .incremental import meta_digest, meta_sig, resources_sig, state_tag
 from .load import Resource, SourceFile, doc_key, load_file
 from .model import Document
 
-FORMAT = 1
+FORMAT = 2
 FILE = "skeleton"
 MAX_PATCHED = 64  # files loaded again on top of the snapshot before it is made afresh
 
@@ -81,10 +89,15 @@ def reuse(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, sources: 
             if _key(config, drafts, metas, resources) != key:
                 return None
             docs, site = pickle.load(f)
+            table = pickle.load(f)
+            texts = _Texts(os.dup(f.fileno()), f.tell(), table)
     except Exception:  # noqa: BLE001 - missing, damaged or from another version: load as usual
         return None
-    if not isinstance(site, Site) or len(docs) != len(sources):
+    if not isinstance(site, Site) or len(docs) != len(sources) or len(table) != len(docs):
         return None
+    for i, d in enumerate(docs):
+        if "body" not in d.__dict__:
+            d.__dict__["_lazy"] = texts.reader(i)
     by_source = {d.source: d for d in docs}
     for rel, doc in fresh.items():
         old = by_source.get(rel)
@@ -116,11 +129,19 @@ def prepare(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, docs: l
         final.parent.mkdir(exist_ok=True)
         with open(tmp, "wb") as f:
             pickle.dump((FORMAT, _key(config, drafts, metas, resources), dict(table), rows), f, protocol=5)
-            pickle.dump((docs, site), f, protocol=5)
+            _dump(f, docs, site)
     except (OSError, pickle.PicklingError, RecursionError):
         tmp.unlink(missing_ok=True)
         return None
     return tmp
+
+
+def forget(site_dir: Path, out: Path) -> None:
+    """Remove the snapshot (found damaged): the next build loads and derives in full."""
+    try:
+        path_of(site_dir, out).unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def publish(tmp: Path | None, site_dir: Path, out: Path, ok: bool) -> None:
@@ -134,3 +155,66 @@ def publish(tmp: Path | None, site_dir: Path, out: Path, ok: bool) -> None:
     except OSError:
         pass
 
+
+
+def _document(state: dict[str, object]) -> Document:
+    """A document without its texts (they are read when asked: `_Texts`)."""
+    doc = Document.__new__(Document)
+    doc.__dict__.update(state)
+    return doc
+
+
+def _dump(f: BinaryIO, docs: list[Document], site: Site) -> None:
+    """The model with every listed document's texts left out, their table, then the texts."""
+    listed = {id(d) for d in docs}
+
+    def reduce(d: Document) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        if id(d) not in listed:  # (cannot happen: the site's documents are the loaded ones) inline
+            return _document, ({**d.__getstate__()},)
+        return _document, ({k: v for k, v in d.__getstate__().items() if k not in ("body", "summary_src")},)
+
+    pickler = pickle.Pickler(f, protocol=5)
+    pickler.dispatch_table = {**copyreg.dispatch_table, Document: reduce}
+    pickler.dump((docs, site))
+    blobs: list[bytes] = []
+    table: list[tuple[int, int, int, bytes]] = []
+    pos = 0
+    for d in docs:
+        body = d.body.encode("utf-8", "surrogatepass")
+        summary = d.summary_src.encode("utf-8", "surrogatepass") if d.summary_src is not None else b""
+        check = hashlib.blake2b(body + b"\0" + summary, digest_size=8).digest()
+        table.append((pos, len(body), len(summary) if d.summary_src is not None else -1, check))
+        blobs += (body, summary)
+        pos += len(body) + len(summary)
+    pickle.dump(table, f, protocol=5)
+    f.writelines(blobs)
+
+
+class _Texts:
+    """Reads one document's texts from the open snapshot file (positional reads: forked workers
+    share the descriptor, never an offset). Each slice is checked against its digest."""
+
+    def __init__(self, fd: int, base: int, table: list[tuple[int, int, int, bytes]]):
+        self.fd, self.base, self.table = fd, base, table
+
+    def __del__(self) -> None:  # the last lazy document is gone (a preview server builds again and again)
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+    def reader(self, i: int) -> Callable[[], tuple[str, str | None]]:
+        return lambda: self.read(i)
+
+    def read(self, i: int) -> tuple[str, str | None]:
+        pos, nb, ns, check = self.table[i]
+        data = os.pread(self.fd, nb + max(ns, 0), self.base + pos)
+        if len(data) != nb + max(ns, 0) or hashlib.blake2b(
+                data[:nb] + b"\0" + data[nb:], digest_size=8).digest() != check:
+            raise SnapshotDamaged(f"document {i}'s text in the snapshot is damaged")
+        body = data[:nb].decode("utf-8", "surrogatepass")
+        return body, data[nb:].decode("utf-8", "surrogatepass") if ns >= 0 else None
+
+
+class SnapshotDamaged(RuntimeError):
+    """A document's text in the snapshot does not match its digest (the disk changed under us)."""

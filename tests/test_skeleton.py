@@ -16,7 +16,7 @@ from builder.build import build
 
 POST = """---
 title: {title}
-date: 2024-05-0{n}
+date: "2024-05-01 10:{n:02d}:00"
 tags: [出海, 软件]
 ---
 {body}
@@ -123,3 +123,70 @@ def test_a_failed_build_keeps_no_snapshot(tmp_path: Path, derives: list[int]) ->
         build(site, out, jobs=1)
     assert not skeleton.path_of(site, out).exists()
     assert not list((site / ".tongwen-cache").glob(".skeleton*"))
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The documents whose texts were read from a snapshot."""
+    got: list[int] = []
+    real = skeleton._Texts.read
+
+    def counting(self, i):  # type: ignore[no-untyped-def]
+        got.append(i)
+        return real(self, i)
+
+    monkeypatch.setattr(skeleton._Texts, "read", counting)
+    return got
+
+
+def test_an_edit_reads_only_the_texts_it_renders(tmp_path: Path, derives: list[int], reads: list[int]) -> None:
+    """The snapshot's documents read their Markdown when something renders them, not when loaded."""
+    site = _site(tmp_path / "site")
+    for n in range(6, 10):
+        _post(site, n, f"文章{n}", f"第{n}篇正文。\n\n<!--more-->\n\n后文{n}。")
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    assert not reads
+    # the text after <!--more--> only: the summaries, and so the list pages, stay as they were
+    _post(site, 3, "文章3", "第3篇正文，讲软件和出海。\n\n<!--more-->\n\n后文3，改过了。")
+    build(site, out, jobs=1)
+    assert len(derives) == 1
+    assert len(set(reads)) < 3, reads  # not the 9 documents (the edited one is loaded from its file)
+    _same_as_clean(site, out, tmp_path, "clean")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_damaged_text_loads_the_site_afresh(tmp_path: Path, derives: list[int], reads: list[int],
+                                              jobs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text whose bytes no longer match the snapshot's digest stops the build before anything is
+    published; the build then loads and derives in full, and the output equals a clean build."""
+    from builder import render
+
+    monkeypatch.setattr(render, "SERIAL_ARTICLES", 0)  # (jobs=2: the texts are read in forked workers)
+    site = _site(tmp_path / "site")
+    for n in range(6, 40):  # more than one chunk of articles: two workers
+        _post(site, n, f"文章{n}", f"第{n}篇正文。")
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    path = skeleton.path_of(site, out)
+    data = bytearray(path.read_bytes())
+    at = data.index("后文5。".encode())  # p5's body
+    data[at: at + 9] = "后文六".encode()  # same length, other bytes
+    path.write_bytes(bytes(data))
+    # a template edit keeps the snapshot (templates are not in its key) and renders every page, so
+    # every document's text is read, p5's included
+    builtin = Path(render.__file__).parent / "theme" / "templates" / "article.html"
+    (site / "templates").mkdir()
+    (site / "templates" / "article.html").write_text(builtin.read_text(encoding="utf-8") + "{# 改 #}\n",
+                                                     encoding="utf-8")
+    build(site, out, jobs=jobs)
+    assert len(derives) == 2  # the damage was found (in a worker, with two jobs) and the site derived
+    assert reads or jobs == 2  # (a worker's reads are not counted here)
+    _same_as_clean(site, out, tmp_path, "clean")
+    assert "后文六" not in (out / "posts" / "p5" / "index.html").read_text(encoding="utf-8")
+    derives.clear()
+    reads.clear()
+    _post(site, 3, "文章3", "第3篇正文，讲软件和出海。\n\n<!--more-->\n\n后文3，又改了。")
+    build(site, out, jobs=1)  # the snapshot made afresh serves again
+    assert not derives
+    _same_as_clean(site, out, tmp_path, "clean2")
