@@ -228,7 +228,8 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     for k, edition in enumerate(config.editions):
         try:
             ctxs.append(_edition_ctx(site, config, edition, env, build_date,
-                                     _LazySummaries(k, blobs) if blobs is not None else {}))
+                                     _LazySummaries(k, blobs) if blobs is not None else {},
+                                     store if inc is not None else None, inc.global_sig if inc is not None else b""))
         except (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError) as exc:
             err = template_error(exc, config.root)
             if err.where.path == "templates" and not isinstance(exc, jinja2.TemplateError):
@@ -237,7 +238,7 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     for ctx in ctxs:  # for caches keyed by what a page reads (`_top_tags`)
         ctx.memo["store"] = store
         ctx.memo["global_sig"] = incremental.global_sig if incremental is not None else None
-    plan = _Plan(site, config, tuple(ctxs), env, matcher(site.topics), store=store,
+    plan = _Plan(site, config, tuple(ctxs), env, matcher(site.topics, store), store=store,
                  matcher_sig=digest("matcher", tuple(t.aliases for t in site.topics)))  # matcher()'s input
     search_docs: dict[str, SearchDoc] = {}
     failed: dict[int, BuildError] = {}  # edition index → its first error; the edition stops there
@@ -596,9 +597,9 @@ class _Plan:
     carried_terms: dict[tuple[str, str, str], tuple[bytes, ...]] = field(default_factory=dict)
 
     def carry_term(self, term: tuple[str, str, str], sources: Sequence[str]) -> bool:
-        """Whether a term's pages and feed in one edition stand as the previous build keyed them:
-        they show only the term's articles (their summaries), none of which was rendered again, and
-        everything else they read is in the global signature."""
+        """Whether a family of jobs (a term's pages and feed in one edition, or one list page)
+        stands as the previous build keyed it: it shows only the entries `sources` (their summaries),
+        none of which was rendered again, and everything else it reads is in the global signature."""
         old = self.prev.terms.get(term) if self.prev is not None else None
         if old is None or not self.changed.isdisjoint(sources) or any(k not in self.prev.jobs for k in old):  # type: ignore[union-attr]
             return False
@@ -812,7 +813,10 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
     articles = site.articles
     feed_n = feeds.FEED_ITEMS
     jobs: list[Job] = []
-    jobs += _list_jobs(ctx, env, "home", "", list(articles), ctx.strings["home"], None)
+    # home and section list pages are carried page by page: a page stands while none of the
+    # articles it shows was rendered again (what it is and which articles it shows, in which order,
+    # are all in the global signature)
+    jobs += _list_jobs(ctx, env, "home", "", list(articles), ctx.strings["home"], None, carry=plan.carry_term)
     for tax, terms in site.terms:
         jobs.append(_job(_terms_index, ctx, env, tax, terms, ident=(tax,)))
         for t in terms:
@@ -830,7 +834,7 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
         entries = [a for a in articles if a.path.startswith(s.path)]
         intro = Markup(_render_doc(ctx, s.doc(e.key), s).html)  # the _index.md body, as Hugo shows it
         jobs += _list_jobs(ctx, env, "section", s.path, entries, _title(s.doc(e.key), e, ctx.config), None, intro,
-                           owner=s)
+                           owner=s, carry=plan.carry_term)
     counts = plan.counts
     for c in site.collections:
         jobs.append(_job_search(_collection, ctx, env, c, counts, ident=(c.entry.source,),
@@ -892,8 +896,18 @@ def _static_files(config: SiteConfig) -> Iterator[Output]:
 
 
 def _edition_ctx(site: Site, config: SiteConfig, edition: Edition, env: jinja2.Environment,
-                 build_date: dt.datetime, summaries: dict[str, str]) -> Ctx:
+                 build_date: dt.datetime, summaries: dict[str, str], store: Store | None = None,
+                 global_sig: bytes = b"") -> Ctx:
+    """An edition's names of terms and topics and its sidebar widgets. With a `store` and the
+    build's global signature (which holds everything they are made of: every document's front
+    matter, the config, the templates, the build date, the builder), they come from the cache when
+    an earlier build made them: an edit then opens no OpenCC converter it does not need."""
     strings = strings_for(edition.script)
+    key = digest("edition-ctx", global_sig, edition) if store is not None and global_sig else None
+    hit = store.get(key, tuple, count=False) if key is not None and store is not None else None
+    if hit is not None and len(hit) == 3:
+        term_names, topic_names, widgets = (dict(h) for h in hit)
+        return Ctx(site, config, edition, strings, widgets, term_names, topic_names, build_date, summaries)
     term_names = {(tax, t.key): term_name(t.name, edition, config) for tax, terms in site.terms for t in terms}
     topic_names = {t.entry.source: _title(t.entry.doc(edition.key), edition, config) for t in site.topics}
     for c in site.collections:
@@ -901,6 +915,8 @@ def _edition_ctx(site: Site, config: SiteConfig, edition: Edition, env: jinja2.E
     ctx = Ctx(site, config, edition, strings, {}, term_names, topic_names, build_date, {})
     widgets = {name: env.get_template(f"widgets/{name}.html").render(_widget_vars(ctx, name))
                for name in ("search", "recent", "taglist", "categories", "topics")}
+    if key is not None and store is not None:
+        store.put(key, (tuple(term_names.items()), tuple(topic_names.items()), tuple(widgets.items())))
     return Ctx(site, config, edition, strings, widgets, term_names, topic_names, build_date, summaries)
 
 
@@ -1231,7 +1247,10 @@ def _card(ctx: Ctx, entry: Entry, url: Callable[[str], str]) -> dict[str, Any]:
 
 def _list_jobs(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries: Sequence[Entry], title: str,
                term: tuple[str, Term] | None, intro: str = "", owner: Entry | None = None,
-               family: tuple[str, str, str] | None = None) -> list[Job]:
+               family: tuple[str, str, str] | None = None,
+               carry: Callable[[tuple[str, str, str], Sequence[str]], bool] | None = None) -> list[Job]:
+    """The jobs of a paginated list: of one `family` (a term's), or with `carry`, each page a family
+    of its own that `carry(family, its articles)` may carry over (then it makes no job)."""
     # Hugo's list order: pages with a weight first, lightest first; the rest keep newest-first order
     weighted = ctx.memo.get("weighted")
     if weighted is None:
@@ -1241,9 +1260,17 @@ def _list_jobs(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries:
     per = ctx.config.paginate
     pages = max(1, math.ceil(len(entries) / per))
     # a page shows its own entries' summaries, and the intro (the section's body) on its first page
-    return [Job(_list_page, (ctx, env, kind, base, entries, title, term, n, pages, intro), False, (kind, base, n),
-                (*entries[(n - 1) * per: n * per], *((owner,) if owner is not None and n == 1 else ())), term=family)
-            for n in range(1, pages + 1)]
+    jobs = []
+    for n in range(1, pages + 1):
+        shown = (*entries[(n - 1) * per: n * per], *((owner,) if owner is not None and n == 1 else ()))
+        page_family = family
+        if carry is not None and not (owner is not None and n == 1):  # (the intro is not an article's)
+            page_family = (ctx.edition.key, f"{kind}:{base}", str(n))
+            if carry(page_family, [e.source for e in shown]):
+                continue
+        jobs.append(Job(_list_page, (ctx, env, kind, base, entries, title, term, n, pages, intro), False,
+                        (kind, base, n), shown, term=page_family))
+    return jobs
 
 
 def _list_page(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries: Sequence[Entry], title: str,

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import ahocorasick_rs
 
+from .cache import Store, digest
 from .convert import fold, opencc_converter
 from .derive import Entry, Site, Topic
 from .markdown import Passage, passages, tokens_of
@@ -39,17 +40,27 @@ class Matcher:
         return [(s, e, self.topic_of[i]) for i, s, e in self.automaton.find_matches_as_indexes(text)]
 
 
-def build_matcher(alias_lists: Sequence[Sequence[str]]) -> Matcher | None:
-    topic_of: dict[str, int] = {}
-    for i, aliases in enumerate(alias_lists):
-        for a in aliases:
-            for form in sorted(alias_forms(a)):
-                topic_of.setdefault(form, i)
-    if not topic_of:
+def build_matcher(alias_lists: Sequence[Sequence[str]], store: Store | None = None) -> Matcher | None:
+    """With a `store`, the alias forms (OpenCC's conversions of every alias, a function of the
+    aliases and the builder's libraries: cache.digest holds both) come from the cache when known."""
+    key = digest("matcher-forms", tuple(tuple(a) for a in alias_lists)) if store is not None else None
+    hit = store.get(key, tuple, count=False) if key is not None and store is not None else None
+    if hit is not None and len(hit) == 2:
+        forms, topics = hit
+    else:
+        topic_of: dict[str, int] = {}
+        for i, aliases in enumerate(alias_lists):
+            for a in aliases:
+                for form in sorted(alias_forms(a)):
+                    topic_of.setdefault(form, i)
+        forms = tuple(sorted(topic_of))
+        topics = tuple(topic_of[f] for f in forms)
+        if key is not None and store is not None:
+            store.put(key, (forms, topics))
+    if not forms:
         return None
-    forms = sorted(topic_of)
-    automaton = ahocorasick_rs.AhoCorasick(forms, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
-    return Matcher(automaton, tuple(topic_of[f] for f in forms))
+    automaton = ahocorasick_rs.AhoCorasick(list(forms), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+    return Matcher(automaton, topics)
 
 
 @lru_cache(maxsize=4)
@@ -57,8 +68,9 @@ def _matcher(key: tuple[tuple[str, ...], ...]) -> Matcher | None:
     return build_matcher(key)
 
 
-def matcher(topics: Sequence[Topic]) -> Matcher | None:
-    return _matcher(tuple(t.aliases for t in topics))
+def matcher(topics: Sequence[Topic], store: Store | None = None) -> Matcher | None:
+    key = tuple(t.aliases for t in topics)
+    return build_matcher(key, store) if store is not None else _matcher(key)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ of edits the output must equal a clean build of the same inputs, byte for byte."
 
 from __future__ import annotations
 
+import functools
 import random
 import shutil
 from pathlib import Path
@@ -107,6 +108,34 @@ def test_body_edit_renders_only_what_shows_it(site: Path, tmp_path: Path) -> Non
     _edit_body(site, random.Random(1))
     second = build(site, out, jobs=1)
     assert second.jobs_kept > 0 and second.jobs_run < first.jobs_run / 3, (second.jobs_run, second.jobs_kept)
+    clean_build(site, tmp_path / "clean")
+    assert_same(out, tmp_path / "clean")
+
+
+def test_a_body_edit_renders_only_the_list_page_showing_it(site: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Home list pages are carried page by page: of the 6 home pages per edition, only the one
+    that shows the edited article's summary renders again (it shows the new summary)."""
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    rendered: list[tuple[str, str, int]] = []
+    real = render._list_page
+
+    @functools.wraps(real)  # (the job keys hold the function's name)
+    def spy(ctx, env, kind, base, entries, title, term, n, *rest):  # type: ignore[no-untyped-def]
+        rendered.append((ctx.edition.key, kind, n))
+        return real(ctx, env, kind, base, entries, title, term, n, *rest)
+
+    monkeypatch.setattr(render, "_list_page", spy)
+    posts = sorted((site / "content" / "posts").glob("*.md"))
+    newest_first = sorted(posts, key=lambda p: p.read_text(encoding="utf-8").split("date:")[1][:30], reverse=True)
+    target = newest_first[9]  # the 10th newest: home page 3 (4 per page)
+    text = target.read_text(encoding="utf-8")
+    head, body = text.split("\n---\n", 1)
+    target.write_text(head + "\n---\n" + "新的开头一句话。\n\n" + body, encoding="utf-8")
+    build(site, out, jobs=1)
+    assert sorted(r for r in rendered if r[1] == "home") == [("zh-cn", "home", 3), ("zh-tw", "home", 3)]
+    assert "新的开头一句话" in (out / "page" / "3" / "index.html").read_text(encoding="utf-8")
     clean_build(site, tmp_path / "clean")
     assert_same(out, tmp_path / "clean")
 
