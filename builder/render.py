@@ -6,8 +6,10 @@ marker is replaced by each page's relative root, so links stay relative (sub-pat
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
+import itertools
 import json
 import math
 import pickle
@@ -319,6 +321,8 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 inc.reused += 1
 
     # phase 2: lists, terms, feeds, topics, redirects, 404 — per edition, in the serial order
+    if inc is not None:
+        plan.entry_sigs = inc.entry_sigs
     if prev is not None:
         plan.prev, plan.changed = prev, frozenset(site.articles[i].source for i in todo)
     rest = [(i, job) for i, ctx in enumerate(ctxs) if i not in failed for job in _rest_jobs(plan, ctx)]
@@ -346,6 +350,8 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 keep.append((i, job))
                 plan.rest_keys.append(key)
         state.terms.update({term: tuple(keys) for term, keys in term_keys.items()})
+        for src, carried in plan.carried_topic_keys.items():
+            topic_keys[src].extend(carried)
         for t in site.topics:
             if t.entry.source not in plan.carried_topics:
                 state.topics[t.entry.source] = TopicMemo(inc.entry_sigs[t.entry.source], plan.counts[t.entry.source],
@@ -473,8 +479,12 @@ def _merged_rows(site: Site, prev: RenderState, state: RenderState, store: Store
             continue
         rows = _get_rows(store, prev.mentions[topic])
         if topic in fresh or any(r[0] in changed for r in rows):
-            rows = [r for r in rows if r[0] not in changed] + fresh.get(topic, [])
-            rows.sort(key=lambda r: order[r[0]])  # stable: an article's passages stay in order
+            rows = [r for r in rows if r[0] not in changed]
+            # the fresh rows, in article order already, go in where their article belongs (the list
+            # is in article order): a few binary searches, not a sort of thousands of rows
+            for art, group in itertools.groupby(fresh.get(topic, []), key=lambda r: r[0]):
+                at = bisect.bisect_left(rows, order[art], key=lambda r: order[r[0]])
+                rows[at:at] = group
             state.mentions[topic] = _put_rows(store, rows)
         else:
             state.mentions[topic] = prev.mentions[topic]
@@ -595,15 +605,20 @@ class _Plan:
     prev: RenderState | None = None  # incremental: the previous build's state (same global signature)
     changed: frozenset[str] = frozenset()  # incremental: the articles rendered again
     carried_terms: dict[tuple[str, str, str], tuple[bytes, ...]] = field(default_factory=dict)
+    carried_topic_keys: defaultdict[str, list[bytes]] = field(default_factory=lambda: defaultdict(list))
+    entry_sigs: dict[str, bytes] = field(default_factory=dict)  # incremental: entry source → body signature
 
-    def carry_term(self, term: tuple[str, str, str], sources: Sequence[str]) -> bool:
-        """Whether a family of jobs (a term's pages and feed in one edition, or one list page)
-        stands as the previous build keyed it: it shows only the entries `sources` (their summaries),
-        none of which was rendered again, and everything else it reads is in the global signature."""
+    def carry_term(self, term: tuple[str, str, str], sources: Sequence[str], topic: str = "") -> bool:
+        """Whether a family of jobs (a term's pages and feed in one edition, one list page, or one
+        page of a `topic`) stands as the previous build keyed it: it shows only the entries
+        `sources` (their summaries, passages), none of which was rendered again, and everything else
+        it reads is in the global signature or in the family's name."""
         old = self.prev.terms.get(term) if self.prev is not None else None
         if old is None or not self.changed.isdisjoint(sources) or any(k not in self.prev.jobs for k in old):  # type: ignore[union-attr]
             return False
         self.carried_terms[term] = old
+        if topic:  # still the topic's jobs, should it be carried whole next time
+            self.carried_topic_keys[topic].extend(old)
         return True
 
     def mention_sig(self, topic: str) -> bytes:
@@ -847,12 +862,24 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
             # page n shows its own mentions and the first related articles; all pages show the count
             shown = plan.shown_rows(ctx, topic.entry.source)
             related = _first_entries(plan, shown, RELATED_SHOWN)
+            # Each page is a family of its own (carried like a list page), named for all it reads
+            # beyond the articles it shows: the mentions' identities, the siblings' counts and the
+            # topic's own text. A page none of whose articles was rendered again stands.
+            fam = ""
+            if plan.entry_sigs:  # (incremental builds, full ones included: they record the families)
+                named = repr((topic.entry.source, sig, siblings)).encode("utf-8", "surrogatepass")
+                own = plan.entry_sigs[topic.entry.source]
+                fam = "topic:" + hashlib.blake2b(named + own, digest_size=16).hexdigest()
+                related_src = [r.source for r in related]
             for n in range(1, max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)) + 1):
                 chunk = shown[(n - 1) * MENTIONS_PER_PAGE: n * MENTIONS_PER_PAGE]
-                jobs.append(_job_search(_topic, ctx, env, c, topic, plan, counts, plan.topic_matcher, n,
-                                        ident=(topic.entry.source, n),
-                                        entries=(topic.entry, *related, *plan.mentioning(chunk)),
-                                        extra=(sig, siblings), topic=topic.entry.source))
+                family = (e.key, fam, str(n)) if fam else None
+                if family is not None and plan.carry_term(family, related_src + [r[0] for r in chunk],
+                                                          topic.entry.source):
+                    continue
+                jobs.append(Job(_topic, (ctx, env, c, topic, plan, counts, plan.topic_matcher, n), True,
+                                (topic.entry.source, n), (topic.entry, *related, *plan.mentioning(chunk)),
+                                (sig, siblings), topic.entry.source, family))
             mentioned = plan.topic_entries(topic.entry.source)
             jobs.append(_job(feeds.rss, ctx, topic.entry.path, ctx.topic_names[topic.entry.source],
                              list(mentioned), ident=(topic.entry.source,), entries=mentioned[:feed_n],
@@ -1393,19 +1420,20 @@ def _topic_base(ctx: Ctx, t: Topic, plan: _Plan) -> _TopicBase:
     base = ctx.memo[key] = _TopicBase(
         rendered, ctx.topic_names[t.entry.source], ctx.site.topics.index(t), len(shown), related,
         [conv_t(a) for a in t.aliases], summarize(rendered.text, ctx.config.summary_length),
-        _top_tags(ctx, related), max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)))
+        _top_tags(ctx, related, plan.mention_sig(t.entry.source)), max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)))
     return base
 
 
-def _top_tags(ctx: Ctx, related: list[Entry]) -> list[tuple[str, str]]:
+def _top_tags(ctx: Ctx, related: list[Entry], mention_sig: bytes) -> list[tuple[str, str]]:
     """The related articles' tags, most shared first: (name in this edition, page path). Cached under
-    the global signature (every article's tags, the terms' names and slugs, the config) and the
-    related articles in order: all it is computed from."""
+    the global signature (every article's tags, the terms' names and slugs, the config, the
+    translations) and the topic's mention signature (which passages of which documents, in order:
+    with the edition, they make the related articles in order): all it is computed from."""
     store: Store | None = ctx.memo.get("store")
     gsig: bytes | None = ctx.memo.get("global_sig")
     ckey = None
     if store is not None and gsig is not None:
-        ckey = digest("top-tags", gsig, ctx.edition, tuple(r.source for r in related))
+        ckey = digest("top-tags", gsig, ctx.edition, mention_sig)
         hit = store.get(ckey, list, count=False)
         if hit is not None:
             return hit

@@ -65,6 +65,19 @@ def _remove_mention(site: Path, rnd: random.Random) -> str:
     return f"mentions {p.name}"
 
 
+def _edit_mentioned_passage(site: Path, rnd: random.Random) -> str:
+    """A passage that mentions a topic changes in place: the same mentions, counts and pages, but
+    the topic page quoting it shows its new text."""
+    posts = [p for p in sorted((site / "content" / "posts").glob("g*.md")) if "出海" in p.read_text(encoding="utf-8")]
+    if not posts:
+        return "none"
+    p = rnd.choice(posts)
+    text = p.read_text(encoding="utf-8")
+    head, sep, body = text.partition("\n---\n")
+    p.write_text(head + sep + body.replace("出海", "出海（改）", 1), encoding="utf-8")
+    return f"mentioned passage {p.name}"
+
+
 def _topic_alias(site: Path, rnd: random.Random) -> str:
     p = rnd.choice(sorted((site / "content" / "topics").rglob("*.md")))
     if p.name == "_index.md":
@@ -88,8 +101,8 @@ def _site_yaml(site: Path, rnd: random.Random) -> str:
     return "site.yaml title"
 
 
-EDITS = [_edit_body] * 5 + [_remove_mention] * 2 + [_edit_title, _edit_tags, _add, _delete, _topic_alias,
-                                                    _template, _site_yaml]
+EDITS = ([_edit_body] * 5 + [_remove_mention] * 2 + [_edit_mentioned_passage] * 2
+         + [_edit_title, _edit_tags, _add, _delete, _topic_alias, _template, _site_yaml])
 
 
 @pytest.fixture()
