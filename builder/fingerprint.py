@@ -92,7 +92,7 @@ class FileDigests:
     def hash(data: bytes) -> bytes:
         return hashlib.blake2b(data, digest_size=20).digest()
 
-    def of(self, path: Path) -> bytes:
+    def of(self, path: Path | str) -> bytes:
         """The file's content digest (reads it unless a trusted record has the same stat). Asked
         again in the same build, the first answer stands: `unchanged_since_use` checks at the end
         that no file changed since it was first used."""
@@ -159,13 +159,13 @@ def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool,
         sources, resources, errors = walked if walked is not None else walk(config)
         if errors:
             return None  # the build reports these; never skip it
-        files = [s.path for s in sources] + [r.path for r in resources]
+        files: list[str | Path] = [s.file for s in sources] + [r.path for r in resources]
         for folder in ("templates", "static"):
             if (site / folder).is_dir():
                 files += _files(site / folder)
         for path in files:
             h.update(b"\0" + str(path).encode() + b"\0")
-            h.update(digests.of(path) if digests is not None else path.read_bytes())
+            h.update(digests.of(path) if digests is not None else Path(path).read_bytes())
         return h.hexdigest()
     except OSError:
         return None

@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,8 +30,13 @@ MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused rather than risk a
 
 @dataclass(frozen=True)
 class SourceFile:
-    path: Path  # absolute
+    file: str  # absolute
     rel: str  # relative to the site folder, posix
+
+    @cached_property
+    def path(self) -> Path:
+        # made when asked: an edit of a 10,000-article site only stats most files (by `file`)
+        return Path(self.file)
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,7 @@ def walk(config: SiteConfig) -> tuple[list[SourceFile], list[Resource], list[Bui
             if not d.is_symlink() and not d.is_file(follow_symlinks=False):
                 continue
             if name.lower().endswith(MARKDOWN_EXT):
-                sources.append(SourceFile(Path(full), full[skip:]))
+                sources.append(SourceFile(full, full[skip:]))
             else:
                 resources.append(Resource(Path(full), full[skip_content:]))
         for sub in subdirs:
@@ -157,7 +163,7 @@ def load_file(src: SourceFile, config: SiteConfig, parse_markdown: bool = True,
     file_digest = None
     if store is not None and digests is not None and not parse_markdown:
         try:  # the file's digest stands for its bytes: an unchanged file is not even read
-            file_digest = digests.of(src.path)
+            file_digest = digests.of(src.file)
             key = doc_key(rel, config, file_digest)
         except OSError:
             key = None
@@ -240,7 +246,7 @@ def load(config: SiteConfig, parse_markdown: bool = True, store: Store | None = 
         keys = []
         for src in sources:
             try:
-                keys.append(doc_key(src.rel, config, digests.of(src.path)))
+                keys.append(doc_key(src.rel, config, digests.of(src.file)))
             except OSError:
                 continue
         store.prefetch(keys)

@@ -74,7 +74,7 @@ def reuse(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, sources: 
             metas: list[tuple[str, bytes]] = []
             fresh: dict[str, Document] = {}
             for src in sources:
-                fd = digests.of(src.path)
+                fd = digests.of(src.file)
                 rec = table.get(src.rel)
                 if rec is not None and rec[0] == fd:
                     metas.append((src.rel, rec[1]))

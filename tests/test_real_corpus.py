@@ -28,7 +28,7 @@ def test_real_corpus_builds_with_every_paragraph(tmp_path: Path) -> None:
     missing = []
     checked = 0
     for f in sorted((site / "content/posts").glob("*.md")):
-        doc, errors = load_file(SourceFile(f, f"content/posts/{f.name}"), config)
+        doc, errors = load_file(SourceFile(str(f), f"content/posts/{f.name}"), config)
         assert doc is not None and not errors
         edition = "zh-tw/" if source_script(doc.lang).startswith("Hant") else ""
         html = (out / f"{edition}posts/{doc.stem}/index.html").read_text(encoding="utf-8")
