@@ -73,6 +73,7 @@ class Site:
     redirects: tuple[tuple[str, str], ...]  # alias page path → target page path
     resources: tuple[tuple[str, str], ...]  # output path within an edition → source path
     index: dict[str, Entry] = field(default_factory=dict)  # source → entry, for link resolution
+    weighted: bool = False  # some article has a weight (lists then put weighted pages first)
 
     def all_entries(self) -> tuple[Entry, ...]:
         return (*self.articles, *self.sections, *(c.entry for c in self.collections), *(t.entry for t in self.topics))
@@ -153,7 +154,8 @@ def derive(docs: Sequence[Document], resources: Sequence[Resource], config: Site
     redirects = _redirects(entries, errors)
     site = Site(config=config, articles=tuple(articles), sections=tuple(sections),
                 collections=collections, topics=topics, terms=terms, redirects=redirects,
-                resources=_resources(resources, entries), index={e.source: e for e in entries})
+                resources=_resources(resources, entries), index={e.source: e for e in entries},
+                weighted=any(a.canonical.meta.weight for a in articles))
     for e in entries:
         for _k, d in e.docs:
             site.index.setdefault(d.source, e)

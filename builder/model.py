@@ -114,24 +114,24 @@ class Document:
 
     def __getattr__(self, name: str) -> Any:
         # Only called for an attribute not set: a document unpickled from a skeleton snapshot reads
-        # its texts when first asked (skeleton.py; an edit renders a few of 10,000 documents)
-        if name in _TEXTS:
-            lazy = self.__dict__.get("_lazy")
+        # its front matter and texts when first asked (skeleton.py; an edit renders a few dozen of
+        # 10,000 documents)
+        if name in _LAZY:
+            lazy = self.__dict__.pop("_lazy", None)
             if lazy is not None:
-                body, summary_src = lazy()
-                object.__setattr__(self, "body", body)
-                object.__setattr__(self, "summary_src", summary_src)
+                for k, v in lazy().items():
+                    object.__setattr__(self, k, v)
                 return self.__dict__[name]
         raise AttributeError(name)
 
     def __getstate__(self) -> dict[str, Any]:
-        """A lazy document pickles whole, its texts read (and without its reader)."""
-        for name in _TEXTS:
+        """A lazy document pickles whole, everything read (and without its reader)."""
+        for name in _LAZY:
             getattr(self, name)
         return {k: v for k, v in self.__dict__.items() if k != "_lazy"}
 
 
-_TEXTS = ("body", "summary_src")
+_LAZY = ("body", "summary_src", "meta")
 # no class attributes for the texts' defaults (the generated __init__ keeps its own): a lazy document's
 # missing texts must reach __getattr__, not read as the class's "" and None
 del Document.body, Document.summary_src

@@ -1279,10 +1279,7 @@ def _list_jobs(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries:
     """The jobs of a paginated list: of one `family` (a term's), or with `carry`, each page a family
     of its own that `carry(family, its articles)` may carry over (then it makes no job)."""
     # Hugo's list order: pages with a weight first, lightest first; the rest keep newest-first order
-    weighted = ctx.memo.get("weighted")
-    if weighted is None:
-        weighted = ctx.memo["weighted"] = any(a.canonical.meta.weight for a in ctx.site.articles)  # lists list articles
-    if weighted:  # (a stable sort: without weights every page keeps its order)
+    if ctx.site.weighted:  # (a stable sort: without weights every page keeps its order)
         entries = sorted(entries, key=lambda a: (a.canonical.meta.weight == 0, a.canonical.meta.weight))
     per = ctx.config.paginate
     pages = max(1, math.ceil(len(entries) / per))

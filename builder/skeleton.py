@@ -12,10 +12,11 @@ its new body is written into the snapshot's `Document` in place, before anything
 Bodies written into the snapshot are not saved back: each later build loads those few files again
 until they are more than `MAX_PATCHED`, then the snapshot is made afresh by a full load.
 
-The documents' texts (Markdown bodies, 70 MB at 10,000 articles) are stored after the model, one
-slice per document, and unpickled documents read theirs only when something asks for it
-(`Document.__getattr__`): an edit renders a few dozen documents. The reader keeps the snapshot file
-open, so a later build replacing it cannot change what this one reads.
+The documents' front matter and texts (Markdown bodies: 70 MB at 10,000 articles; front matter:
+most of the model's objects) are stored after the model, one slice per document, and unpickled
+documents read theirs only when something asks for it (`Document.__getattr__`): an edit renders a
+few dozen documents. The reader keeps the snapshot file open, so a later build replacing it cannot
+change what this one reads.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from .incremental import meta_digest, meta_sig, resources_sig, state_tag
 from .load import Resource, SourceFile, doc_key, load_file
 from .model import Document
 
-FORMAT = 2
+FORMAT = 3
 FILE = "skeleton"
 MAX_PATCHED = 64  # files loaded again on top of the snapshot before it is made afresh
 
@@ -90,14 +91,14 @@ def reuse(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, sources: 
                 return None
             docs, site = pickle.load(f)
             table = pickle.load(f)
-            texts = _Texts(os.dup(f.fileno()), f.tell(), table)
+            parts = _Parts(os.dup(f.fileno()), f.tell(), table)
     except Exception:  # noqa: BLE001 - missing, damaged or from another version: load as usual
         return None
     if not isinstance(site, Site) or len(docs) != len(sources) or len(table) != len(docs):
         return None
     for i, d in enumerate(docs):
-        if "body" not in d.__dict__:
-            d.__dict__["_lazy"] = texts.reader(i)
+        if "meta" not in d.__dict__:
+            d.__dict__["_lazy"] = parts.reader(i)
     by_source = {d.source: d for d in docs}
     for rel, doc in fresh.items():
         old = by_source.get(rel)
@@ -158,43 +159,48 @@ def publish(tmp: Path | None, site_dir: Path, out: Path, ok: bool) -> None:
 
 
 def _document(state: dict[str, object]) -> Document:
-    """A document without its texts (they are read when asked: `_Texts`)."""
+    """A document without its front matter and texts (they are read when asked: `_Parts`)."""
     doc = Document.__new__(Document)
     doc.__dict__.update(state)
     return doc
 
 
+_APART = ("body", "summary_src", "meta")  # what each document keeps in its own slice
+
+
 def _dump(f: BinaryIO, docs: list[Document], site: Site) -> None:
-    """The model with every listed document's texts left out, their table, then the texts."""
+    """The model with every listed document's front matter and texts left out, their table, then
+    one slice per document: its body, its summary source and its pickled front matter."""
     listed = {id(d) for d in docs}
 
     def reduce(d: Document) -> tuple[Callable[..., Any], tuple[Any, ...]]:
         if id(d) not in listed:  # (cannot happen: the site's documents are the loaded ones) inline
             return _document, ({**d.__getstate__()},)
-        return _document, ({k: v for k, v in d.__getstate__().items() if k not in ("body", "summary_src")},)
+        return _document, ({k: v for k, v in d.__getstate__().items() if k not in _APART},)
 
     pickler = pickle.Pickler(f, protocol=5)
     pickler.dispatch_table = {**copyreg.dispatch_table, Document: reduce}
     pickler.dump((docs, site))
     blobs: list[bytes] = []
-    table: list[tuple[int, int, int, bytes]] = []
+    table: list[tuple[int, int, int, int, bytes]] = []
     pos = 0
     for d in docs:
         body = d.body.encode("utf-8", "surrogatepass")
         summary = d.summary_src.encode("utf-8", "surrogatepass") if d.summary_src is not None else b""
-        check = hashlib.blake2b(body + b"\0" + summary, digest_size=8).digest()
-        table.append((pos, len(body), len(summary) if d.summary_src is not None else -1, check))
-        blobs += (body, summary)
-        pos += len(body) + len(summary)
+        meta = pickle.dumps(d.meta, protocol=5)
+        check = hashlib.blake2b(body + b"\0" + summary + b"\0" + meta, digest_size=8).digest()
+        table.append((pos, len(body), len(summary) if d.summary_src is not None else -1, len(meta), check))
+        blobs += (body, summary, meta)
+        pos += len(body) + len(summary) + len(meta)
     pickle.dump(table, f, protocol=5)
     f.writelines(blobs)
 
 
-class _Texts:
-    """Reads one document's texts from the open snapshot file (positional reads: forked workers
+class _Parts:
+    """Reads one document's slice from the open snapshot file (positional reads: forked workers
     share the descriptor, never an offset). Each slice is checked against its digest."""
 
-    def __init__(self, fd: int, base: int, table: list[tuple[int, int, int, bytes]]):
+    def __init__(self, fd: int, base: int, table: list[tuple[int, int, int, int, bytes]]):
         self.fd, self.base, self.table = fd, base, table
 
     def __del__(self) -> None:  # the last lazy document is gone (a preview server builds again and again)
@@ -203,17 +209,20 @@ class _Texts:
         except OSError:
             pass
 
-    def reader(self, i: int) -> Callable[[], tuple[str, str | None]]:
+    def reader(self, i: int) -> Callable[[], dict[str, Any]]:
         return lambda: self.read(i)
 
-    def read(self, i: int) -> tuple[str, str | None]:
-        pos, nb, ns, check = self.table[i]
-        data = os.pread(self.fd, nb + max(ns, 0), self.base + pos)
-        if len(data) != nb + max(ns, 0) or hashlib.blake2b(
-                data[:nb] + b"\0" + data[nb:], digest_size=8).digest() != check:
-            raise SnapshotDamaged(f"document {i}'s text in the snapshot is damaged")
-        body = data[:nb].decode("utf-8", "surrogatepass")
-        return body, data[nb:].decode("utf-8", "surrogatepass") if ns >= 0 else None
+    def read(self, i: int) -> dict[str, Any]:
+        pos, nb, ns, nm, check = self.table[i]
+        size = nb + max(ns, 0) + nm
+        data = os.pread(self.fd, size, self.base + pos)
+        body, summary, meta = data[:nb], data[nb: size - nm], data[size - nm:]
+        if len(data) != size or hashlib.blake2b(body + b"\0" + summary + b"\0" + meta,
+                                                digest_size=8).digest() != check:
+            raise SnapshotDamaged(f"document {i}'s part of the snapshot is damaged")
+        return {"body": body.decode("utf-8", "surrogatepass"),
+                "summary_src": summary.decode("utf-8", "surrogatepass") if ns >= 0 else None,
+                "meta": pickle.loads(meta)}
 
 
 class SnapshotDamaged(RuntimeError):
