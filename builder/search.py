@@ -1050,6 +1050,19 @@ def _manifest(chunk: int, editions: Sequence[Edition], fold_pairs: str, shards: 
     return _js("__tw_search_manifest", manifest)
 
 
+def _file_hash(data: bytes | memoryview) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def _version(paths: Sequence[str], hashes: Sequence[bytes]) -> str:
+    """The manifest's "v": a digest over every index file's path and SHA-256, so an update hashes
+    only the files it rewrites (the state keeps the others' hashes)."""
+    digest = hashlib.sha256()
+    for path, h in zip(paths, hashes, strict=True):
+        digest.update(path.encode() + b"\0" + h)
+    return digest.hexdigest()[:12]
+
+
 class _Built:
     """Everything a full build computed that an incremental update needs (see SearchState)."""
 
@@ -1099,15 +1112,12 @@ def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition], parts: list[_
     fold_pairs = "".join(
         chr(c) + f for c, f in sorted(fmap.items()) if f in vocab_chars and c > 0x3000
     )
-    digest = hashlib.sha256()
-    for o in outputs:
-        digest.update(o.path.encode())
-        digest.update(o.data)
+    hashes = [_file_hash(o.data) for o in outputs]
     if parts is not None:
         parts.append(_Built(perm=perm, ordered=ordered, equiv=equiv, shard_p=shard_p, shards=shards,
                             total=total, chunk=chunk, sizes=sizes, vocab_chars=vocab_chars,
-                            outputs=list(outputs)))
-    manifest = _manifest(chunk, editions, fold_pairs, shards, n, digest.hexdigest()[:12])
+                            outputs=list(outputs), hashes=hashes))
+    manifest = _manifest(chunk, editions, fold_pairs, shards, n, _version([o.path for o in outputs], hashes))
     outputs.append(Output("search/manifest.js", manifest))
     outputs.sort(key=lambda o: o.path)
     return outputs
@@ -1124,8 +1134,8 @@ def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition], parts: list[_
 # On disk (save_state / load_state) it is a folder:
 #   index        b"TWSEARCH" + format + SHA-256 of the rest + zlib(pickle(small things, record
 #                table, OpenCC's fold table))
-#   blob-<gen>   records, append-only: every output's bytes (raw: the manifest's "v" is a SHA-256
-#                over all outputs, so an update hashes them all, from an mmap), each document
+#   blob-<gen>   records, append-only: every output's bytes (raw; the index keeps each one's SHA-256,
+#                which the manifest's "v" is made of: an update hashes only what it rewrites), each document
 #                (_pack_doc: UTF-16 texts, zlib with a preset dictionary) and each shard's
 #                equivalent counts as zlib(pickle(dict)).
 # The index lists each record's (offset, length, CRC-32); a record is checked when it is decoded
@@ -1134,7 +1144,7 @@ def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition], parts: list[_
 # intact; when dead records exceed COMPACT of the live ones the blob is rewritten (new <gen>).
 # A state is valid only for the same search.py, model.py, constants and OpenCC (_code_digest).
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 _MAGIC = b"TWSEARCH"
 _OUT, _DOC, _EQ = 0, 1, 2  # record kinds
 COMPACT = 0.15  # the blob is rewritten when its dead records exceed this share of the live ones
@@ -1219,6 +1229,7 @@ class SearchState:
         self.vocab_chars: frozenset[str] = frozenset()
         self.fold: str = ""
         self.paths: list[str] = []  # output paths in manifest-digest order (the manifest not included)
+        self.hashes: list[bytes] = []  # the SHA-256 of each of those outputs (the manifest's "v")
         self.manifest = b""
         # records: kind → list of (offset, length, crc) in the blob, or values held in memory
         # records: kind → (offset, length, CRC-32) of record i at [3i : 3i+3] in the blob (length -1: none),
@@ -1250,15 +1261,6 @@ class SearchState:
         if i in self.mem[_OUT]:
             return self.mem[_OUT][i]  # type: ignore[return-value]
         return bytes(self._raw(_OUT, i))
-
-    def _output_view(self, i: int) -> bytes | memoryview:
-        """Unchecked (hashing only): an output's bytes."""
-        if i in self.mem[_OUT]:
-            return self.mem[_OUT][i]  # type: ignore[return-value]
-        off, length = self.locs[_OUT][3 * i : 3 * i + 2]
-        if length < 0 or self.blob is None:
-            raise StateError("missing record")
-        return self.blob.view(off, length)
 
     def _value(self, kind: int, i: int) -> object:
         if i in self.mem[kind]:
@@ -1347,6 +1349,7 @@ def build_search_state(docs: Mapping[str, SearchDoc], editions: Sequence[Edition
         st.fold = _fold_pairs(st.vocab_chars)
         built: list[Output] = b.outputs  # type: ignore[attr-defined]
         st.paths = [o.path for o in built]
+        st.hashes = list(b.hashes)  # type: ignore[attr-defined]
         st.manifest = next(o.data for o in outputs if o.path == "search/manifest.js")
         st.locs = {kind: array("q", [0, -1, 0]) * m for kind, m in ((_OUT, len(built)), (_DOC, len(st.keys)),
                                                                       (_EQ, st.shards))}
@@ -1589,11 +1592,10 @@ def _update(state: SearchState, changed: Mapping[str, SearchDoc | None], edition
     if vocab != state.vocab_chars:
         new.vocab_chars = frozenset(vocab)
         new.fold = _fold_pairs(new.vocab_chars)
-    digest = hashlib.sha256()
-    for oi, path in enumerate(new.paths):
-        digest.update(path.encode())
-        digest.update(new._output_view(oi))
-    new.manifest = _manifest(chunk, editions, new.fold, shards, n, digest.hexdigest()[:12])
+    new.hashes = list(state.hashes)
+    for oi, out in changed_out.items():
+        new.hashes[oi] = _file_hash(out)
+    new.manifest = _manifest(chunk, editions, new.fold, shards, n, _version(new.paths, new.hashes))
     outputs = [Output(new.paths[oi], out) for oi, out in changed_out.items()]
     if new.manifest != state.manifest:
         outputs.append(Output("search/manifest.js", new.manifest))
@@ -1664,7 +1666,7 @@ def save_state(state: SearchState, path: Path) -> None:
         "sig": state.sig, "editions": state.editions, "keys": state.keys, "dates": state.dates, "urls": state.urls,
         "sizes": state.sizes, "shards": state.shards, "chunk": state.chunk, "total": state.total,
         "vocab": "".join(sorted(state.vocab_chars)), "fold_pairs": state.fold, "paths": state.paths,
-        "manifest": state.manifest, "locs": locs, "blob": name, "size": size,
+        "hashes": b"".join(state.hashes), "manifest": state.manifest, "locs": locs, "blob": name, "size": size,
         "dead": state.dead if append else 0, "zdict": state.zdict, "fold": fold_map(),
     }
     payload = zlib.compress(pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL), 1)
@@ -1722,6 +1724,8 @@ def load_state(path: Path) -> SearchState | None:
         st.shards, st.chunk, st.total = meta["shards"], meta["chunk"], meta["total"]
         st.vocab_chars = frozenset(meta["vocab"])
         st.fold, st.paths, st.manifest = meta["fold_pairs"], meta["paths"], meta["manifest"]
+        hashes = meta["hashes"]
+        st.hashes = [hashes[i: i + 32] for i in range(0, len(hashes), 32)]
         st.locs = meta["locs"]
         st.dead = meta["dead"]
         st.zdict = meta["zdict"]
@@ -1731,7 +1735,8 @@ def load_state(path: Path) -> SearchState | None:
         st.blob = _Blob(str(path / name))
         if st.blob.size < meta["size"]:
             return None
-        if (len(st.locs[_OUT]) != 3 * len(st.paths) or len(st.locs[_DOC]) != 3 * len(st.keys)
+        if (len(st.locs[_OUT]) != 3 * len(st.paths) or len(st.hashes) != len(st.paths)
+                or len(st.locs[_DOC]) != 3 * len(st.keys)
                 or len(st.locs[_EQ]) != 3 * st.shards or any(len(s) != len(st.keys) for s in st.sizes)
                 or len(st.dates) != len(st.keys) or len(st.urls) != len(st.keys)
                 or any(not isinstance(a, array) or a.typecode != "q" for a in st.locs.values())):

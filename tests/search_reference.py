@@ -349,10 +349,9 @@ def _build(docs: Sequence[SearchDoc], editions: Sequence[Edition]) -> list[Outpu
     fold_pairs = "".join(
         chr(c) + f for c, f in sorted(fmap.items()) if f in vocab_chars and c > 0x3000
     )
-    digest = hashlib.sha256()
+    digest = hashlib.sha256()  # over each file's path and SHA-256
     for o in outputs:
-        digest.update(o.path.encode())
-        digest.update(o.data)
+        digest.update(o.path.encode() + b"\0" + hashlib.sha256(o.data).digest())
     manifest = {
         "chunk": chunk,
         "editions": {e.key: e.prefix.strip("/") for e in editions},
