@@ -117,10 +117,11 @@ class Document:
         # its front matter and texts when first asked (skeleton.py; an edit renders a few dozen of
         # 10,000 documents)
         if name in _LAZY:
-            lazy = self.__dict__.pop("_lazy", None)
+            lazy = self.__dict__.get("_lazy")
             if lazy is not None:
-                for k, v in lazy().items():
+                for k, v in lazy().items():  # (a damaged snapshot raises, and keeps raising)
                     object.__setattr__(self, k, v)
+                del self.__dict__["_lazy"]
                 return self.__dict__[name]
         raise AttributeError(name)
 
