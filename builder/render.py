@@ -706,7 +706,7 @@ class _Plan:
                 doc_topics.setdefault(m.doc.source, set()).add(self.topic_index[m.topic])
             if self.store is not None:
                 keys_of[i] = self.store.used_since(mark)
-        self._preconvert(chunk, found_of, topics_of)
+        body_keys = self._preconvert(chunk, found_of, topics_of)
         for i in chunk:
             entry = articles[i]
             mark = self.store.checkpoint() if self.store is not None else 0
@@ -718,7 +718,8 @@ class _Plan:
                     continue
                 try:
                     res.outputs.append(_article(ctx, self.env, entry, newer, older, self.topic_matcher,
-                                                doc_topics, res.search, self.store, self.matcher_sig))
+                                                doc_topics, res.search, self.store, self.matcher_sig,
+                                                body_keys.get((i, k))))
                     res.paths.setdefault(i, []).append(res.outputs[-1].path)
                 except _TEMPLATE_FAILURES as exc:
                     self._fail(res, k, i, exc)
@@ -738,19 +739,27 @@ class _Plan:
         return res
 
     def _preconvert(self, chunk: list[int], found_of: dict[int, list[Mention]],
-                    topics_of: dict[int, dict[str, set[int]]]) -> None:
+                    topics_of: dict[int, dict[str, set[int]]]) -> dict[tuple[int, int], bytes]:
         """Convert up front, one batch per converter, the texts the chunk's article renders will
         convert: the text of each body the cache does not hold (with the first-mention linker's
         cuts, predicted by a fresh linker), its summary and quoted passages, and each article's
-        title, lead, author and summary. Only ever a lookup table: see `markdown.preconvert`."""
+        title, lead, author and summary. Only ever a lookup table: see `markdown.preconvert`.
+        Returns the bodies' cache keys, (article, edition) → key, their rows read ahead."""
         articles = self.site.articles
         batches: dict[Convert, list[str]] = {}
         bodies: list[tuple[int, Ctx, Document, tuple[str | None, ...] | None, bytes | None]] = []
         unsafe = self.config.unsafe_html
+        body_keys: dict[tuple[int, int], bytes] = {}
         for i in chunk:
             entry = articles[i]
-            for ctx in self.ctxs:
+            for k, ctx in enumerate(self.ctxs):
                 doc = entry.doc(ctx.edition.key)
+                root = root_of(ctx.path(entry.path))
+                hrefs = _topic_hrefs(ctx, doc, root, self.topic_matcher, topics_of[i])
+                key = _body_key(ctx, doc, root, hrefs, self.matcher_sig) if (
+                    self.store is not None and _deferred(doc)) else None
+                if key is not None:
+                    body_keys[(i, k)] = key
                 conv = doc_converter(doc, ctx.edition, ctx.config)
                 if is_identity(conv):
                     continue
@@ -762,14 +771,9 @@ class _Plan:
                         other = articles[j].doc(ctx.edition.key)
                         batches.setdefault(doc_converter(other, ctx.edition, ctx.config), []).append(
                             other.meta.title or other.stem)
-                root = root_of(ctx.path(entry.path))
-                hrefs = _topic_hrefs(ctx, doc, root, self.topic_matcher, topics_of[i])
-                key = _body_key(ctx, doc, root, hrefs, self.matcher_sig) if (
-                    self.store is not None and _deferred(doc)) else None
                 bodies.append((i, ctx, doc, hrefs, key))
-        keys = [b[-1] for b in bodies if b[-1] is not None]
-        if self.store is not None and keys:
-            self.store.prefetch(keys)
+        if self.store is not None and body_keys:
+            self.store.prefetch(list(body_keys.values()))
         held = self.store.holds if self.store is not None else None
         for i, ctx, doc, hrefs, key in bodies:
             if key is not None and held is not None and held(key):
@@ -783,6 +787,7 @@ class _Plan:
                 texts.extend(render_texts(summary_tokens, None, unsafe))
             texts.extend([m.passage.text for m in found_of[i] if m.doc is doc])  # quoted by topic pages
         preconvert(batches)
+        return body_keys
 
     def _quotes(self, found: list[Mention], res: _Result) -> None:
         """Each mentioned passage converted for each edition, as topic pages quote it (`_quote`),
@@ -1169,13 +1174,14 @@ def _term_pairs(ctx: Ctx, doc: Document, tax: str) -> list[tuple[str, str]]:
 
 def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | None, older: Entry | None,
              topic_matcher: Matcher | None, doc_topics: dict[str, set[int]],
-             search_docs: dict[str, SearchDoc], store: Store | None = None, matcher_sig: bytes = b"") -> Output:
+             search_docs: dict[str, SearchDoc], store: Store | None = None, matcher_sig: bytes = b"",
+             body_key: bytes | None = None) -> Output:
     e = ctx.edition
     doc = entry.doc(e.key)
     full = ctx.path(entry.path)
     root = root_of(full)
     hrefs = _topic_hrefs(ctx, doc, root, topic_matcher, doc_topics)
-    rendered, summary = _article_body(ctx, doc, entry, root, topic_matcher, hrefs, store, matcher_sig)
+    rendered, summary = _article_body(ctx, doc, entry, root, topic_matcher, hrefs, store, matcher_sig, body_key)
     conv = _known(doc_converter(doc, e, ctx.config))
     title = conv(doc.meta.title or doc.stem)
     v = _page_vars(ctx, "article", entry.path, title, doc)
@@ -1232,10 +1238,17 @@ def _known(conv: Convert) -> Convert:
 
 def _body_key(ctx: Ctx, doc: Document, root: str, hrefs: tuple[str | None, ...] | None,
               matcher_sig: bytes) -> bytes:
-    """The cache key of an article body in one edition (see `_article_body`)."""
+    """The cache key of an article body in one edition (see `_article_body`). What every body of
+    the edition shares is hashed once per edition; `hrefs` goes in as its length and its linked
+    topics' (index, href) pairs (the rest are None): hashing a part per topic cost more than the
+    body's text."""
+    shared = ctx.memo.get("body-key")
+    if shared is None:
+        shared = ctx.memo["body-key"] = digest("article-body-edition", ctx.config.glossary, ctx.edition,
+                                               ctx.config.unsafe_html, ctx.config.summary_length)
+    linked = None if hrefs is None else (len(hrefs), *[x for i, h in enumerate(hrefs) if h is not None for x in (i, h)])
     return digest("article-body", doc.source, doc.lang, doc.body, doc.summary_src, doc.meta.summary,
-                  doc.meta.glossary, ctx.config.glossary, ctx.edition, ctx.config.unsafe_html,
-                  ctx.config.summary_length, root, matcher_sig if hrefs else None, hrefs)
+                  doc.meta.glossary, shared, root, matcher_sig if hrefs else None, linked)
 
 
 def _deferred(doc: Document) -> bool:
@@ -1245,7 +1258,7 @@ def _deferred(doc: Document) -> bool:
 
 def _article_body(ctx: Ctx, doc: Document, entry: Entry, root: str, topic_matcher: Matcher | None,
                   hrefs: tuple[str | None, ...] | None, store: Store | None,
-                  matcher_sig: bytes) -> tuple[Rendered, str]:
+                  matcher_sig: bytes, body_key: bytes | None = None) -> tuple[Rendered, str]:
     """An article's rendered body and summary in one edition, from the cache when possible.
 
     The key holds everything `_render_doc` and `_summary` read: the document's text, summary text,
@@ -1255,7 +1268,7 @@ def _article_body(ctx: Ctx, doc: Document, entry: Entry, root: str, topic_matche
     to depends on other pages' paths: each link's resolution is stored and re-checked on use."""
     key = None
     if store is not None and _deferred(doc):
-        key = _body_key(ctx, doc, root, hrefs, matcher_sig)
+        key = body_key or _body_key(ctx, doc, root, hrefs, matcher_sig)
         hit = store.get(key, tuple)
         if hit is not None:
             html, toc, text, summary, resolved = hit
