@@ -5,12 +5,15 @@ as converting each text when the render asks for it."""
 from __future__ import annotations
 
 import filecmp
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import opencc
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from builder import render
 from builder.build import build
@@ -56,8 +59,10 @@ def files(n: int = 3) -> dict[str, str]:
         "content/topics/tracks/chuhai.md": topic("出海", ["出海", "跨境"], 1),
         "content/topics/tracks/fenxiao.md": topic("分销", ["分销"], 2),
         "content/topics/tracks/software.md": topic("软件", ["軟體"], 3),
-        "content/posts/tw.md": '---\ntitle: "台湾稿"\nlang: zh-TW\ndate: "2025-01-01"\n---\n\n這套軟體支援跨境，軟體出海。\n',
-        "content/posts/more.md": '---\ntitle: "摘要稿"\ndate: "2025-01-02"\n---\n\n摘要里的出海。\n\n<!--more-->\n\n正文的软件。\n',
+        "content/posts/tw.md": ('---\ntitle: "台湾稿"\nlang: zh-TW\ndate: "2025-01-01"\n---\n\n'
+                                "這套軟體支援跨境，軟體出海。\n"),
+        "content/posts/more.md": ('---\ntitle: "摘要稿"\ndate: "2025-01-02"\n---\n\n'
+                                  "摘要里的出海。\n\n<!--more-->\n\n正文的软件。\n"),
     }
     out.update({f"content/posts/a{i}.md": article(i) for i in range(n)})
     return out
@@ -141,3 +146,13 @@ def test_render_texts_predicts_the_linker_cuts() -> None:
     texts = render_texts(tokens, make_linker(m, ("a/", "b/")))
     # the heading and the link text are not cut; the first mention outside them is
     assert texts == ["出海标题", "先说", "分销", "，", "出海", "再", "出海", "，又出海。", "出海图"]
+
+
+CHARS = "软件軟體 a1。！\u3000\uff01\u2e80\u9fff\uf900\ufaff\u3400\u33ff\ue000x\n"
+
+
+@given(st.text(alphabet=st.sampled_from(CHARS), max_size=60))
+def test_character_counts_by_runs_equal_counts_by_deletion(text: str) -> None:
+    for runs in (render._HAN_RUNS, render._CJK_RUNS):
+        one = re.compile(runs.pattern[:-1])  # the one-character class
+        assert render._count(runs, text) == len(text) - len(one.sub("", text))
