@@ -204,11 +204,13 @@ def _parsed(text: str, unsafe_html: bool) -> tuple[Token, ...]:
 def forget_parsed() -> None:
     _PARSED.clear()
     _CONVERTED.clear()
+    _PREDICTED.clear()
 
 
 # converter → text → converted: what the renders since the last `forget_parsed()` converted. A
 # conversion is a function of the converter and the text, so any later lookup is exact.
 _CONVERTED: dict[Convert, dict[str, str]] = {}
+_PREDICTED: set[Convert] = set()  # the converters `preconvert` converted ahead for since then
 
 
 def preconvert(batches: dict[Convert, list[str]]) -> None:
@@ -220,6 +222,7 @@ def preconvert(batches: dict[Convert, list[str]]) -> None:
     for convert, texts in batches.items():
         if is_identity(convert):
             continue
+        _PREDICTED.add(convert)
         known = _CONVERTED.setdefault(convert, {})
         # (a text holding a line break would make convert_many convert the batch one by one)
         todo = list(dict.fromkeys(t for t in texts if t and t not in known and "\n" not in t))
@@ -322,15 +325,16 @@ def _batched(convert: Convert, tokens: Sequence[Token]) -> Convert:
     the last `forget_parsed()` are not converted again."""
     if is_identity(convert):
         return convert
-    known = _CONVERTED.get(convert)
-    if not known:  # (else `preconvert` converted what this render asks for: a text token the
-        # first-mention linker cuts would be converted whole here for nothing)
+    known = _CONVERTED.get(convert, _NONE)
+    if convert not in _PREDICTED:  # (else `preconvert` converted what this render asks for: a text
+        # token the first-mention linker cuts would be converted whole here for nothing)
         texts = {c.content: None for t in tokens if t.type == "inline" for c in t.children or ()
-                 if c.type == "text" and c.content}
-        if len(texts) < 2:
-            return convert
-        known = _CONVERTED.setdefault(convert, {})
-        known.update(zip(texts, convert_many(convert, list(texts)), strict=True))
+                 if c.type == "text" and c.content and c.content not in known}
+        if len(texts) >= 2:
+            known = _CONVERTED.setdefault(convert, {})
+            known.update(zip(texts, convert_many(convert, list(texts)), strict=True))
+    if not known:
+        return convert
 
     def batched(text: str) -> str:
         out = known.get(text)
