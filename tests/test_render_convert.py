@@ -90,7 +90,12 @@ def article_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr(opencc.OpenCC, "convert", convert)
     monkeypatch.setattr(render._Plan, "articles", articles)
+    # converters made by earlier tests hold the unpatched method (render's caches of converters)
+    render._converter.cache_clear()
+    render._term_converter.cache_clear()
     yield calls
+    render._converter.cache_clear()
+    render._term_converter.cache_clear()
 
 
 def test_article_phase_converts_in_one_batch_per_converter(tmp_path: Path, article_calls: list[str]) -> None:
