@@ -222,6 +222,12 @@ class Store:
         except Exception:  # noqa: BLE001 - a damaged cache: every row is looked up (and missed) alone
             self._fetched.clear()
 
+    def holds(self, key: bytes) -> bool:
+        """Whether `get` finds a row under `key` without a query (read ahead by `prefetch`, new in
+        this process, or kept in memory); not whether it is intact: `get` checks that."""
+        self._own()
+        return key in self._fetched or key in self.pending or (_MEMORY is not None and key in _MEMORY)
+
     def put(self, key: bytes, value: Any, compress: bool = True) -> None:
         """`compress=False` for rows read on every build (documents): reading beats size there."""
         self._own()

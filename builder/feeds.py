@@ -31,19 +31,24 @@ def rss(ctx: Any, path: str, title: str, entries: Sequence[Entry]) -> Output:
     base = ctx.config.base_url
     full = ctx.path(path)
     items = []
+    memo = ctx.memo.setdefault("rss-items", {})
     for entry in entries[:FEED_ITEMS]:
-        doc = entry.doc(e.key)
-        conv = doc_converter(doc, e, ctx.config)
-        link = absolute(base, ctx.path(entry.path))
-        desc = ctx.summaries.get(entry.source, "")
-        date = email.utils.format_datetime(entry.date) if entry.date else ""
-        items.append(
-            "<item>"
-            f"<title>{_x(conv(doc.meta.title or doc.stem))}</title>"
-            f"<link>{_x(link)}</link><guid isPermaLink=\"true\">{_x(link)}</guid>"
-            + (f"<pubDate>{date}</pubDate>" if date else "")
-            + f"<description>{_x(desc)}</description>"
-            "</item>")
+        # an article's item is the same in every feed of the edition that lists it (site, terms, topics)
+        item = memo.get(entry.source)
+        if item is None:
+            doc = entry.doc(e.key)
+            conv = doc_converter(doc, e, ctx.config)
+            link = absolute(base, ctx.path(entry.path))
+            desc = ctx.summaries.get(entry.source, "")
+            date = email.utils.format_datetime(entry.date) if entry.date else ""
+            item = memo[entry.source] = (
+                "<item>"
+                f"<title>{_x(conv(doc.meta.title or doc.stem))}</title>"
+                f"<link>{_x(link)}</link><guid isPermaLink=\"true\">{_x(link)}</guid>"
+                + (f"<pubDate>{date}</pubDate>" if date else "")
+                + f"<description>{_x(desc)}</description>"
+                "</item>")
+        items.append(item)
     build = email.utils.format_datetime(ctx.build_date)
     xml = (
         '<?xml version="1.0" encoding="utf-8"?>\n'

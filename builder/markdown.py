@@ -21,7 +21,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from .convert import Convert, convert_many
+from .convert import Convert, convert_many, is_identity
 from .model import Document
 
 MORE_RE = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
@@ -204,11 +204,41 @@ def _parsed(text: str, unsafe_html: bool) -> tuple[Token, ...]:
 def forget_parsed() -> None:
     _PARSED.clear()
     _CONVERTED.clear()
+    _PREDICTED.clear()
 
 
 # converter → text → converted: what the renders since the last `forget_parsed()` converted. A
 # conversion is a function of the converter and the text, so any later lookup is exact.
 _CONVERTED: dict[Convert, dict[str, str]] = {}
+_PREDICTED: set[Convert] = set()  # the converters `preconvert` converted ahead for since then
+
+
+def preconvert(batches: dict[Convert, list[str]]) -> None:
+    """Convert texts that renders to come will ask for, one `convert_many` per converter, so those
+    renders (`_batched`, `convert_texts`, `convert_known`) find them converted until the next
+    `forget_parsed()`. A batch over many documents converts with the dictionaries warm in the CPU
+    caches, where converting between parsing and templating finds them evicted. A text predicted
+    wrongly is only converted for nothing; one not predicted is converted when asked."""
+    for convert, texts in batches.items():
+        if is_identity(convert):
+            continue
+        _PREDICTED.add(convert)
+        known = _CONVERTED.setdefault(convert, {})
+        # (a text holding a line break would make convert_many convert the batch one by one)
+        todo = list(dict.fromkeys(t for t in texts if t and t not in known and "\n" not in t))
+        if todo:
+            known.update(zip(todo, convert_many(convert, todo), strict=True))
+
+
+def convert_known(convert: Convert, text: str) -> str:
+    """`convert(text)`, looked up first among the texts converted since the last `forget_parsed()`."""
+    if not text:  # (every converter gives "" for "")
+        return text
+    out = _CONVERTED.get(convert, _NONE).get(text)
+    return convert(text) if out is None else out
+
+
+_NONE: dict[str, str] = {}
 
 
 def convert_texts(convert: Convert, texts: Sequence[str]) -> list[str]:
@@ -291,18 +321,67 @@ def _batched(convert: Convert, tokens: Sequence[Token]) -> Convert:
     """`convert`, with the document's text tokens converted up front in one batch (convert_many):
     the render rules then find them converted. Conversion is a function of the text, so looking a
     text up gives what converting it would; a text not in the batch (a part of a text token cut by
-    the first-mention linker, a title) is converted when asked."""
-    texts = {c.content: None for t in tokens if t.type == "inline" for c in t.children or ()
-             if c.type == "text" and c.content}
-    if len(texts) < 2:
+    the first-mention linker, a title) is converted when asked. Texts `preconvert` converted since
+    the last `forget_parsed()` are not converted again."""
+    if is_identity(convert):
         return convert
-    done = dict(zip(texts, convert_many(convert, list(texts)), strict=True))
-    _CONVERTED.setdefault(convert, {}).update(done)
+    known = _CONVERTED.get(convert, _NONE)
+    if convert not in _PREDICTED:  # (else `preconvert` converted what this render asks for: a text
+        # token the first-mention linker cuts would be converted whole here for nothing)
+        texts = {c.content: None for t in tokens if t.type == "inline" for c in t.children or ()
+                 if c.type == "text" and c.content and c.content not in known}
+        if len(texts) >= 2:
+            known = _CONVERTED.setdefault(convert, {})
+            known.update(zip(texts, convert_many(convert, list(texts)), strict=True))
+    if not known:
+        return convert
 
     def batched(text: str) -> str:
-        out = done.get(text)
+        out = known.get(text)
         return convert(text) if out is None else out
     return batched
+
+
+def render_texts(tokens: Sequence[Token], linker: Linker | None = None, unsafe_html: bool = False) -> list[str]:
+    """The texts a render of `tokens` asks its converter for, in render order: text tokens (with
+    `linker`, the segments it cuts those outside links and headings into, as `_text` does; pass a
+    fresh linker made like the render's, so it predicts the render's cuts), image alt texts and
+    link and image titles. Rare ones (`-{…}-` fallbacks) are left out: a text left out or
+    predicted wrongly only costs its own conversion later (`preconvert`)."""
+    out: list[str] = []
+    in_heading = False
+    in_link = 0
+    md: MarkdownIt | None = None
+    for tok in tokens:
+        if tok.type == "heading_open":
+            in_heading = True
+        elif tok.type == "heading_close":
+            in_heading = False
+        elif tok.type == "inline":
+            for c in tok.children or ():
+                t = c.type
+                if t == "text":
+                    if linker is not None and not in_link and not in_heading:
+                        out.extend([seg for seg, _href in linker(c.content)])
+                    else:
+                        out.append(c.content)
+                elif t == "link_open":
+                    in_link += 1
+                    title = c.attrGet("title")
+                    if title:
+                        out.append(str(title))
+                elif t == "link_close":
+                    in_link -= 1
+                elif t == "image":
+                    if c.children:
+                        md = md or parser(unsafe_html)
+                        out.append(md.renderer.renderInlineAsText(c.children, md.options, {}))  # type: ignore[attr-defined]
+                    else:
+                        out.append(c.content)
+                    title = c.attrGet("title")
+                    if title:
+                        out.append(str(title))
+    return out
 
 
 def _env(env: dict[str, Any]) -> RenderEnv:
