@@ -113,6 +113,7 @@ except ImportError:  # not CPython
     def _count_elements(mapping: dict[object, int], iterable: object) -> None:
         Counter.update(mapping, iterable)  # type: ignore[call-overload]
 
+from builder.memory import release_free_memory
 from builder.model import Edition, Output, SearchDoc
 
 SHARD_TARGET = 16_000  # bytes of postings per shard, on average
@@ -893,6 +894,7 @@ def _workers() -> int:
 
 def _in_child(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: int) -> tuple[int, int] | None:
     """Fork a child that indexes lo … hi-1 and pickles the result into a pipe: (pid, read end)."""
+    release_free_memory()  # the child starts with this process's resident pages: fewer of them
     try:
         r, w = os.pipe()
         pid = os.fork()
