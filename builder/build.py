@@ -163,6 +163,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         # Markdown is parsed where it is rendered; an unchanged file is not even read (FileDigests)
         docs, resources = load(config, parse_markdown=False, store=store, digests=digests, walked=walked)
         store.release()  # no database connection crosses the fork into render workers
+        store.spill()  # the loaded documents' new rows (a cold build: all of them) are not held through the render
         step("load", t)
         t = time.perf_counter()
         site = derive(docs, resources, config, drafts=drafts)
@@ -186,9 +187,11 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     if search_state is None or not _holds(out, "search/manifest.js", search_state.manifest):
         previous = None  # the index must be built in full, from every page's record: render them all
     step("incremental", t)
+    kinds = page_kinds(site)
 
     def render_and_write(previous: RenderState | None) -> tuple[Incremental, int, int, search.SearchState]:
         """Render (incrementally when `previous`), update or build the search index, write it all."""
+        nonlocal site, docs, reused
         inc = Incremental(gsig, sigs, previous)
         t = time.perf_counter()
         pages = outputs = 0
@@ -202,6 +205,11 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         outputs += len(inc.kept)
         pages += sum(p.endswith(".html") for p in inc.kept)
         step("render", t)
+        if inc.previous is None:
+            # a full render is not run again (no fallback below), and the model is done with: let go
+            # of it before the search index is built, in this process and a forked child (peak memory)
+            site = docs = reused = None  # type: ignore[assignment]
+            gc.collect()  # the pages' garbage cycles (Jinja contexts and macros) still refer to it
         t = time.perf_counter()
         keys = [e.key for e in config.editions]
         if inc.previous is not None:  # only the jobs that ran made records; the others' are unchanged
@@ -269,5 +277,5 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     except OSError:
         shutil.rmtree(search_dir, ignore_errors=True)  # best effort: the next build checks it anyway
     step("fingerprint", t)
-    return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions), page_kinds(site),
+    return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions), kinds,
                        jobs_run=inc.ran, jobs_kept=inc.reused)
