@@ -916,12 +916,15 @@ def _in_child(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: in
 
 def _from_child(child: tuple[int, int]) -> tuple[_Range, defaultdict[str, Counter[str]]] | None:
     pid, r = child
-    with os.fdopen(r, "rb") as f:
-        data = f.read()
+    result: tuple[_Range, defaultdict[str, Counter[str]]] | None = None
+    try:
+        with os.fdopen(r, "rb") as f:
+            result = pickle.load(f)  # as it arrives: never the whole pickle and its objects at once
+    except Exception:  # noqa: BLE001 - a child that failed wrote nothing whole: its status says so
+        result = None
     _, status = os.waitpid(pid, 0)
-    if status != 0 or not data:
+    if status != 0:
         return None
-    result: tuple[_Range, defaultdict[str, Counter[str]]] = pickle.loads(data)
     return result
 
 
