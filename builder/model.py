@@ -112,24 +112,6 @@ class Document:
     body: str = ""
     summary_src: str | None = None
 
-    # Pickling a str keeps a UTF-8 copy of it inside the str for as long as it lives (CPython caches
-    # the encoding pickle asks for), and the build pickles every loaded document (cache rows, the
-    # site snapshot) but keeps the documents until it ends: their Markdown, the largest texts it holds,
-    # would take half as much memory again (10,000 articles: 60 MB, in every forked worker too). So
-    # the texts are pickled as UTF-8 bytes, encoded without the cache.
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["body"] = self.body.encode("utf-8", "surrogatepass")
-        if self.summary_src is not None:
-            state["summary_src"] = self.summary_src.encode("utf-8", "surrogatepass")
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        for name in ("body", "summary_src"):
-            if isinstance(state.get(name), bytes):
-                state[name] = state[name].decode("utf-8", "surrogatepass")
-        self.__dict__.update(state)
-
 
 @dataclass(frozen=True)
 class Term:

@@ -795,12 +795,17 @@ def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: i
     if not blocks:
         return out, equiv
     packed = np.empty(sum(map(len, blocks)), dtype=u64)  # type: ignore[arg-type]
-    pos = 0
+    pos = since = 0
     blocks.reverse()
     while blocks:  # each block is let go once copied: no second copy of them all
         blk = blocks.pop()
         packed[pos : pos + len(blk)] = blk  # type: ignore[arg-type]
         pos += len(blk)  # type: ignore[arg-type]
+        since += len(blk)  # type: ignore[arg-type]
+        if since >= _SLICE:  # the copied blocks' pages go back as `packed` fills (peak memory)
+            blk = None
+            release_free_memory()
+            since = 0
     del blk
     if not len(packed):
         return out, equiv
