@@ -177,7 +177,6 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         # Markdown is parsed where it is rendered; an unchanged file is not even read (FileDigests)
         docs, resources = load(config, parse_markdown=False, store=store, digests=digests, walked=walked)
         store.release()  # no database connection crosses the fork into render workers
-        store.spill()  # the loaded documents' new rows (a cold build: all of them) are not held through the render
         step("load", t)
         t = time.perf_counter()
         site = derive(docs, resources, config, drafts=drafts)
