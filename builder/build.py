@@ -20,6 +20,8 @@ from .derive import Entry, derive
 from .errors import BuildFailed, error
 from .incremental import RenderState, StateIncomplete, body_sig, global_sig, load_state, save_state, search_state_dir
 from .load import load, walk
+from .memory import without_utf8_copy
+from .model import Document
 from .pagecache import templates_digest
 from .parallel import default_jobs
 from .render import Incremental, render_site
@@ -68,6 +70,18 @@ def _entry_sig(entry: Entry, files: dict[str, bytes], root: str) -> bytes:
     for k, d in entry.docs:
         h.update(k.encode() + b"\0" + (files.get(root + d.source) or body_sig(d)))
     return h.digest()
+
+
+def _drop_utf8_copies(docs: list[Document]) -> None:
+    """The loaded documents were pickled (their cache rows, the site snapshot), which left a UTF-8
+    copy inside each of their texts; they live until the build ends (in every forked worker too),
+    so let those copies go (10,000 articles: 60 MB). Each document is changed in place: the site
+    model holds the same objects."""
+    for d in docs:
+        for name in ("body", "summary_src"):
+            text = getattr(d, name)
+            if text:
+                object.__setattr__(d, name, without_utf8_copy(text))
 
 
 def build_date(config: SiteConfig, newest: dt.datetime | None) -> dt.datetime:
@@ -184,6 +198,8 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     sigs = {e.source: _entry_sig(e, digests.current, root) for e in site.all_entries()}
     snapshot = None if reused is not None else skeleton.prepare(site_dir, out, config, drafts, docs, resources,
                                                                 site, metas.metas)
+    if reused is None:
+        _drop_utf8_copies(docs)
     search_dir = search_state_dir(site_dir, out)
     if previous is not None and previous.global_sig != gsig:
         previous = None  # every job runs: let go of the previous state's memory now
@@ -191,9 +207,11 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     if search_state is None or not _holds(out, "search/manifest.js", search_state.manifest):
         previous = None  # the index must be built in full, from every page's record: render them all
     step("incremental", t)
+    kinds = page_kinds(site)
 
     def render_and_write(previous: RenderState | None) -> tuple[Incremental, int, int, search.SearchState]:
         """Render (incrementally when `previous`), update or build the search index, write it all."""
+        nonlocal site, docs, reused
         inc = Incremental(gsig, sigs, previous)
         t = time.perf_counter()
         pages = outputs = 0
@@ -207,6 +225,11 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         outputs += len(inc.kept)
         pages += sum(p.endswith(".html") for p in inc.kept)
         step("render", t)
+        if inc.previous is None:
+            # a full render is not run again (no fallback below), and the model is done with: let go
+            # of it before the search index is built, in this process and a forked child (peak memory)
+            site = docs = reused = None  # type: ignore[assignment]
+            gc.collect()  # the pages' garbage cycles (Jinja contexts and macros) still refer to it
         t = time.perf_counter()
         keys = [e.key for e in config.editions]
         if inc.previous is not None:  # only the jobs that ran made records; the others' are unchanged
@@ -274,5 +297,5 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     except OSError:
         shutil.rmtree(search_dir, ignore_errors=True)  # best effort: the next build checks it anyway
     step("fingerprint", t)
-    return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions), page_kinds(site),
+    return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions), kinds,
                        jobs_run=inc.ran, jobs_kept=inc.reused)

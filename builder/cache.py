@@ -232,6 +232,7 @@ class Store:
         """`compress=False` for rows read on every build (documents): reading beats size there."""
         self._own()
         blob = self.pending[key] = _encode(value, compress)
+        self._pending_bytes += len(blob)  # (the next absorb spills them too once there are too many)
         self.used.add(key)
         self._log.append(key)
         if _MEMORY is not None:

@@ -64,7 +64,7 @@ class ArticleMemo:
 
     summaries: tuple[str, ...]  # per edition, in config.editions order
     counts: tuple[tuple[str, int], ...]  # (topic source, its mentions in this article), by topic
-    passages: bytes = b""  # cache key of its mentioned passages' texts, {(document, anchor): text}
+    passages: bytes = b""  # cache key of its mentioned passages' texts, {(document, anchor): UTF-8 text}
 
 
 @dataclass(frozen=True)

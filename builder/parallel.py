@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
+from .memory import release_free_memory
+
 R = TypeVar("R")
 
 _WORK: Callable[[int, int], Any] | None = None
@@ -54,6 +56,7 @@ def run_chunks(n: int, work: Callable[[int, int], R], jobs: int, chunk: int, ser
         return
     global _WORK
     _WORK = work
+    release_free_memory()  # each worker starts with this process's resident pages: fewer of them
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             todo = iter(spans)

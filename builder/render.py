@@ -458,8 +458,16 @@ def _get_rows(store: Store, key: bytes) -> list[_Row]:
 
 
 def _put_passages(store: Store, found: list[tuple[str, Any, str]]) -> bytes:
-    """The texts of an article's mentioned passages, {(document, anchor): text}, into the cache."""
-    return _put_pickled(store, b"passages", {(d, p[0]): p[1] for d, p, _t in found})
+    """The texts of an article's mentioned passages, {(document, anchor): UTF-8 text}, into the
+    cache. (As bytes: pickling a str would keep a UTF-8 copy inside it, and the main process holds
+    these texts through phase 2 — see model.Document.__getstate__.)"""
+    return _put_pickled(store, b"passages", {(d, p[0]): p[1].encode("utf-8", "surrogatepass") for d, p, _t in found})
+
+
+def _get_passages(store: Store, key: bytes, what: str) -> dict[tuple[str, str], str]:
+    """What `_put_passages` stored under `key`, the texts decoded."""
+    return {k: v.decode("utf-8", "surrogatepass") if isinstance(v, bytes) else v
+            for k, v in _get_pickled(store, key, what).items()}
 
 
 def _merged_rows(site: Site, prev: RenderState, state: RenderState, store: Store, todo: list[int],
@@ -669,7 +677,7 @@ class _Plan:
         if got is None:
             assert self.prev is not None and self.store is not None
             key = pickle.loads(self.prev.articles[article][1]).passages
-            got = memo[article] = _get_pickled(self.store, key, f"{article}: its passages")
+            got = memo[article] = _get_passages(self.store, key, f"{article}: its passages")
         return got  # type: ignore[no-any-return]
 
     def shown_rows(self, ctx: Ctx, topic: str) -> list[_Row]:

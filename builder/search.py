@@ -114,6 +114,7 @@ except ImportError:  # not CPython
     def _count_elements(mapping: dict[object, int], iterable: object) -> None:
         Counter.update(mapping, iterable)  # type: ignore[call-overload]
 
+from builder.memory import release_free_memory
 from builder.model import Edition, Output, SearchDoc
 
 SHARD_TARGET = 16_000  # bytes of postings per shard, on average
@@ -799,12 +800,17 @@ def _index_range_np(np, ordered: Sequence[SearchDoc], keys: Sequence[str], lo: i
     if not blocks:
         return out, equiv
     packed = np.empty(sum(map(len, blocks)), dtype=u64)  # type: ignore[arg-type]
-    pos = 0
+    pos = since = 0
     blocks.reverse()
     while blocks:  # each block is let go once copied: no second copy of them all
         blk = blocks.pop()
         packed[pos : pos + len(blk)] = blk  # type: ignore[arg-type]
         pos += len(blk)  # type: ignore[arg-type]
+        since += len(blk)  # type: ignore[arg-type]
+        if since >= _SLICE:  # the copied blocks' pages go back as `packed` fills (peak memory)
+            blk = None
+            release_free_memory()
+            since = 0
     del blk
     if not len(packed):
         return out, equiv
@@ -898,6 +904,7 @@ def _workers() -> int:
 
 def _in_child(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: int) -> tuple[int, int] | None:
     """Fork a child that indexes lo … hi-1 and pickles the result into a pipe: (pid, read end)."""
+    release_free_memory()  # the child starts with this process's resident pages: fewer of them
     try:
         r, w = os.pipe()
         pid = os.fork()
@@ -919,12 +926,15 @@ def _in_child(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: in
 
 def _from_child(child: tuple[int, int]) -> tuple[_Range, defaultdict[str, Counter[str]]] | None:
     pid, r = child
-    with os.fdopen(r, "rb") as f:
-        data = f.read()
+    result: tuple[_Range, defaultdict[str, Counter[str]]] | None = None
+    try:
+        with os.fdopen(r, "rb") as f:
+            result = pickle.load(f)  # as it arrives: never the whole pickle and its objects at once
+    except Exception:  # noqa: BLE001 - a child that failed wrote nothing whole: its status says so
+        result = None
     _, status = os.waitpid(pid, 0)
-    if status != 0 or not data:
+    if status != 0:
         return None
-    result: tuple[_Range, defaultdict[str, Counter[str]]] = pickle.loads(data)
     return result
 
 

@@ -262,6 +262,35 @@ def test_fast_builder_matches_reference_byte_for_byte(monkeypatch: pytest.Monkey
             assert a.data == b.data, a.path
 
 
+def test_a_failed_indexer_child_is_done_over_in_the_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forked child's result is read as it arrives (search._from_child); a child that fails
+    leaves the parent to index its half: the same files."""
+    import os
+
+    import builder.search as search
+
+    monkeypatch.setenv("TONGWEN_SEARCH_WORKERS", "1")
+    docs = synthetic_docs(60, chars=(300, 900), seed=5)
+    want = search.build_search(docs, EDITIONS)
+    monkeypatch.setenv("TONGWEN_SEARCH_WORKERS", "2")
+    monkeypatch.setattr(search, "_workers", lambda: 2)  # whatever the cores here
+    monkeypatch.setattr(search, "PARALLEL_MIN_DOCS", 2)
+    parent, real = os.getpid(), search._index_range
+    forks = []
+
+    def index_range(*args, **kw):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:  # the child fails: it writes nothing and exits 1
+            raise RuntimeError("child")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(search, "_index_range", index_range)
+    real_in_child = search._in_child
+    monkeypatch.setattr(search, "_in_child", lambda *a: forks.append(1) or real_in_child(*a))
+    got = search.build_search(docs, EDITIONS)
+    assert forks, "the index was not split"
+    assert [(o.path, o.data) for o in got] == [(o.path, o.data) for o in want]
+
+
 @pytest.mark.parametrize("numpy", [True, False])
 def test_three_editions_match_reference(monkeypatch: pytest.MonkeyPatch, numpy: bool) -> None:
     """A third edition's differences count only where neither earlier edition has the token."""

@@ -1,0 +1,39 @@
+"""Give the C heap's free pages back to the system before a fork (peak memory).
+
+A large build's main process frees much of what it held (cache rows once written, the page work's
+memos, each phase's results), but glibc keeps freed memory inside its heap: the pages stay resident
+and count in the process's RSS, and in the RSS of every child forked from it (a child's RSS starts
+at its parent's). `malloc_trim(0)` returns every whole free page (madvise), in the middle of the
+heap too, at the cost of a walk over the free lists (microseconds to a few milliseconds).
+Elsewhere (another C library, no ctypes) this is a no-op.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+from typing import Any
+
+_trim: Any = None  # malloc_trim, False when unavailable
+
+
+def release_free_memory() -> None:
+    """Return the C heap's free pages to the system (best effort)."""
+    global _trim
+    if _trim is None:
+        try:
+            _trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+            _trim.argtypes, _trim.restype = [ctypes.c_size_t], ctypes.c_int
+        except (OSError, AttributeError):
+            _trim = False
+    if _trim:
+        _trim(0)
+
+
+def without_utf8_copy(text: str) -> str:
+    """`text` as a new str, without the UTF-8 copy that pickling it left inside it (CPython keeps the
+    encoding pickle asks for in the str for as long as it lives: half as much memory again for
+    Chinese text). The same str when it has none to drop (ASCII text keeps no copy)."""
+    if len(text) < 2 or text.isascii():
+        return text
+    return text[:1] + text[1:]  # a concatenation is a new object
