@@ -116,7 +116,7 @@ class Document:
         # Only called for an attribute not set: a document unpickled from a skeleton snapshot reads
         # its front matter and texts when first asked (skeleton.py; an edit renders a few dozen of
         # 10,000 documents)
-        if name in _LAZY:
+        if name in LAZY_FIELDS:
             lazy = self.__dict__.get("_lazy")
             if lazy is not None:
                 for k, v in lazy().items():  # (a damaged snapshot raises, and keeps raising)
@@ -127,12 +127,12 @@ class Document:
 
     def __getstate__(self) -> dict[str, Any]:
         """A lazy document pickles whole, everything read (and without its reader)."""
-        for name in _LAZY:
+        for name in LAZY_FIELDS:
             getattr(self, name)
         return {k: v for k, v in self.__dict__.items() if k != "_lazy"}
 
 
-_LAZY = ("body", "summary_src", "meta")
+LAZY_FIELDS = ("body", "summary_src", "meta")  # what a skeleton keeps apart, per document
 # no class attributes for the texts' defaults (the generated __init__ keeps its own): a lazy document's
 # missing texts must reach __getattr__, not read as the class's "" and None
 del Document.body, Document.summary_src

@@ -36,7 +36,7 @@ from .derive import Site
 from .fingerprint import CACHE_DIR, FileDigests, builder_digest
 from .incremental import meta_digest, meta_sig, resources_sig, state_tag
 from .load import Resource, SourceFile, doc_key, load_file
-from .model import Document
+from .model import LAZY_FIELDS, Document
 
 FORMAT = 3
 FILE = "skeleton"
@@ -157,15 +157,11 @@ def publish(tmp: Path | None, site_dir: Path, out: Path, ok: bool) -> None:
         pass
 
 
-
 def _document(state: dict[str, object]) -> Document:
     """A document without its front matter and texts (they are read when asked: `_Parts`)."""
     doc = Document.__new__(Document)
     doc.__dict__.update(state)
     return doc
-
-
-_APART = ("body", "summary_src", "meta")  # what each document keeps in its own slice
 
 
 def _dump(f: BinaryIO, docs: list[Document], site: Site) -> None:
@@ -176,7 +172,7 @@ def _dump(f: BinaryIO, docs: list[Document], site: Site) -> None:
     def reduce(d: Document) -> tuple[Callable[..., Any], tuple[Any, ...]]:
         if id(d) not in listed:  # (cannot happen: the site's documents are the loaded ones) inline
             return _document, ({**d.__getstate__()},)
-        return _document, ({k: v for k, v in d.__getstate__().items() if k not in _APART},)
+        return _document, ({k: v for k, v in d.__getstate__().items() if k not in LAZY_FIELDS},)
 
     pickler = pickle.Pickler(f, protocol=5)
     pickler.dispatch_table = {**copyreg.dispatch_table, Document: reduce}
@@ -188,12 +184,17 @@ def _dump(f: BinaryIO, docs: list[Document], site: Site) -> None:
         body = d.body.encode("utf-8", "surrogatepass")
         summary = d.summary_src.encode("utf-8", "surrogatepass") if d.summary_src is not None else b""
         meta = pickle.dumps(d.meta, protocol=5)
-        check = hashlib.blake2b(body + b"\0" + summary + b"\0" + meta, digest_size=8).digest()
-        table.append((pos, len(body), len(summary) if d.summary_src is not None else -1, len(meta), check))
+        table.append((pos, len(body), len(summary) if d.summary_src is not None else -1, len(meta),
+                      _check(body, summary, meta)))
         blobs += (body, summary, meta)
         pos += len(body) + len(summary) + len(meta)
     pickle.dump(table, f, protocol=5)
     f.writelines(blobs)
+
+
+def _check(body: bytes, summary: bytes, meta: bytes) -> bytes:
+    """A slice's digest, stored in the table when written and compared when read."""
+    return hashlib.blake2b(body + b"\0" + summary + b"\0" + meta, digest_size=8).digest()
 
 
 class _Parts:
@@ -217,8 +218,7 @@ class _Parts:
         size = nb + max(ns, 0) + nm
         data = os.pread(self.fd, size, self.base + pos)
         body, summary, meta = data[:nb], data[nb: size - nm], data[size - nm:]
-        if len(data) != size or hashlib.blake2b(body + b"\0" + summary + b"\0" + meta,
-                                                digest_size=8).digest() != check:
+        if len(data) != size or _check(body, summary, meta) != check:
             raise SnapshotDamaged(f"document {i}'s part of the snapshot is damaged")
         return {"body": body.decode("utf-8", "surrogatepass"),
                 "summary_src": summary.decode("utf-8", "surrogatepass") if ns >= 0 else None,
