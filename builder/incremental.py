@@ -8,13 +8,16 @@ key that hashes everything the job reads:
   widgets, prev/next links and link targets are all covered): anything but the Markdown bodies;
 - the *body signature* of each entry whose body the job shows: its own (an article, a topic), the
   entries on a list page or in a feed (their summaries), the articles a topic page quotes, and the
-  mention counts a collection or topic page prints.
+  mention counts a collection or topic page prints. Of an article, other pages show only what its
+  memo holds (`ArticleMemo`: summaries, mention counts, passages), so their keys take the memo's
+  digest in place of the article's body signature.
 
 A job whose key was recorded by the previous build, into an output folder that is untouched since
 (`fingerprint.output_digest`), is not run: its recorded outputs are kept as they are. What later
 jobs need from a kept article (its summary per edition and its topic mentions) comes from the state
-recorded with it. An edit to one article's body therefore re-renders that article, the list pages
-and feeds that show it and the topic pages that quote it; an edit to front matter, a template or
+recorded with it. An edit to one article's body therefore re-renders that article and, if its
+memo changed (its summary, or a passage that mentions a topic), the list pages and feeds that show
+it and the topic pages that quote it; an edit to front matter, a template or
 site.yaml changes the global signature and re-renders everything (terms, the sidebar's recent list
 and taglist are on every page). `tests/test_incremental.py` checks incremental builds against clean
 builds after edit sequences.

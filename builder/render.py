@@ -270,6 +270,10 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 todo.append(i)
                 plan.article_keys[i] = key
     plan.todo = todo
+    # the articles rendered again whose memo changed: what other pages show of an article (its
+    # summaries, its mentions' counts and passages) is all in its memo, so an edit that leaves the
+    # memo as it was (text added past the summary, away from any mention) changes no other page
+    shown_changed: set[str] = set()
     for res in run_chunks(len(todo), plan.articles, jobs, chunk=16, serial_below=SERIAL_ARTICLES):
         yield from _merge(res, plan, failed, search_docs)
         for i, found in res.mentions:
@@ -282,21 +286,30 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                                    tuple(sorted(Counter(topic for _s, _p, topic in found).items())),
                                    _put_passages(store, found) if store is not None else b"")
                 # pickled apart: saving the state copies the other articles' bytes, not their objects
-                state.articles[entry.source] = (plan.article_keys[i], pickle.dumps(memo, protocol=5))
+                blob = pickle.dumps(memo, protocol=5)
+                old = prev.articles.get(entry.source) if prev is not None else None
+                if old is None or old[1] != blob:  # (equal bytes, equal memo: a false "changed" only costs)
+                    shown_changed.add(entry.source)
+                state.articles[entry.source] = (plan.article_keys[i], blob)
                 state.jobs[plan.article_keys[i]] = tuple(paths)
                 # (its passages' row stays in use while the article is kept, like the job's own rows)
                 state.store_keys[plan.article_keys[i]] = (*res.keys.get(i, ()), memo.passages)
     # Topics whose pages stand whole (incremental): no changed article mentions them, before or
     # after; their own text is the same; no sibling's count (shown on their pages) changed. Their
     # mention lists are not even built.
-    found_sets = _affected_topics(site, inc, prev, todo, found_by) if inc is not None and prev is not None else None
+    # An article whose memo is unchanged has the same mentions (the same passages, by anchor and
+    # text, and the same counts): the topics' lists keep its rows. Only their line numbers, which
+    # no page shows, may be stale.
+    todo_shown = [i for i in todo if site.articles[i].source in shown_changed] if prev is not None else todo
+    found_sets = (_affected_topics(site, inc, prev, todo_shown, found_by)
+                  if inc is not None and prev is not None else None)
     affected = found_sets[0] if found_sets is not None else None
     if prev is not None:
         # the kept articles' mentions of each topic keyed again come from the topic's list in the
         # state, the rendered articles' from this build
         assert state is not None
         assert store is not None
-        plan.rows = _merged_rows(site, prev, state, store, todo, found_by, affected)  # (no Mention objects:
+        plan.rows = _merged_rows(site, prev, state, store, todo_shown, found_by, affected)  # (no Mention objects:
         # only the pages that render make theirs, plan.page_mentions)
     else:
         rows: dict[str, list[_Row]] = defaultdict(list)
@@ -327,7 +340,7 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     if inc is not None:
         plan.entry_sigs = inc.entry_sigs
     if prev is not None:
-        plan.prev, plan.changed = prev, frozenset(site.articles[i].source for i in todo)
+        plan.prev, plan.changed = prev, frozenset(shown_changed)
     rest = [(i, job) for i, ctx in enumerate(ctxs) if i not in failed for job in _rest_jobs(plan, ctx)]
     if inc is not None:
         assert state is not None
@@ -340,8 +353,9 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
             for key in keys:
                 _carry(prev, state, key, inc)
                 inc.reused += 1
+        shown_sigs = _ShownSigs(state.articles, inc.entry_sigs)
         for i, job in rest:
-            key = _job_key(job, i, inc)
+            key = _job_key(job, i, inc, shown_sigs)
             if job.topic:
                 topic_keys[job.topic].append(key)
             if job.term:
@@ -546,12 +560,28 @@ def _carry(prev: RenderState, state: RenderState, key: bytes, inc: Incremental) 
     inc.kept_rows.update(keys)
 
 
-def _job_key(job: Job, edition: int, inc: Incremental) -> bytes:
-    """Everything a phase-2 job reads beyond the global signature (see `Job`)."""
+class _ShownSigs(dict[str, bytes]):
+    """What a phase-2 page reads of an entry, beyond the global signature: of an article, its memo
+    (summaries, mention counts, passages: `ArticleMemo`; phase 2 reads nothing else of a kept
+    article); of any other entry (a section's intro, a topic, a collection), its body signature."""
+
+    def __init__(self, articles: dict[str, tuple[bytes, bytes]], entry_sigs: dict[str, bytes]):
+        super().__init__()
+        self.articles = articles
+        self.entry_sigs = entry_sigs
+
+    def __missing__(self, source: str) -> bytes:
+        got = self.articles.get(source)
+        sig = hashlib.blake2b(got[1], digest_size=16).digest() if got is not None else self.entry_sigs[source]
+        self[source] = sig
+        return sig
+
+
+def _job_key(job: Job, edition: int, inc: Incremental, sigs: dict[str, bytes]) -> bytes:
+    """Everything a phase-2 job reads beyond the global signature (see `Job`); `sigs`: `_ShownSigs`."""
     h = hashlib.blake2b(digest_size=20)
     h.update(inc.global_sig)
     h.update(repr((job.fn.__name__, edition, job.ident, job.extra)).encode("utf-8", "surrogatepass"))
-    sigs = inc.entry_sigs
     h.update(b"".join([sigs[e.source] for e in job.entries]))
     return h.digest()
 

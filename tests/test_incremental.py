@@ -125,6 +125,21 @@ def test_body_edit_renders_only_what_shows_it(site: Path, tmp_path: Path) -> Non
     assert_same(out, tmp_path / "clean")
 
 
+def test_an_edit_no_other_page_shows_renders_only_the_article(site: Path, tmp_path: Path) -> None:
+    """Text added at the end of an article, away from its summary and from any topic mention,
+    changes its own two pages and its search record, and nothing else: no list page, feed or topic
+    page shows it (what they show of it, its memo, is unchanged)."""
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    p = sorted((site / "content" / "posts").glob("g*.md"))[5]
+    p.write_text(p.read_text(encoding="utf-8") + "\n文末另加的一段话。\n", encoding="utf-8")
+    second = build(site, out, jobs=1)
+    assert second.jobs_run == 1, (second.jobs_run, second.jobs_kept)
+    assert "文末另加的一段话" in (out / "posts" / p.stem / "index.html").read_text(encoding="utf-8")
+    clean_build(site, tmp_path / "clean")
+    assert_same(out, tmp_path / "clean")
+
+
 def test_a_body_edit_renders_only_the_list_page_showing_it(site: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Home list pages are carried page by page: of the 6 home pages per edition, only the one
