@@ -9,10 +9,12 @@ For each N the corpus is generated into bench/out/N/site (skipped when the files
 match the digest recorded at generation).  Tongwen runs as a subprocess
 `python -m builder build SITE --out OUT --stats STATS.json` from the repository (PYTHONPATH),
 one sequence per run: cold (SITE/.tongwen-cache and OUT deleted), warm (nothing changed),
-article (a sentence appended to one article), template (a built-in template overridden in
+article (a sentence appended to one article), mention (a first paragraph naming a topic
+added to the same article), template (a built-in template overridden in
 SITE/templates/ by a copy with a Jinja comment appended; when no built-in theme is found,
 SITE/static/extra.css is written instead and the scenario is labelled `css`).  Edits are
-undone after each run.  A failing Tongwen build is reported and the runner goes on (Hugo).
+undone after each run.  The package's bytecode is compiled first (`compileall`), as a pip
+install does.  A failing Tongwen build is reported and the runner goes on (Hugo).
 
 Measured per build: wall time (median over runs), CPU user+sys and peak RSS of the child
 (os.wait4), pages = *.html files in the output, pages/s = pages / median wall, and Tongwen's
@@ -175,6 +177,26 @@ class Edits:
         with open(self.article, "ab") as fh:
             fh.write(f"\n基准测试第{r + 1}次在文末追加的一句话。\n".encode())
 
+    def edit_mention(self, r):
+        """A new first paragraph naming a topic: the topic's count, its pages and its siblings'
+        pages (which show the count) change, besides the article's own pages."""
+        with open(self.article, encoding="utf-8") as fh:
+            text = fh.read()
+        head, sep, body = text.partition("\n---\n")
+        with open(self.article, "w", encoding="utf-8") as fh:
+            fh.write(head + sep + f"基准测试第{r + 1}次提到{self.topic_alias}的一句话。\n\n" + body)
+
+    @property
+    def topic_alias(self):
+        """The first alias of the first topic (by path) that has one."""
+        import yaml
+        for p in sorted(Path(self.site, "content", "topics").rglob("*.md")):
+            fm = p.read_text(encoding="utf-8").split("\n---\n", 1)[0].lstrip("-\n")
+            aliases = (yaml.safe_load(fm) or {}).get("aliases") or []
+            if aliases:
+                return str(aliases[0])
+        return "出海"
+
     def edit_template(self, r):
         os.makedirs(os.path.dirname(self.edit_path), exist_ok=True)
         if self.edit_src:
@@ -217,7 +239,10 @@ def bench_tongwen(n, n_dir, site, runs, cmd_prefix, repo):
     env = dict(os.environ)
     env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     edits = Edits(site, repo)
-    scen_names = ["cold", "warm", "article", edits.kind]
+    scen_names = ["cold", "warm", "article", "mention", edits.kind]
+    # as a pip install does (this machine sets PYTHONDONTWRITEBYTECODE): every build would compile
+    # the package's sources again otherwise
+    subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(repo, "builder")], check=False)
     results = {s: [] for s in scen_names}
     log(f"[N={n}] tongwen: {' '.join(cmd_prefix)} build ...   edit scenario: {edits.label}")
     try:
@@ -228,6 +253,8 @@ def bench_tongwen(n, n_dir, site, runs, cmd_prefix, repo):
             for s in scen_names:
                 if s == "article":
                     edits.edit_article(r)
+                elif s == "mention":
+                    edits.edit_mention(r)
                 elif s == edits.kind:
                     edits.edit_template(r)
                 stats_path = os.path.join(n_dir, "stats", f"tongwen-{s}-{r + 1}.json")
