@@ -544,7 +544,7 @@ def _affected_topics(site: Site, inc: Incremental, prev: RenderState, todo: list
         counts[src] = pm.count + delta.get(src, 0)
         if pm.entry_sig != inc.entry_sigs[src]:
             affected.add(src)
-    for c in site.collections:  # a topic's pages show its siblings' counts
+    for c in site.collections:  # a topic's first page shows its siblings' counts
         for t in c.topics:
             if counts[t.entry.source] != prev.topics[t.entry.source].count:
                 affected.update(o.entry.source for o in c.topics if o.group == t.group)
@@ -970,23 +970,25 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
             shown = plan.shown_rows(ctx, topic.entry.source)
             related = _first_entries(plan, shown, RELATED_SHOWN)
             # Each page is a family of its own (carried like a list page), named for all it reads
-            # beyond the articles it shows: the mentions' identities, the siblings' counts and the
-            # topic's own text. A page none of whose articles was rendered again stands.
-            fam = ""
+            # beyond the articles it shows: the mentions' identities, the topic's own text and, on
+            # page 1 (the only one listing the sibling topics), the siblings' counts. A page none of
+            # whose articles' memos changed stands.
+            fams = ("", "")
             if plan.entry_sigs:  # (incremental builds, full ones included: they record the families)
-                named = repr((topic.entry.source, sig, siblings)).encode("utf-8", "surrogatepass")
                 own = plan.entry_sigs[topic.entry.source]
-                fam = "topic:" + hashlib.blake2b(named + own, digest_size=16).hexdigest()
+                fams = tuple("topic:" + hashlib.blake2b(repr((topic.entry.source, sig, sib)).encode(
+                    "utf-8", "surrogatepass") + own, digest_size=16).hexdigest() for sib in (siblings, None))
                 related_src = [r.source for r in related]
             for n in range(1, max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)) + 1):
                 chunk = shown[(n - 1) * MENTIONS_PER_PAGE: n * MENTIONS_PER_PAGE]
+                fam = fams[n > 1]
                 family = (e.key, fam, str(n)) if fam else None
                 if family is not None and plan.carry_term(family, related_src + [r[0] for r in chunk],
                                                           topic.entry.source):
                     continue
                 jobs.append(Job(_topic, (ctx, env, c, topic, plan, counts, plan.topic_matcher, n), True,
                                 (topic.entry.source, n), (topic.entry, *related, *plan.mentioning(chunk)),
-                                (sig, siblings), topic.entry.source, family))
+                                (sig, siblings if n == 1 else None), topic.entry.source, family))
             mentioned = plan.topic_entries(topic.entry.source)
             jobs.append(_job(feeds.rss, ctx, topic.entry.path, ctx.topic_names[topic.entry.source],
                              list(mentioned), ident=(topic.entry.source,), entries=mentioned[:feed_n],
@@ -1600,9 +1602,11 @@ def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, plan: _Pl
     quotes = [{"html": _quote(ctx, m, topic_matcher, b.index),
                "url": url(m.entry.path) + "#" + m.passage.anchor,
                "title": _ctx_title(ctx, m.doc), "date": format_date(m.entry.date)} for m in chunk]
+    # the sibling topics, with their counts, on page 1 only: the later pages are more of the
+    # topic's mentions (and a new mention anywhere in the group does not re-render them all)
     siblings = [{"title": ctx.topic_names[o.entry.source], "url": url(o.entry.path),
                  "count": counts.get(o.entry.source, 0)}
-                for o in c.topics if o is not t and o.group == t.group]
+                for o in c.topics if o is not t and o.group == t.group] if n == 1 else []
     v["page"] = {
         "title": b.title, "content": Markup(b.rendered.html), "group": conv_t(t.group),
         "aliases": b.aliases, "mentions": quotes, "mention_count": b.shown,

@@ -168,6 +168,37 @@ def test_a_body_edit_renders_only_the_list_page_showing_it(site: Path, tmp_path:
     assert_same(out, tmp_path / "clean")
 
 
+def test_a_new_mention_renders_only_the_first_page_of_the_sibling_topics(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A topic's first page lists its sibling topics with their counts; its later pages do not. A
+    new mention of 定制 re-renders 定制's pages and the first page of each sibling (出海 …), not
+    their later pages."""
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    chuhai = next(p for p in out.rglob("chuhai/index.html") if "zh-tw" not in p.parts)
+    assert (chuhai.parent / "page" / "2" / "index.html").is_file()  # (3 mentions per page: see `site`)
+    assert 'class="siblings"' in chuhai.read_text(encoding="utf-8")
+    assert "定制" in chuhai.read_text(encoding="utf-8").split('class="siblings"')[1]
+    assert 'class="siblings"' not in (chuhai.parent / "page" / "2" / "index.html").read_text(encoding="utf-8")
+    rendered: list[tuple[str, int]] = []
+    real = render._topic
+
+    @functools.wraps(real)  # (the job keys hold the function's name)
+    def spy(ctx, env, c, t, plan, counts, matcher, n, sd):  # type: ignore[no-untyped-def]
+        rendered.append((Path(t.entry.source).stem, n))
+        return real(ctx, env, c, t, plan, counts, matcher, n, sd)
+
+    monkeypatch.setattr(render, "_topic", spy)
+    p = sorted((site / "content" / "posts").glob("g*.md"))[3]
+    head, body = p.read_text(encoding="utf-8").split("\n---\n", 1)
+    p.write_text(head + "\n---\n" + "这一段新提到定制。\n\n" + body, encoding="utf-8")
+    build(site, out, jobs=1)
+    assert ("dingzhi", 1) in rendered and ("chuhai", 1) in rendered
+    assert ("chuhai", 2) not in rendered, sorted(set(rendered))
+    clean_build(site, tmp_path / "clean")
+    assert_same(out, tmp_path / "clean")
+
+
 def test_patched_build_records_the_folder_as_it_is(site: Path, tmp_path: Path) -> None:
     """A patched build re-stats only the files it touched; what it records must still be exactly
     the folder's state, or the next edit would not be trusted and would run every job."""
