@@ -973,7 +973,7 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
             # beyond the articles it shows: the mentions' identities, the topic's own text and, on
             # page 1 (the only one listing the sibling topics), the siblings' counts. A page none of
             # whose articles' memos changed stands.
-            fams = ("", "")
+            fams: tuple[str, ...] = ("", "")  # (page 1's family name, the later pages')
             if plan.entry_sigs:  # (incremental builds, full ones included: they record the families)
                 own = plan.entry_sigs[topic.entry.source]
                 fams = tuple("topic:" + hashlib.blake2b(repr((topic.entry.source, sig, sib)).encode(
