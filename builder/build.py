@@ -16,6 +16,7 @@ from pathlib import Path
 from . import fingerprint, search, skeleton
 from .cache import Store
 from .config import SiteConfig, load_config
+from .convert import opencc_config, prewarm, wait_prewarmed
 from .derive import Entry, derive
 from .errors import BuildFailed, error
 from .incremental import RenderState, StateIncomplete, body_sig, global_sig, load_state, save_state, search_state_dir
@@ -119,6 +120,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
             skeleton.forget(site_dir, out if out is not None else site_dir / load_config(site_dir).output_dir)
             return _build(site_dir, out, drafts, base_url, jobs, progress)
     finally:
+        wait_prewarmed()
         gc.set_threshold(*threshold)
         gc.unfreeze()
         if enabled:
@@ -154,6 +156,9 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     if done is not None:
         return BuildResult(out, int(done["pages"]), int(done["outputs"]),  # type: ignore[call-overload]
                            stages, tuple(e.code for e in config.editions), skipped=True)
+
+    # the converters the editions will most likely need load meanwhile, on the other core (convert.py)
+    prewarm([*(opencc_config(config.default_language, e) for e in config.editions), "tw2sp"])
 
     # incremental: jobs whose inputs are unchanged since the previous build into this untouched
     # output folder keep their files (incremental.py), and the folder is patched in place
