@@ -274,6 +274,7 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     # summaries, its mentions' counts and passages) is all in its memo, so an edit that leaves the
     # memo as it was (text added past the summary, away from any mention) changes no other page
     shown_changed: set[str] = set()
+    summary_changed: set[str] = set()  # (of those, the ones whose summary changed: all a list page shows)
     for res in run_chunks(len(todo), plan.articles, jobs, chunk=16, serial_below=SERIAL_ARTICLES):
         yield from _merge(res, plan, failed, search_docs)
         for i, found in res.mentions:
@@ -290,6 +291,8 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 old = prev.articles.get(entry.source) if prev is not None else None
                 if old is None or old[1] != blob:  # (equal bytes, equal memo: a false "changed" only costs)
                     shown_changed.add(entry.source)
+                    if old is None or pickle.loads(old[1]).summaries != memo.summaries:
+                        summary_changed.add(entry.source)
                 state.articles[entry.source] = (plan.article_keys[i], blob)
                 state.jobs[plan.article_keys[i]] = tuple(paths)
                 # (its passages' row stays in use while the article is kept, like the job's own rows)
@@ -341,6 +344,7 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
         plan.entry_sigs = inc.entry_sigs
     if prev is not None:
         plan.prev, plan.changed = prev, frozenset(shown_changed)
+        plan.summary_changed = frozenset(summary_changed)
     rest = [(i, job) for i, ctx in enumerate(ctxs) if i not in failed for job in _rest_jobs(plan, ctx)]
     if inc is not None:
         assert state is not None
@@ -353,9 +357,10 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
             for key in keys:
                 _carry(prev, state, key, inc)
                 inc.reused += 1
-        shown_sigs = _ShownSigs(state.articles, inc.entry_sigs)
+        memo_sigs = _ShownSigs(state.articles, inc.entry_sigs, False)
+        summary_sigs = _ShownSigs(state.articles, inc.entry_sigs, True)
         for i, job in rest:
-            key = _job_key(job, i, inc, shown_sigs)
+            key = _job_key(job, i, inc, memo_sigs if job.topic else summary_sigs)
             if job.topic:
                 topic_keys[job.topic].append(key)
             if job.term:
@@ -563,16 +568,24 @@ def _carry(prev: RenderState, state: RenderState, key: bytes, inc: Incremental) 
 class _ShownSigs(dict[str, bytes]):
     """What a phase-2 page reads of an entry, beyond the global signature: of an article, its memo
     (summaries, mention counts, passages: `ArticleMemo`; phase 2 reads nothing else of a kept
-    article); of any other entry (a section's intro, a topic, a collection), its body signature."""
+    article), or with `summaries` only its summaries (all a list page or a feed shows of it); of
+    any other entry (a section's intro, a topic, a collection), its body signature."""
 
-    def __init__(self, articles: dict[str, tuple[bytes, bytes]], entry_sigs: dict[str, bytes]):
+    def __init__(self, articles: dict[str, tuple[bytes, bytes]], entry_sigs: dict[str, bytes], summaries: bool):
         super().__init__()
         self.articles = articles
         self.entry_sigs = entry_sigs
+        self.summaries = summaries
 
     def __missing__(self, source: str) -> bytes:
         got = self.articles.get(source)
-        sig = hashlib.blake2b(got[1], digest_size=16).digest() if got is not None else self.entry_sigs[source]
+        if got is None:
+            sig = self.entry_sigs[source]
+        elif self.summaries:
+            sig = hashlib.blake2b(repr(pickle.loads(got[1]).summaries).encode("utf-8", "surrogatepass"),
+                                  digest_size=16).digest()
+        else:
+            sig = hashlib.blake2b(got[1], digest_size=16).digest()
         self[source] = sig
         return sig
 
@@ -644,18 +657,24 @@ class _Plan:
     counts: dict[str, int] = field(default_factory=dict)  # topic source → its mentions (all editions)
     carried_topics: set[str] = field(default_factory=set)  # topics whose jobs were all carried over
     prev: RenderState | None = None  # incremental: the previous build's state (same global signature)
-    changed: frozenset[str] = frozenset()  # incremental: the articles rendered again
+    changed: frozenset[str] = frozenset()  # incremental: the articles whose memo changed
+    summary_changed: frozenset[str] = frozenset()  # incremental: the articles whose summary changed
     carried_terms: dict[tuple[str, str, str], tuple[bytes, ...]] = field(default_factory=dict)
     carried_topic_keys: defaultdict[str, list[bytes]] = field(default_factory=lambda: defaultdict(list))
     entry_sigs: dict[str, bytes] = field(default_factory=dict)  # incremental: entry source → body signature
 
-    def carry_term(self, term: tuple[str, str, str], sources: Sequence[str], topic: str = "") -> bool:
+    def carry_term(self, term: tuple[str, str, str], sources: Sequence[str], topic: str = "",
+                   cards: Sequence[str] = ()) -> bool:
         """Whether a family of jobs (a term's pages and feed in one edition, one list page, or one
         page of a `topic`) stands as the previous build keyed it: it shows only the entries
         `sources` (their summaries, passages), none of which was rendered again, and everything else
         it reads is in the global signature or in the family's name."""
         old = self.prev.terms.get(term) if self.prev is not None else None
-        if old is None or not self.changed.isdisjoint(sources):
+        # a topic page shows its articles' passages too; list pages (and a topic page's related
+        # articles, `cards`) only their summaries
+        if old is None or not (self.changed if topic else self.summary_changed).isdisjoint(sources):
+            return False
+        if not self.summary_changed.isdisjoint(cards):
             return False
         jobs = self.prev.jobs  # type: ignore[union-attr]
         if not all(map(jobs.__contains__, old)):  # (thousands of families: no generator per call)
@@ -964,27 +983,35 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
         for topic in c.topics:
             if topic.entry.source in plan.carried_topics:
                 continue  # nothing it shows changed: its jobs were carried over whole (render_site)
+            jobs.append(Job(_topic_record, (ctx, topic), True, (topic.entry.source,), (topic.entry,),
+                            topic=topic.entry.source))
             sig = plan.mention_sig(topic.entry.source)  # which passages of which documents, in order
             siblings = tuple(counts[o.entry.source] for o in c.topics if o.group == topic.group)
             # page n shows its own mentions and the first related articles; all pages show the count
             shown = plan.shown_rows(ctx, topic.entry.source)
             related = _first_entries(plan, shown, RELATED_SHOWN)
             # Each page is a family of its own (carried like a list page), named for all it reads
-            # beyond the articles it shows: the mentions' identities, the topic's own text and, on
+            # beyond the articles it shows: its own mentions' identities (document and anchor, a
+            # digest of the passage's text), how many there are in all, the related articles (the
+            # first ones it lists, and all of them: the top tags), the topic's own text and, on
             # page 1 (the only one listing the sibling topics), the siblings' counts. A page none of
-            # whose articles' memos changed stands.
-            fams: tuple[str, ...] = ("", "")  # (page 1's family name, the later pages')
+            # whose articles' memos changed stands; an edit elsewhere in the topic's list does not
+            # touch it.
+            whole = b""
             if plan.entry_sigs:  # (incremental builds, full ones included: they record the families)
-                own = plan.entry_sigs[topic.entry.source]
-                fams = tuple("topic:" + hashlib.blake2b(repr((topic.entry.source, sig, sib)).encode(
-                    "utf-8", "surrogatepass") + own, digest_size=16).hexdigest() for sib in (siblings, None))
                 related_src = [r.source for r in related]
+                everyone = "\0".join(sorted({r[0] for r in shown})).encode("utf-8", "surrogatepass")
+                whole = repr((topic.entry.source, len(shown), related_src)).encode(
+                    "utf-8", "surrogatepass") + hashlib.blake2b(everyone, digest_size=16).digest() + \
+                    plan.entry_sigs[topic.entry.source]
             for n in range(1, max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)) + 1):
                 chunk = shown[(n - 1) * MENTIONS_PER_PAGE: n * MENTIONS_PER_PAGE]
-                fam = fams[n > 1]
-                family = (e.key, fam, str(n)) if fam else None
-                if family is not None and plan.carry_term(family, related_src + [r[0] for r in chunk],
-                                                          topic.entry.source):
+                family = None
+                if whole:
+                    own = repr((siblings if n == 1 else None, [r[:3] for r in chunk])).encode("utf-8", "surrogatepass")
+                    family = (e.key, "topic:" + hashlib.blake2b(whole + own, digest_size=16).hexdigest(), str(n))
+                if family is not None and plan.carry_term(family, [r[0] for r in chunk], topic.entry.source,
+                                                          related_src):
                     continue
                 jobs.append(Job(_topic, (ctx, env, c, topic, plan, counts, plan.topic_matcher, n), True,
                                 (topic.entry.source, n), (topic.entry, *related, *plan.mentioning(chunk)),
@@ -1553,16 +1580,36 @@ def _topic_base(ctx: Ctx, t: Topic, plan: _Plan) -> _TopicBase:
     base = ctx.memo.get(key)
     if base is not None:
         return base  # type: ignore[no-any-return]
-    e = ctx.edition
-    rendered = _render_doc(ctx, t.entry.doc(e.key), t.entry)
+    rendered, aliases, description = _topic_text(ctx, t)
     shown = plan.shown_rows(ctx, t.entry.source)
     related = list(plan.mentioning(shown))
-    conv_t = _term_converter(e, ctx.config.glossary)
     base = ctx.memo[key] = _TopicBase(
         rendered, ctx.topic_names[t.entry.source], ctx.site.topics.index(t), len(shown), related,
-        [conv_t(a) for a in t.aliases], summarize(rendered.text, ctx.config.summary_length),
-        _top_tags(ctx, related, plan.mention_sig(t.entry.source)), max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)))
+        aliases, description, _top_tags(ctx, related, plan.mention_sig(t.entry.source)),
+        max(1, math.ceil(len(shown) / MENTIONS_PER_PAGE)))
     return base
+
+
+def _topic_text(ctx: Ctx, t: Topic) -> tuple[Rendered, list[str], str]:
+    """A topic's own text in this edition: (its body rendered, its aliases, its description)."""
+    key = ("topic-text", t.entry.source)
+    got = ctx.memo.get(key)
+    if got is None:
+        rendered = _render_doc(ctx, t.entry.doc(ctx.edition.key), t.entry)
+        conv_t = _term_converter(ctx.edition, ctx.config.glossary)
+        got = ctx.memo[key] = (rendered, [conv_t(a) for a in t.aliases],
+                               summarize(rendered.text, ctx.config.summary_length))
+    return got  # type: ignore[no-any-return]
+
+
+def _topic_record(ctx: Ctx, t: Topic, search_docs: dict[str, SearchDoc]) -> list[Output]:
+    """A topic's search record in this edition: its own text only. (A job of its own: a topic's
+    pages may render again in one edition only — their mentions differ where articles have a
+    translation — while every edition's part of a record is updated together.)"""
+    rendered, aliases, description = _topic_text(ctx, t)
+    _add_search(search_docs, t.entry.source, "topic", t.entry, ctx, ctx.topic_names[t.entry.source], description,
+                rendered.text + "\n" + " ".join(aliases), [])
+    return []
 
 
 def _top_tags(ctx: Ctx, related: list[Entry], mention_sig: bytes) -> list[tuple[str, str]]:
@@ -1619,9 +1666,6 @@ def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, plan: _Pl
         "next": url(f"{t.entry.path}page/{n + 1}/") if n < b.pages else "",
     }
     v["description"] = b.description
-    if n == 1:
-        _add_search(search_docs, t.entry.source, "topic", t.entry, ctx, b.title, b.description,
-                    b.rendered.text + "\n" + " ".join(b.aliases), [])
     return Output(output_file(ctx.path(path)), _render_template(env, "topic.html", v))
 
 

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_build_equivalence import assert_same, clean_build, generated_site
+from test_build_equivalence import assert_same, clean_build, generated_site, small_site
 
 from builder import fingerprint, render
 from builder.build import build
@@ -195,6 +195,76 @@ def test_a_new_mention_renders_only_the_first_page_of_the_sibling_topics(
     build(site, out, jobs=1)
     assert ("dingzhi", 1) in rendered and ("chuhai", 1) in rendered
     assert ("chuhai", 2) not in rendered, sorted(set(rendered))
+    clean_build(site, tmp_path / "clean")
+    assert_same(out, tmp_path / "clean")
+
+
+def test_a_mentioned_passage_past_the_summary_renders_topic_pages_not_lists(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """List pages and feeds show an article's summary only: an edit to a passage that mentions a
+    topic, past the summary, re-renders the topic page quoting it and no list page."""
+    p = sorted((site / "content" / "posts").glob("g*.md"))[7]
+    p.write_text(p.read_text(encoding="utf-8") + "\n文末提到出海的一段。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    rendered: list[str] = []
+    real_list, real_topic = render._list_page, render._topic
+
+    @functools.wraps(real_list)  # (the job keys hold the functions' names)
+    def list_spy(ctx, env, kind, base, *rest):  # type: ignore[no-untyped-def]
+        rendered.append(f"{kind} {base}")
+        return real_list(ctx, env, kind, base, *rest)
+
+    @functools.wraps(real_topic)
+    def topic_spy(ctx, env, c, t, *rest):  # type: ignore[no-untyped-def]
+        rendered.append(f"topic {Path(t.entry.source).stem}")
+        return real_topic(ctx, env, c, t, *rest)
+
+    monkeypatch.setattr(render, "_list_page", list_spy)
+    monkeypatch.setattr(render, "_topic", topic_spy)
+    p.write_text(p.read_text(encoding="utf-8").replace("文末提到出海的一段。", "文末提到出海的一段，改过。"),
+                 encoding="utf-8")
+    build(site, out, jobs=1)
+    assert "topic chuhai" in rendered and not [r for r in rendered if not r.startswith("topic")], rendered
+    clean_build(site, tmp_path / "clean")
+    assert_same(out, tmp_path / "clean")
+
+
+def test_a_related_articles_summary_is_fresh_on_every_topic_page(site: Path, tmp_path: Path) -> None:
+    """A site template showing the related articles' summaries on topic pages: a new summary of one
+    of them re-renders every page of the topic (each lists the first related articles)."""
+    (site / "templates").mkdir(exist_ok=True)
+    src = (render.THEME / "templates" / "topic.html").read_text(encoding="utf-8")
+    assert "{{ a.title }}</a>" in src
+    (site / "templates" / "topic.html").write_text(
+        src.replace("{{ a.title }}</a>", "{{ a.title }}</a> {{ a.summary }}"), encoding="utf-8")
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    chuhai = next(p for p in out.rglob("chuhai/index.html") if "zh-tw" not in p.parts)
+    related = chuhai.read_text(encoding="utf-8").split('class="related"')[1].split("</section>")[0]
+    first = next(h.split('"')[0].rstrip("/").split("/")[-1] for h in related.split('href="')[1:]
+                 if h.split('"')[0].rstrip("/").split("/")[-1].startswith("g"))
+    p = site / "content" / "posts" / f"{first}.md"
+    head, body = p.read_text(encoding="utf-8").split("\n---\n", 1)
+    p.write_text(head + "\n---\n" + "摘要换了新的开头。\n\n" + body, encoding="utf-8")
+    build(site, out, jobs=1)
+    assert "摘要换了新的开头" in (chuhai.parent / "page" / "9" / "index.html").read_text(encoding="utf-8")
+    clean_build(site, tmp_path / "clean")
+    assert_same(out, tmp_path / "clean")
+
+
+def test_an_edit_to_a_translated_article_is_incremental(tmp_path: Path) -> None:
+    """second.md has a zh-TW translation, so the zh-tw edition's topic pages do not show its
+    mentions: an edit re-renders the topic's zh-cn page only. The topic's search record (both
+    editions) must not depend on that page, or the index update gives up and every job runs."""
+    site = small_site(tmp_path / "site")
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    p = site / "content" / "posts" / "second.md"
+    head, body = p.read_text(encoding="utf-8").split("\n---\n", 1)
+    p.write_text(head + "\n---\n" + "新的开头。\n\n" + body, encoding="utf-8")
+    second = build(site, out, jobs=1)
+    assert second.jobs_kept > 0, (second.jobs_run, second.jobs_kept)
     clean_build(site, tmp_path / "clean")
     assert_same(out, tmp_path / "clean")
 
