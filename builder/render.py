@@ -275,6 +275,7 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     # memo as it was (text added past the summary, away from any mention) changes no other page
     shown_changed: set[str] = set()
     summary_changed: set[str] = set()  # (of those, the ones whose summary changed: all a list page shows)
+    passages_changed: set[tuple[str, str, str]] = set()  # (article, document, anchor) of a passage whose text is new
     for res in run_chunks(len(todo), plan.articles, jobs, chunk=16, serial_below=SERIAL_ARTICLES):
         yield from _merge(res, plan, failed, search_docs)
         for i, found in res.mentions:
@@ -291,8 +292,13 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 old = prev.articles.get(entry.source) if prev is not None else None
                 if old is None or old[1] != blob:  # (equal bytes, equal memo: a false "changed" only costs)
                     shown_changed.add(entry.source)
-                    if old is None or pickle.loads(old[1]).summaries != memo.summaries:
+                    was = pickle.loads(old[1]) if old is not None else None
+                    if was is None or was.summaries != memo.summaries:
                         summary_changed.add(entry.source)
+                    if was is None or was.passages != memo.passages:
+                        before = _old_passages(store, was)
+                        passages_changed.update((entry.source, d, p[0]) for d, p, _t in found
+                                                if before.get((d, p[0])) != p[1])
                 state.articles[entry.source] = (plan.article_keys[i], blob)
                 state.jobs[plan.article_keys[i]] = tuple(paths)
                 # (its passages' row stays in use while the article is kept, like the job's own rows)
@@ -343,8 +349,9 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     if inc is not None:
         plan.entry_sigs = inc.entry_sigs
     if prev is not None:
-        plan.prev, plan.changed = prev, frozenset(shown_changed)
+        plan.prev = prev
         plan.summary_changed = frozenset(summary_changed)
+        plan.passages_changed = frozenset(passages_changed)
     rest = [(i, job) for i, ctx in enumerate(ctxs) if i not in failed for job in _rest_jobs(plan, ctx)]
     if inc is not None:
         assert state is not None
@@ -487,6 +494,16 @@ def _get_passages(store: Store, key: bytes, what: str) -> dict[tuple[str, str], 
     """What `_put_passages` stored under `key`, the texts decoded."""
     return {k: v.decode("utf-8", "surrogatepass") if isinstance(v, bytes) else v
             for k, v in _get_pickled(store, key, what).items()}
+
+
+def _old_passages(store: Store | None, memo: ArticleMemo | None) -> dict[tuple[str, str], str]:
+    """The mentioned passages' texts an article's previous memo names ({} if unknown: all new)."""
+    if store is None or memo is None or not memo.passages:
+        return {}
+    try:
+        return _get_passages(store, memo.passages, "an article's previous passages")
+    except StateIncomplete:
+        return {}
 
 
 def _merged_rows(site: Site, prev: RenderState, state: RenderState, store: Store, todo: list[int],
@@ -657,24 +674,35 @@ class _Plan:
     counts: dict[str, int] = field(default_factory=dict)  # topic source → its mentions (all editions)
     carried_topics: set[str] = field(default_factory=set)  # topics whose jobs were all carried over
     prev: RenderState | None = None  # incremental: the previous build's state (same global signature)
-    changed: frozenset[str] = frozenset()  # incremental: the articles whose memo changed
     summary_changed: frozenset[str] = frozenset()  # incremental: the articles whose summary changed
+    passages_changed: frozenset[tuple[str, str, str]] = frozenset()  # incremental: (article, document, anchor)
     carried_terms: dict[tuple[str, str, str], tuple[bytes, ...]] = field(default_factory=dict)
     carried_topic_keys: defaultdict[str, list[bytes]] = field(default_factory=lambda: defaultdict(list))
     entry_sigs: dict[str, bytes] = field(default_factory=dict)  # incremental: entry source → body signature
 
-    def carry_term(self, term: tuple[str, str, str], sources: Sequence[str], topic: str = "",
-                   cards: Sequence[str] = ()) -> bool:
-        """Whether a family of jobs (a term's pages and feed in one edition, one list page, or one
-        page of a `topic`) stands as the previous build keyed it: it shows only the entries
-        `sources` (their summaries, passages), none of which was rendered again, and everything else
-        it reads is in the global signature or in the family's name."""
-        old = self.prev.terms.get(term) if self.prev is not None else None
-        # a topic page shows its articles' passages too; list pages (and a topic page's related
-        # articles, `cards`) only their summaries
-        if old is None or not (self.changed if topic else self.summary_changed).isdisjoint(sources):
+    def carry_term(self, term: tuple[str, str, str], sources: Sequence[str]) -> bool:
+        """Whether a family of jobs (a term's pages and feed in one edition, or one list page)
+        stands as the previous build keyed it: it shows of articles only the summaries of `sources`,
+        none of which changed, and everything else it reads is in the global signature or in the
+        family's name."""
+        if not self.summary_changed.isdisjoint(sources):
+            return False
+        return self._carry_family(term)
+
+    def carry_topic_page(self, family: tuple[str, str, str], rows: Sequence[_Row], cards: Sequence[str],
+                         topic: str) -> bool:
+        """`carry_term` for one page of a topic: it quotes the passages `rows` (none of whose texts
+        changed) and shows the summaries of the articles `cards`."""
+        changed = self.passages_changed
+        if changed and any(r[:3] in changed for r in rows):
             return False
         if not self.summary_changed.isdisjoint(cards):
+            return False
+        return self._carry_family(family, topic)
+
+    def _carry_family(self, term: tuple[str, str, str], topic: str = "") -> bool:
+        old = self.prev.terms.get(term) if self.prev is not None else None
+        if old is None:
             return False
         jobs = self.prev.jobs  # type: ignore[union-attr]
         if not all(map(jobs.__contains__, old)):  # (thousands of families: no generator per call)
@@ -994,9 +1022,9 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
             # beyond the articles it shows: its own mentions' identities (document and anchor, a
             # digest of the passage's text), how many there are in all, the related articles (the
             # first ones it lists, and all of them: the top tags), the topic's own text and, on
-            # page 1 (the only one listing the sibling topics), the siblings' counts. A page none of
-            # whose articles' memos changed stands; an edit elsewhere in the topic's list does not
-            # touch it.
+            # page 1 (the only one listing the sibling topics), the siblings' counts. A page stands
+            # while none of the passages it quotes and none of the summaries it shows changed; an
+            # edit elsewhere in the topic's list does not touch it.
             whole = b""
             if plan.entry_sigs:  # (incremental builds, full ones included: they record the families)
                 related_src = [r.source for r in related]
@@ -1010,8 +1038,7 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
                 if whole:
                     own = repr((siblings if n == 1 else None, [r[:3] for r in chunk])).encode("utf-8", "surrogatepass")
                     family = (e.key, "topic:" + hashlib.blake2b(whole + own, digest_size=16).hexdigest(), str(n))
-                if family is not None and plan.carry_term(family, [r[0] for r in chunk], topic.entry.source,
-                                                          related_src):
+                if family is not None and plan.carry_topic_page(family, chunk, related_src, topic.entry.source):
                     continue
                 jobs.append(Job(_topic, (ctx, env, c, topic, plan, counts, plan.topic_matcher, n), True,
                                 (topic.entry.source, n), (topic.entry, *related, *plan.mentioning(chunk)),

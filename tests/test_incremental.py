@@ -269,6 +269,21 @@ def test_an_edit_to_a_translated_article_is_incremental(tmp_path: Path) -> None:
     assert_same(out, tmp_path / "clean")
 
 
+def test_a_passage_edited_in_place_is_quoted_afresh(site: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A topic page stands while the passages it quotes keep their texts. Anchors are digests of
+    the text, so an edited passage is also a new row; with anchors by position (patched here) the
+    text comparison alone must catch it."""
+    from builder import markdown
+    monkeypatch.setattr(markdown, "_passage_id", lambda text: "p")  # p, p-1, p-2 …: by position
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    assert _edit_mentioned_passage(site, random.Random(3)) != "none"
+    build(site, out, jobs=1)
+    clean_build(site, tmp_path / "clean")
+    assert_same(out, tmp_path / "clean")
+
+
 def test_patched_build_records_the_folder_as_it_is(site: Path, tmp_path: Path) -> None:
     """A patched build re-stats only the files it touched; what it records must still be exactly
     the folder's state, or the next edit would not be trusted and would run every job."""
