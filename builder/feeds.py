@@ -6,7 +6,6 @@ import email.utils
 import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape
 
 from .model import Output
 from .paths import absolute
@@ -22,7 +21,8 @@ _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 def _x(text: str) -> str:
     """XML-escape, dropping characters XML 1.0 forbids (scraped content has them)."""
     clean = _XML_BAD.sub("", text)
-    return escape(clean, {'"': "&quot;"})
+    # (xml.sax.saxutils.escape would do, but importing it imports urllib.request, ssl and email)
+    return clean.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def rss(ctx: Any, path: str, title: str, entries: Sequence[Entry]) -> Output:
