@@ -318,8 +318,19 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
         # state, the rendered articles' from this build
         assert state is not None
         assert store is not None
-        plan.rows = _merged_rows(site, prev, state, store, todo_shown, found_by, affected)  # (no Mention objects:
-        # only the pages that render make theirs, plan.page_mentions)
+        same: set[str] = set()
+        plan.rows = _merged_rows(site, prev, state, store, todo_shown, found_by, affected, same)  # (no Mention
+        # objects: only the pages that render make theirs, plan.page_mentions)
+        if found_sets is not None and affected is not None:
+            # A topic keyed again only because a changed article mentions it stands whole after all
+            # when its list holds the same passages in the same order, none with a new text, and
+            # no article in it shows a new summary (its feed and related articles show summaries).
+            summary_new = {site.articles[i].source for i in todo_shown} & summary_changed
+            for topic in sorted(same - found_sets[2]):
+                rows_t = plan.rows.get(topic, [])
+                if not any(r[0] in summary_new or (passages_changed and r[:3] in passages_changed)
+                           for r in rows_t):
+                    affected.discard(topic)
     else:
         rows: dict[str, list[_Row]] = defaultdict(list)
         for i in sorted(found_by):
@@ -507,10 +518,12 @@ def _old_passages(store: Store | None, memo: ArticleMemo | None) -> dict[tuple[s
 
 
 def _merged_rows(site: Site, prev: RenderState, state: RenderState, store: Store, todo: list[int],
-                 found_by: dict[int, list[tuple[str, Any, str]]], affected: set[str] | None) -> dict[str, list[_Row]]:
+                 found_by: dict[int, list[tuple[str, Any, str]]], affected: set[str] | None,
+                 same: set[str] | None = None) -> dict[str, list[_Row]]:
     """The mention rows of the topics keyed again (`affected`; None: all), from the previous
     build's lists without the articles rendered again (`todo`) and those articles' new mentions, in
-    article order. The lists of the other topics are carried into `state` unread."""
+    article order. The lists of the other topics are carried into `state` unread. The topics whose
+    rows are the same documents' same passages as before, in the same order, are added to `same`."""
     order = {e.source: i for i, e in enumerate(site.articles)}
     changed = {site.articles[i].source for i in todo}
     fresh: dict[str, list[_Row]] = defaultdict(list)
@@ -526,14 +539,22 @@ def _merged_rows(site: Site, prev: RenderState, state: RenderState, store: Store
             continue
         rows = _get_rows(store, prev.mentions[topic])
         if topic in fresh or any(r[0] in changed for r in rows):
-            rows = [r for r in rows if r[0] not in changed]
             # the fresh rows, in article order already, go in where their article belongs (the list
             # is in article order): a few binary searches, not a sort of thousands of rows
+            old = rows
+            rows = [r for r in rows if r[0] not in changed]
             for art, group in itertools.groupby(fresh.get(topic, []), key=lambda r: r[0]):
                 at = bisect.bisect_left(rows, order[art], key=lambda r: order[r[0]])
                 rows[at:at] = group
-            state.mentions[topic] = _put_rows(store, rows)
+            if same is not None and len(rows) == len(old) and all(
+                    a[:3] == b[:3] for a, b in zip(rows, old, strict=True)):
+                same.add(topic)
+                state.mentions[topic] = prev.mentions[topic]  # (its line numbers, which no page shows, may be stale)
+            else:
+                state.mentions[topic] = _put_rows(store, rows)
         else:
+            if same is not None:
+                same.add(topic)
             state.mentions[topic] = prev.mentions[topic]
         if rows:
             out[topic] = rows
@@ -541,10 +562,12 @@ def _merged_rows(site: Site, prev: RenderState, state: RenderState, store: Store
 
 
 def _affected_topics(site: Site, inc: Incremental, prev: RenderState, todo: list[int],
-                     found_by: dict[int, list[tuple[str, Any, str]]]) -> tuple[set[str], dict[str, int]] | None:
-    """(the topics whose pages must be keyed again, every topic's mention count), from the previous
-    state and the articles rendered again (`todo`, whose mentions are in `found_by`), or None when
-    the previous state cannot tell (then every topic is keyed)."""
+                     found_by: dict[int, list[tuple[str, Any, str]]]
+                     ) -> tuple[set[str], dict[str, int], set[str]] | None:
+    """(the topics whose pages must be keyed again, every topic's mention count, those of them
+    whose own text or siblings' counts changed), from the previous state and the articles rendered
+    again (`todo`, whose mentions are in `found_by`), or None when the previous state cannot tell
+    (then every topic is keyed)."""
     delta: dict[str, int] = defaultdict(int)
     affected: set[str] = set()
     for i in todo:
@@ -558,6 +581,7 @@ def _affected_topics(site: Site, inc: Incremental, prev: RenderState, todo: list
             delta[topic] += 1
             affected.add(topic)
     counts: dict[str, int] = {}
+    moved: set[str] = set()
     for t in site.topics:
         src = t.entry.source
         pm = prev.topics.get(src)
@@ -565,12 +589,12 @@ def _affected_topics(site: Site, inc: Incremental, prev: RenderState, todo: list
             return None
         counts[src] = pm.count + delta.get(src, 0)
         if pm.entry_sig != inc.entry_sigs[src]:
-            affected.add(src)
+            moved.add(src)
     for c in site.collections:  # a topic's first page shows its siblings' counts
         for t in c.topics:
             if counts[t.entry.source] != prev.topics[t.entry.source].count:
-                affected.update(o.entry.source for o in c.topics if o.group == t.group)
-    return affected & set(counts), counts
+                moved.update(o.entry.source for o in c.topics if o.group == t.group)
+    return (affected | moved) & set(counts), counts, moved & set(counts)
 
 
 def _carry(prev: RenderState, state: RenderState, key: bytes, inc: Incremental) -> None:

@@ -276,10 +276,15 @@ def test_a_passage_edited_in_place_is_quoted_afresh(site: Path, tmp_path: Path,
     text comparison alone must catch it."""
     from builder import markdown
     monkeypatch.setattr(markdown, "_passage_id", lambda text: "p")  # p, p-1, p-2 …: by position
+    p = sorted((site / "content" / "posts").glob("g*.md"))[7]
+    p.write_text(p.read_text(encoding="utf-8") + "\n文末提到出海的一段。\n", encoding="utf-8")  # (past the summary)
     out = tmp_path / "out"
     build(site, out, jobs=1)
-    assert _edit_mentioned_passage(site, random.Random(3)) != "none"
+    p.write_text(p.read_text(encoding="utf-8").replace("文末提到出海的一段。", "文末提到出海的一段，改过。"),
+                 encoding="utf-8")
     build(site, out, jobs=1)
+    assert any("的一段，改过" in q.read_text(encoding="utf-8") for q in out.rglob("*.html")
+               if "chuhai" in q.parts and "zh-tw" not in q.parts)
     clean_build(site, tmp_path / "clean")
     assert_same(out, tmp_path / "clean")
 
