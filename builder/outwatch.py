@@ -209,10 +209,12 @@ class OutputWatch:
     def after(self, touched: set[str] | None) -> None:
         """The build's changes are in the folder: `touched`, the paths it replaced, added or deleted
         (`Patch.touched`), or None if it was replaced whole. The child starts on the new digest."""
-        self.before()  # the child's first answer, if the build did not need it
         self._touched = None if touched is None else set(touched)
         if self.pid is None:
-            return
+            return  # done here, by `result()`
+        self.before()  # the child's first answer, if the build did not need it
+        if self.pid is None:
+            return  # the child failed
         payload = pickle.dumps(self._touched, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             _write_all(self._commands, struct.pack("<Q", len(payload)) + payload)

@@ -244,3 +244,58 @@ def test_unchanged_build_is_skipped(site: Path, tmp_path: Path, forks: list[int]
     _tamper(_kept_page(site, out), "touch")
     assert not build(site, out, jobs=1).skipped
     _assert_reaped(forks)
+
+
+def _folder(root: Path, n: int) -> Path:
+    root.mkdir()
+    names = [f"d{i % 3}/f{i}.html" for i in range(n)]
+    for name in names:
+        (root / name).parent.mkdir(exist_ok=True)
+        (root / name).write_text(name, encoding="utf-8")
+    (root / MANIFEST).write_text("\n".join(sorted(names)) + "\n", encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_watch_digests_equal_the_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool) -> None:
+    monkeypatch.setattr(outwatch, "enabled", lambda: fork)
+    out = _folder(tmp_path / "out", 30)
+    calls: list[object] = []
+    real = outwatch.output_stats
+    monkeypatch.setattr(outwatch, "output_stats", lambda *a: calls.append(a) or real(*a))
+    with outwatch.start(out) as watch:
+        assert (watch.pid is not None) == fork
+        assert watch.before() == fingerprint.output_digest(out)
+        (out / "d0/f0.html").write_text("changed, longer", encoding="utf-8")  # touched by the build
+        (out / "d1/new.html").write_text("new", encoding="utf-8")  # added: not known, so looked at
+        (out / "d2/f2.html").unlink()
+        names = sorted({*(out / MANIFEST).read_text(encoding="utf-8").split(), "d1/new.html"} - {"d2/f2.html"})
+        (out / MANIFEST).write_text("\n".join(names) + "\n", encoding="utf-8")
+        watch.after({"d0/f0.html", "d2/f2.html", MANIFEST})
+        assert watch.result() == fingerprint.output_digest(out)
+    assert watch.pid is None
+    assert len(calls) == (0 if fork else 2)  # here: before, and after (only the touched and new names)
+
+
+def test_inline_watch_of_a_replaced_folder_stats_it_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full build (no state: the first listing is never asked for) stats the new folder only."""
+    monkeypatch.setattr(outwatch, "enabled", lambda: False)
+    out = _folder(tmp_path / "out", 10)
+    calls: list[object] = []
+    real = outwatch.output_stats
+    monkeypatch.setattr(outwatch, "output_stats", lambda *a: calls.append(a) or real(*a))
+    watch = outwatch.start(out)
+    (out / "d0/f0.html").write_text("new", encoding="utf-8")
+    watch.after(None)
+    assert watch.result() == fingerprint.output_digest(out)
+    assert len(calls) == 1
+
+
+def test_watch_without_manifest(tmp_path: Path, forks: list[int]) -> None:
+    out = tmp_path / "out"
+    with outwatch.start(out) as watch:
+        assert watch.before() is None
+        out.mkdir()
+        watch.after(None)
+        assert watch.result() is None
+    _assert_reaped(forks)
