@@ -148,20 +148,22 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     t = time.perf_counter()
     if out.parent.is_dir():
         recover(out)  # a build killed after its update's commit point: finish that update first
+    # the output folder's listing digest (the skip's check, then the incremental state's) is worked
+    # out by a forked child while this process hashes the inputs and loads the site (outwatch.py):
+    # forked here, before the cache database is opened or any worker runs
+    watch = outwatch.start(out)
     digests = fingerprint.FileDigests(site_dir)
     walked = walk(config)  # content/ is walked once per build
     fp = fingerprint.inputs(config, site_dir, out, drafts, digests, walked)
-    done = fingerprint.unchanged(site_dir, out, fp)
+    done = fingerprint.unchanged(site_dir, out, fp, watch.before)
     step("fingerprint", t)
     if done is not None:
+        watch.close()
         return BuildResult(out, int(done["pages"]), int(done["outputs"]),  # type: ignore[call-overload]
                            stages, tuple(e.code for e in config.editions), skipped=True)
 
     # incremental: jobs whose inputs are unchanged since the previous build into this untouched
-    # output folder keep their files (incremental.py), and the folder is patched in place. Whether
-    # it is untouched (its listing digest) is worked out by a forked child meanwhile (outwatch.py):
-    # forked here, before the cache database is opened or any worker runs
-    watch = outwatch.start(out)
+    # output folder keep their files (incremental.py), and the folder is patched in place
     t = time.perf_counter()
     previous = load_state(site_dir, out, verify=False)  # trusted only once `watch` vouches for the folder
     recorded = previous.listing if previous is not None else None  # the folder's listing digest after it

@@ -9,7 +9,8 @@ process that leaves the machine's second core idle.
 
 `start(out)` forks a child (plain `os.fork` and two pipes) as the build starts:
 1. the child stats the folder, sends the listing digest and keeps its stats;
-2. the build asks for it (`before()`) only where it first relies on the previous state;
+2. the build asks for it (`before()`) only where it needs it: in the skip check of a build whose
+   inputs are unchanged (`fingerprint.unchanged`), and where it first relies on the previous state;
 3. once the build's changes are in the folder, `after(touched)` sends the child the paths the build
    replaced, added or deleted (None: the folder was replaced whole); the child re-reads the
    manifest, stats only those and the names it does not know, and sends the new digest, which the

@@ -235,12 +235,19 @@ def test_no_fork_while_other_threads_run(site: Path, tmp_path: Path, monkeypatch
     assert_same(out, tmp_path / "clean")
 
 
-def test_unchanged_build_is_skipped(site: Path, tmp_path: Path, forks: list[int]) -> None:
+def test_unchanged_build_is_skipped(site: Path, tmp_path: Path, forks: list[int],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     build(site, out, jobs=1)
     _edit(site, 1)
     build(site, out, jobs=1)
-    assert build(site, out, jobs=1).skipped  # the digest the child recorded is the folder's
+    calls: list[object] = []
+    real = outwatch.output_stats
+    monkeypatch.setattr(outwatch, "output_stats", lambda *a: calls.append(a) or real(*a))  # counted here only
+    monkeypatch.setattr(fingerprint, "output_stats", lambda *a: calls.append(a) or real(*a))
+    assert build(site, out, jobs=1).skipped  # the digest the child recorded is the folder's, and it checked
+    assert not calls
+    _assert_reaped(forks)
     _tamper(_kept_page(site, out), "touch")
     assert not build(site, out, jobs=1).skipped
     _assert_reaped(forks)
