@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import fingerprint, search, skeleton
+from . import fingerprint, outwatch, search, skeleton
 from .cache import Store
 from .config import SiteConfig, load_config
 from .convert import opencc_config, prewarm, wait_prewarmed
 from .derive import Entry, derive
 from .errors import BuildFailed, error
-from .incremental import RenderState, StateIncomplete, body_sig, global_sig, load_state, save_state, search_state_dir
+from .incremental import RenderState, StateIncomplete, body_sig, global_sig, load_state, search_state_dir, write_state
 from .load import load, walk
 from .memory import without_utf8_copy
 from .model import Document
@@ -116,11 +116,13 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
         try:
             return _build(site_dir, out, drafts, base_url, jobs, progress)
         except skeleton.SnapshotDamaged as exc:  # nothing was published: build again without it
+            outwatch.close_all()
             log.warning("%s; loading the site afresh", exc)
             skeleton.forget(site_dir, out if out is not None else site_dir / load_config(site_dir).output_dir)
             return _build(site_dir, out, drafts, base_url, jobs, progress)
     finally:
         wait_prewarmed()
+        outwatch.close_all()  # a build that raised: its output watch's child is reaped
         gc.set_threshold(*threshold)
         gc.unfreeze()
         if enabled:
@@ -148,12 +150,17 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     t = time.perf_counter()
     if out.parent.is_dir():
         recover(out)  # a build killed after its update's commit point: finish that update first
+    # the output folder's listing digest (the skip's check, then the incremental state's) is worked
+    # out by a forked child while this process hashes the inputs and loads the site (outwatch.py):
+    # forked here, before the cache database is opened or any worker runs
+    watch = outwatch.start(out)
     digests = fingerprint.FileDigests(site_dir)
     walked = walk(config)  # content/ is walked once per build
     fp = fingerprint.inputs(config, site_dir, out, drafts, digests, walked)
-    done = fingerprint.unchanged(site_dir, out, fp)
+    done = fingerprint.unchanged(site_dir, out, fp, watch.before)
     step("fingerprint", t)
     if done is not None:
+        watch.close()
         return BuildResult(out, int(done["pages"]), int(done["outputs"]),  # type: ignore[call-overload]
                            stages, tuple(e.code for e in config.editions), skipped=True)
 
@@ -163,8 +170,8 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     # incremental: jobs whose inputs are unchanged since the previous build into this untouched
     # output folder keep their files (incremental.py), and the folder is patched in place
     t = time.perf_counter()
-    previous = load_state(site_dir, out)
-    before = previous.outputs if previous is not None else None  # the output folder's stats, just checked
+    previous = load_state(site_dir, out, verify=False)  # trusted only once `watch` vouches for the folder
+    recorded = previous.listing if previous is not None else None  # the folder's listing digest after it
     step("incremental", t)
     t = time.perf_counter()
     check_target(out, site_dir, foreign_scan=previous is None)
@@ -212,6 +219,19 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     if search_state is None or not _holds(out, "search/manifest.js", search_state.manifest):
         previous = None  # the index must be built in full, from every page's record: render them all
     step("incremental", t)
+    t = time.perf_counter()
+    if patch is not None and recorded != watch.before():
+        # an output was edited, replaced or deleted since the previous build: its state is not trusted,
+        # and the folder is replaced whole, as without a state (check_target walks it for foreign files)
+        previous = search_state = None
+        writer.discard()
+        try:
+            check_target(out, site_dir, foreign_scan=True)
+        except BaseException:
+            skeleton.publish(snapshot, site_dir, out, False)
+            raise
+        writer = Staging(out)
+    step("fingerprint", t)
     kinds = page_kinds(site)
 
     def render_and_write(previous: RenderState | None) -> tuple[Incremental, int, int, search.SearchState]:
@@ -275,6 +295,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         writer.discard()
         skeleton.publish(snapshot, site_dir, out, False)
         raise
+    watch.after(writer.touched if isinstance(writer, Patch) else None)  # the child stats the new folder
     log.debug("render: %d jobs run, %d kept", inc.ran, inc.reused)
     t = time.perf_counter()
     log.debug("cache: %d hits, %d misses", store.hits, store.misses)
@@ -287,20 +308,22 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     # record only if no input changed while we built (else the output may mix old and new inputs)
     settled = fp is not None and digests.unchanged_since_use()
     digests.save()
-    if isinstance(writer, Patch) and before is not None:
-        stats = fingerprint.output_stats(out, before, writer.touched)
-    else:
-        stats = fingerprint.output_stats(out)
-    listing = fingerprint.listing_digest(stats) if stats is not None else None
-    fingerprint.record(site_dir, out, fp if settled else None, pages, outputs, listing)
     if inc.state is not None:
         inc.state.metas, inc.state.config_sig = metas.metas, metas.config_sig
-    save_state(site_dir, out, inc.state, stats if settled else None)
-    skeleton.publish(snapshot, site_dir, out, settled)
+    pending = write_state(site_dir, out, inc.state if settled else None)  # recorded with the listing, below
     try:
-        search.save_state(search_state, search_dir)
-    except OSError:
-        shutil.rmtree(search_dir, ignore_errors=True)  # best effort: the next build checks it anyway
+        skeleton.publish(snapshot, site_dir, out, settled)
+        try:
+            search.save_state(search_state, search_dir)
+        except OSError:
+            shutil.rmtree(search_dir, ignore_errors=True)  # best effort: the next build checks it anyway
+        listing = watch.result()  # the output folder's listing digest, from the child (or taken here)
+        watch.close()
+        fingerprint.record(site_dir, out, fp if settled else None, pages, outputs, listing)
+    except BaseException:
+        pending.finish(None)
+        raise
+    pending.finish(listing)
     step("fingerprint", t)
     return BuildResult(out, pages, outputs, stages, tuple(e.code for e in config.editions), kinds,
                        jobs_run=inc.ran, jobs_kept=inc.reused)

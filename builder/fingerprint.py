@@ -19,6 +19,7 @@ import os
 import pickle
 import sys
 import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -226,14 +227,16 @@ def _read_state(site_dir: Path) -> dict[str, dict[str, object]]:
     return data["builds"]  # type: ignore[no-any-return]
 
 
-def unchanged(site_dir: Path, out: Path, fingerprint: str | None) -> dict[str, object] | None:
-    """The recorded build if `out` already holds exactly what this build would write, else None."""
+def unchanged(site_dir: Path, out: Path, fingerprint: str | None,
+              listing: Callable[[], str | None] | None = None) -> dict[str, object] | None:
+    """The recorded build if `out` already holds exactly what this build would write, else None.
+    `listing`: gives `output_digest(out)` (taken by a forked child: outwatch.py), asked only when needed."""
     if fingerprint is None or not out.is_dir():
         return None
     rec = _read_state(site_dir).get(str(out.resolve()))
     if not isinstance(rec, dict) or rec.get("fingerprint") != fingerprint:
         return None
-    if rec.get("output") != output_digest(out):
+    if rec.get("output") != (listing() if listing is not None else output_digest(out)):
         return None
     if not isinstance(rec.get("pages"), int) or not isinstance(rec.get("outputs"), int):
         return None

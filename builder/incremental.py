@@ -36,7 +36,7 @@ from typing import Any
 
 from .model import Document
 
-FORMAT = 7
+FORMAT = 8
 FILE = "render-state"  # + a hash of the output folder's path: `build` and `serve` keep one each
 _KEEP_STATES = 4  # state files of other output folders (old preview sessions) beyond this are removed
 
@@ -85,7 +85,7 @@ class RenderState:
     global_sig: bytes = b""
     jobs: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # job key → its output paths
     articles: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # source → (job key, pickled ArticleMemo)
-    outputs: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # fingerprint.output_stats after it
+    listing: str = ""  # the output folder's listing digest after it (fingerprint.output_digest)
     store_keys: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)  # job key → cache rows it used
     metas: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # source → (file digest, meta signature)
     config_sig: bytes = b""  # the config the meta signatures were taken under
@@ -154,50 +154,92 @@ def global_sig(config_repr: str, templates: bytes, build_date: dt.datetime, draf
     return h.digest()
 
 
-def load_state(site_dir: Path, out: Path) -> RenderState | None:
+def load_state(site_dir: Path, out: Path, verify: bool = True) -> RenderState | None:
     """The previous build's state, if it was recorded for `out` and every file it lists is as it
     was written (size, mtime, inode: an edited, replaced or deleted output is not trusted). Files
-    added beside them do not matter: an incremental build only rewrites and deletes its own."""
+    added beside them do not matter: an incremental build only rewrites and deletes its own.
+    `verify=False`: the folder is not looked at; the caller must compare `state.listing` with the
+    folder's listing digest (`fingerprint.output_digest`, or an `outwatch.OutputWatch`) before it
+    relies on the state."""
     try:
         with open(state_path(site_dir, out), "rb") as f:
             head = pickle.load(f)
             if head != (FORMAT, str(out.resolve())):
                 return None
             state = pickle.load(f)
-        if not isinstance(state, RenderState) or not state.outputs:
+            listing = pickle.load(f)
+        if not isinstance(state, RenderState) or not isinstance(listing, str) or not listing:
             return None
-        from .fingerprint import output_stats
-        if output_stats(out) != state.outputs:
-            return None
+        state.listing = listing
+        if verify:
+            from .fingerprint import output_digest
+            if output_digest(out) != listing:
+                return None
     except Exception:  # noqa: BLE001 - missing, damaged, from another version, or a file is gone: a full build
         return None
     return state
 
 
-def save_state(site_dir: Path, out: Path, state: RenderState | None,
-               stats: dict[str, tuple[int, int, int, int]] | None) -> None:
-    """Best effort; without a state (or with inputs that changed during the build) the next build
-    is a full one."""
+class PendingState:
+    """A state pickled into a temporary file beside its place (`write_state`); `finish(listing)` adds
+    the output folder's listing digest (the last thing a build learns) and puts it in place."""
+
+    def __init__(self, path: Path, tmp: Path | None):
+        self.path, self.tmp = path, tmp
+
+    def finish(self, listing: str | None) -> None:
+        """Best effort; without a listing (no manifest) there is no state: the next build is a full one."""
+        try:
+            if self.tmp is None or not listing:
+                if self.tmp is not None:
+                    self.tmp.unlink(missing_ok=True)
+                self.path.unlink(missing_ok=True)
+                return
+            with open(self.tmp, "ab") as f:
+                pickle.dump(listing, f, protocol=5)
+            os.replace(self.tmp, self.path)
+            _prune(self.path)
+        except OSError:
+            try:
+                self.path.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+
+def write_state(site_dir: Path, out: Path, state: RenderState | None) -> PendingState:
+    """The first half of `save_state`: the state is pickled now, recorded by `finish(listing)`. Until
+    then the previous state stays in place (its listing digest no longer matches a patched folder)."""
     path = state_path(site_dir, out)
+    if state is None:
+        return PendingState(path, None)
+    tmp = path.with_name(f".{FILE}.{os.getpid()}.tmp")
     try:
-        if state is None or stats is None:
-            path.unlink(missing_ok=True)
-            return
-        state.outputs = stats  # fingerprint.output_stats, taken once the output was written
+        state.listing = ""  # recorded after it, by `finish`
         path.parent.mkdir(exist_ok=True)
-        tmp = path.with_name(f".{FILE}.{os.getpid()}.tmp")
         with open(tmp, "wb") as f:
             pickle.dump((FORMAT, str(out.resolve())), f, protocol=5)
             pickle.dump(state, f, protocol=5)
-        os.replace(tmp, path)
-        others = sorted(path.parent.glob(f"{FILE}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in others[_KEEP_STATES:]:
-            old.unlink(missing_ok=True)
-            tag = old.name[len(FILE) + 1: -len(".pickle")]
-            shutil.rmtree(old.parent / f"search-{tag}", ignore_errors=True)
-            (old.parent / f"skeleton-{tag}.pickle").unlink(missing_ok=True)
     except OSError:
         try:
-            path.unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
         except OSError:
             pass
+        return PendingState(path, None)
+    return PendingState(path, tmp)
+
+
+def save_state(site_dir: Path, out: Path, state: RenderState | None, listing: str | None) -> None:
+    """Best effort; without a state (or with inputs that changed during the build) the next build
+    is a full one. `listing`: the output folder's listing digest, taken once the output was written."""
+    write_state(site_dir, out, state if listing else None).finish(listing)
+
+
+def _prune(path: Path) -> None:
+    """Keep the state files of the _KEEP_STATES most recent other output folders (and their search
+    index states and site snapshots)."""
+    others = sorted(path.parent.glob(f"{FILE}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in others[_KEEP_STATES:]:
+        old.unlink(missing_ok=True)
+        tag = old.name[len(FILE) + 1: -len(".pickle")]
+        shutil.rmtree(old.parent / f"search-{tag}", ignore_errors=True)
+        (old.parent / f"skeleton-{tag}.pickle").unlink(missing_ok=True)
