@@ -16,7 +16,6 @@ from pathlib import Path
 from . import fingerprint, outwatch, search, skeleton
 from .cache import Store
 from .config import SiteConfig, load_config
-from .convert import opencc_config, prewarm, wait_prewarmed
 from .derive import Entry, derive
 from .errors import BuildFailed, error
 from .incremental import RenderState, StateIncomplete, body_sig, global_sig, load_state, search_state_dir, write_state
@@ -121,7 +120,6 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
             skeleton.forget(site_dir, out if out is not None else site_dir / load_config(site_dir).output_dir)
             return _build(site_dir, out, drafts, base_url, jobs, progress)
     finally:
-        wait_prewarmed()
         outwatch.close_all()  # a build that raised: its output watch's child is reaped
         gc.set_threshold(*threshold)
         gc.unfreeze()
@@ -163,9 +161,6 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         watch.close()
         return BuildResult(out, int(done["pages"]), int(done["outputs"]),  # type: ignore[call-overload]
                            stages, tuple(e.code for e in config.editions), skipped=True)
-
-    # the converters the editions will most likely need load meanwhile, on the other core (convert.py)
-    prewarm([*(opencc_config(config.default_language, e) for e in config.editions), "tw2sp"])
 
     # incremental: jobs whose inputs are unchanged since the previous build into this untouched
     # output folder keep their files (incremental.py), and the folder is patched in place

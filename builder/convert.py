@@ -6,11 +6,9 @@ Markdown source, so URLs, code and attributes stay byte-identical across edition
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import ahocorasick_rs
 import opencc
@@ -24,55 +22,10 @@ _PUA_MAX = 0xF8FF
 _PUA_RE = re.compile("[\ue000-\uf8ff]")
 
 
-_converters: dict[str, opencc.OpenCC] = {}
-_warming: list[threading.Thread] = []  # at most one: `prewarm`'s
-
-
+@cache
 def opencc_converter(config: str) -> opencc.OpenCC:
     """One converter per config per process: loading dictionaries costs 10–70 ms, converting is cheap."""
-    got = _converters.get(config)
-    if got is None:
-        _join_warming()  # (it may be loading this one)
-        got = _converters.get(config)
-        if got is None:
-            got = _converters[config] = opencc.OpenCC(config if config.endswith(".json") else config + ".json")
-    return got
-
-
-def prewarm(configs: Iterable[str]) -> None:
-    """Load these converters in a background thread: OpenCC reads its dictionaries without holding
-    the GIL, so an incremental build's start (state and snapshot unpickling) hides their cost. A
-    fork waits for the thread (`os.register_at_fork`): workers inherit the converters, and no
-    child is left waiting on a thread it does not have."""
-    todo = [c for c in dict.fromkeys(configs) if c and c not in _converters]
-    if not todo or _warming:
-        return
-
-    def load() -> None:
-        for c in todo:
-            try:
-                _converters.setdefault(c, opencc.OpenCC(c if c.endswith(".json") else c + ".json"))
-            except Exception:  # noqa: BLE001 - a bad config fails where it is used, with its message
-                return
-
-    th = threading.Thread(target=load, name="tongwen-opencc", daemon=True)
-    _warming.append(th)
-    th.start()
-
-
-def wait_prewarmed() -> None:
-    """Until `prewarm`'s thread is done (a build does not leave it running behind its result)."""
-    _join_warming()
-
-
-def _join_warming() -> None:
-    while _warming:
-        _warming[0].join()
-        _warming.pop(0)
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_join_warming)
+    return opencc.OpenCC(config if config.endswith(".json") else config + ".json")
 
 
 def source_script(lang: str) -> str:

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
-from .convert import wait_prewarmed
 from .memory import release_free_memory
 
 R = TypeVar("R")
@@ -47,8 +46,6 @@ def run_chunks(n: int, work: Callable[[int, int], R], jobs: int, chunk: int, ser
     spans = [(a, min(a + chunk, n)) for a in range(0, n, chunk)]
     if n < serial_below:
         jobs = 1
-    if jobs > 1:
-        wait_prewarmed()  # (our own converter-loading thread, about done: not a reason to stay serial)
     if jobs > 1 and threading.active_count() > 1 and not os.environ.get("TONGWEN_JOBS"):
         # forking a process that runs other threads (a preview server's watcher, say) can deadlock a
         # child on a lock one of those threads held; stay serial unless TONGWEN_JOBS asks otherwise

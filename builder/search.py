@@ -893,8 +893,6 @@ def _workers() -> int:
     ours, and this is the process's only thread (forking a threaded process, e.g. `tongwen serve`, can
     inherit a lock that another thread holds). TONGWEN_SEARCH_WORKERS=1 forces one process."""
     env = os.environ.get("TONGWEN_SEARCH_WORKERS", "")
-    from .convert import wait_prewarmed
-    wait_prewarmed()  # (our own converter-loading thread: not a reason to stay in one process)
     if env.strip() == "1" or not hasattr(os, "fork") or threading.active_count() != 1:
         return 1
     try:
