@@ -1064,7 +1064,7 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
                     family = (e.key, "topic:" + hashlib.blake2b(whole + own, digest_size=16).hexdigest(), str(n))
                 if family is not None and plan.carry_topic_page(family, chunk, related_src, topic.entry.source):
                     continue
-                jobs.append(Job(_topic, (ctx, env, c, topic, plan, counts, plan.topic_matcher, n), True,
+                jobs.append(Job(_topic, (ctx, env, c, topic, plan, counts, plan.topic_matcher, n), False,
                                 (topic.entry.source, n), (topic.entry, *related, *plan.mentioning(chunk)),
                                 (sig, siblings if n == 1 else None), topic.entry.source, family))
             mentioned = plan.topic_entries(topic.entry.source)
@@ -1687,9 +1687,9 @@ def _top_tags(ctx: Ctx, related: list[Entry], mention_sig: bytes) -> list[tuple[
 
 
 def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, plan: _Plan,
-           counts: dict[str, int], topic_matcher: Matcher | None, n: int, search_docs: dict[str, SearchDoc]) -> Output:
-    """Page `n` of a topic: its text, the mentions of that page, related articles and tags. Page 1
-    also makes the topic's search record."""
+           counts: dict[str, int], topic_matcher: Matcher | None, n: int) -> Output:
+    """Page `n` of a topic: its text, the mentions of that page, related articles and tags (its
+    search record is `_topic_record`'s)."""
     b = _topic_base(ctx, t, plan)
     conv_t = _term_converter(ctx.edition, ctx.config.glossary)
     path = t.entry.path if n == 1 else f"{t.entry.path}page/{n}/"

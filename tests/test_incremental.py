@@ -184,9 +184,9 @@ def test_a_new_mention_renders_only_the_first_page_of_the_sibling_topics(
     real = render._topic
 
     @functools.wraps(real)  # (the job keys hold the function's name)
-    def spy(ctx, env, c, t, plan, counts, matcher, n, sd):  # type: ignore[no-untyped-def]
+    def spy(ctx, env, c, t, plan, counts, matcher, n):  # type: ignore[no-untyped-def]
         rendered.append((Path(t.entry.source).stem, n))
-        return real(ctx, env, c, t, plan, counts, matcher, n, sd)
+        return real(ctx, env, c, t, plan, counts, matcher, n)
 
     monkeypatch.setattr(render, "_topic", spy)
     p = sorted((site / "content" / "posts").glob("g*.md"))[3]
