@@ -207,8 +207,9 @@ class PendingState:
 
 
 def write_state(site_dir: Path, out: Path, state: RenderState | None) -> PendingState:
-    """The first half of `save_state`: the state is pickled now, recorded by `finish(listing)`. Until
-    then the previous state stays in place (its listing digest no longer matches a patched folder)."""
+    """Best effort: the state (None: none, the next build is a full one) pickled now, recorded by
+    `finish(listing)` once the output folder's listing digest is known. Until then the previous
+    state stays in place (its listing digest no longer matches a patched folder)."""
     path = state_path(site_dir, out)
     if state is None:
         return PendingState(path, None)
@@ -226,12 +227,6 @@ def write_state(site_dir: Path, out: Path, state: RenderState | None) -> Pending
             pass
         return PendingState(path, None)
     return PendingState(path, tmp)
-
-
-def save_state(site_dir: Path, out: Path, state: RenderState | None, listing: str | None) -> None:
-    """Best effort; without a state (or with inputs that changed during the build) the next build
-    is a full one. `listing`: the output folder's listing digest, taken once the output was written."""
-    write_state(site_dir, out, state if listing else None).finish(listing)
 
 
 def _prune(path: Path) -> None:

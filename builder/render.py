@@ -290,7 +290,9 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 # pickled apart: saving the state copies the other articles' bytes, not their objects
                 blob = pickle.dumps(memo, protocol=5)
                 old = prev.articles.get(entry.source) if prev is not None else None
-                if old is None or old[1] != blob:  # (equal bytes, equal memo: a false "changed" only costs)
+                # (equal bytes, equal memo: a false "changed" only costs; without a previous state
+                # nothing is carried, so nothing is compared)
+                if prev is not None and (old is None or old[1] != blob):
                     shown_changed.add(entry.source)
                     was = pickle.loads(old[1]) if old is not None else None
                     if was is None or was.summaries != memo.summaries:
@@ -519,7 +521,7 @@ def _old_passages(store: Store | None, memo: ArticleMemo | None) -> dict[tuple[s
 
 def _merged_rows(site: Site, prev: RenderState, state: RenderState, store: Store, todo: list[int],
                  found_by: dict[int, list[tuple[str, Any, str]]], affected: set[str] | None,
-                 same: set[str] | None = None) -> dict[str, list[_Row]]:
+                 same: set[str]) -> dict[str, list[_Row]]:
     """The mention rows of the topics keyed again (`affected`; None: all), from the previous
     build's lists without the articles rendered again (`todo`) and those articles' new mentions, in
     article order. The lists of the other topics are carried into `state` unread. The topics whose
@@ -546,15 +548,14 @@ def _merged_rows(site: Site, prev: RenderState, state: RenderState, store: Store
             for art, group in itertools.groupby(fresh.get(topic, []), key=lambda r: r[0]):
                 at = bisect.bisect_left(rows, order[art], key=lambda r: order[r[0]])
                 rows[at:at] = group
-            if same is not None and len(rows) == len(old) and all(
+            if len(rows) == len(old) and all(
                     a[:3] == b[:3] for a, b in zip(rows, old, strict=True)):
                 same.add(topic)
                 state.mentions[topic] = prev.mentions[topic]  # (its line numbers, which no page shows, may be stale)
             else:
                 state.mentions[topic] = _put_rows(store, rows)
         else:
-            if same is not None:
-                same.add(topic)
+            same.add(topic)
             state.mentions[topic] = prev.mentions[topic]
         if rows:
             out[topic] = rows
