@@ -31,9 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from builder import write  # noqa: E402
-from builder.model import Output  # noqa: E402
-from builder.write import MANIFEST, Patch, Staging, check_target  # noqa: E402
+from builder.model.documents import Output  # noqa: E402
+from builder.output import write  # noqa: E402
+from builder.output.write import MANIFEST, Patch, Staging, check_target  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent / "out" / "patch"
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from builder.build import build  # noqa: E402
-from builder.fingerprint import CACHE_DIR  # noqa: E402
+from builder.incremental.fingerprint import CACHE_DIR  # noqa: E402
+from builder.pipeline.build import build  # noqa: E402
 
 # (label, substring of "file:function") — the first match wins, by own time
 KINDS = (

@@ -41,7 +41,7 @@ def make_docs(n: int, work: Path) -> Path:
         subprocess.run([sys.executable, str(REPO / "bench" / "gen_corpus.py"), str(site), "--articles", str(n)],
                        check=True, stdout=subprocess.DEVNULL)
     import builder.search as search
-    from builder.build import build
+    from builder.pipeline.build import build
 
     real = search.build_search_state
 

@@ -55,7 +55,7 @@ def main() -> None:
     import opencc
     from search_index import make_docs
 
-    from builder.model import SearchDoc
+    from builder.model.documents import SearchDoc
     from builder.search import build_search, build_search_state, fold_map, load_state, save_state, update_search
 
     t0 = time.perf_counter()

@@ -17,12 +17,13 @@ from urllib.parse import unquote
 from markdown_it.token import Token
 
 from .config import SiteConfig, load_config
-from .convert import Convert, make_converter, opencc_converter, source_script
-from .derive import Site, derive
 from .errors import BuildError, BuildFailed, error
-from .load import load
-from .markdown import CJK_RE, passages
-from .model import Document, Edition, GlossaryEntry
+from .model import Site
+from .model.documents import Document, Edition, GlossaryEntry
+from .pipeline.derive import derive
+from .pipeline.load import load
+from .text.convert import Convert, make_converter, opencc_converter, source_script
+from .text.markdown import CJK_RE, passages
 
 # Simplified characters with several Traditional forms, chosen by meaning (OpenCC's STCharacters
 # ships only as a binary .ocd2; this table adds the well-known cases to what per-character
@@ -168,7 +169,7 @@ def check_links(site: Site, docs: Sequence[Document], config: SiteConfig) -> lis
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
-    from .convert import fold
+    from .text.convert import fold
     choices = sorted(choices)
     same = [c for c in choices if fold(c) == fold(word)]  # written in the other script: 小節 / 小节
     if same:
@@ -301,7 +302,7 @@ def _color(text: str, code: str, stream: object) -> str:
 def run_checks(site_dir: Path, drafts: bool = False) -> tuple[SiteConfig | None, Site | None, list[BuildError],
                                                             int]:
     """Every problem found, without writing anything; also the number of files rendered."""
-    from .build import build_date
+    from .pipeline.build import build_date
     from .render import render_site
     try:
         config = load_config(site_dir)

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BuildError, BuildFailed, error
-from .model import Edition, GlossaryEntry
-from .paths import unsafe_scheme
-from .yamlload import load_yaml
+from .model.documents import Edition, GlossaryEntry
+from .pipeline.paths import unsafe_scheme
+from .pipeline.yamlload import load_yaml
 
 WIDGETS = ("search", "recent", "taglist", "categories", "languages", "topics")
 PAGE_KINDS = ("home", "article", "list", "terms", "topic", "collection")

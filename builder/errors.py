@@ -38,5 +38,9 @@ class BuildFailed(Exception):
         super().__init__("\n".join(str(e) for e in self.errors))
 
 
+class VerifyFailed(BuildFailed):
+    """`build --verify`: the build was published, but these outputs differ from a clean build."""
+
+
 def error(path: str, line: int, message: str, col: int = 0) -> BuildError:
     return BuildError(Location(path, line, col), message)

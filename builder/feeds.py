@@ -7,12 +7,12 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .model import Output
-from .paths import absolute
+from .model.documents import Output
+from .pipeline.paths import absolute
 
 if TYPE_CHECKING:
     from .config import SiteConfig
-    from .derive import Entry, Site
+    from .model import Entry, Site
 
 FEED_ITEMS = 20
 _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

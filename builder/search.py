@@ -114,8 +114,8 @@ except ImportError:  # not CPython
     def _count_elements(mapping: dict[object, int], iterable: object) -> None:
         Counter.update(mapping, iterable)  # type: ignore[call-overload]
 
-from builder.memory import release_free_memory
-from builder.model import Edition, Output, SearchDoc
+from builder.model.documents import Edition, Output, SearchDoc
+from builder.pipeline.memory import release_free_memory
 
 SHARD_TARGET = 16_000  # bytes of postings per shard, on average
 MIN_SHARDS, MAX_SHARDS = 16, 4096
@@ -1172,7 +1172,7 @@ def _code_digest() -> str:
     h.update(f"{STATE_FORMAT}|{SHARD_TARGET}|{MIN_SHARDS}|{MAX_SHARDS}|{CHUNK_TARGET}|{SNIPPET_CHARS}|"
              f"{MAX_EQUIV}|{PREFIX_MIN}|{PREFIX_MAX}".encode())
     here = os.path.dirname(os.path.abspath(__file__))
-    for name in ("search.py", "model.py"):
+    for name in ("search.py", "model/documents.py"):
         with open(os.path.join(here, name), "rb") as f:
             h.update(f.read())
     h.update(_opencc_sig().encode())

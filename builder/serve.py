@@ -201,9 +201,9 @@ class Preview:
     # -- building --
     def build_once(self) -> None:
         """One full build into a fresh folder (runs in a worker thread or at start-up)."""
-        from .build import build
-        from .cache import keep_in_memory
         from .config import load_config
+        from .incremental.store import keep_in_memory
+        from .pipeline.build import build
         keep_in_memory()  # documents and rendered bodies stay decoded between rebuilds (cache.py)
         out = self.tmp / "site"
         t0 = time.perf_counter()

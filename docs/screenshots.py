@@ -39,7 +39,7 @@ def main() -> int:
     sys.path.insert(0, str(REPO))
     from playwright.sync_api import sync_playwright
 
-    from builder.build import build
+    from builder.pipeline.build import build
 
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1739271366")
     OUT.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import build
+from builder.pipeline.build import build
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -21,7 +21,7 @@ def _no_cache_in_memory():  # type: ignore[no-untyped-def]
     """A preview run in-process keeps cache entries in memory (cache.keep_in_memory); a later test
     must not inherit them (its cache hit counts would be off)."""
     yield
-    from builder import cache
+    from builder.incremental import store as cache
     cache.keep_in_memory(False)
 
 

@@ -10,7 +10,7 @@ import shutil
 from functools import lru_cache
 from pathlib import Path
 
-from builder.model import Edition, SearchDoc
+from builder.model.documents import Edition, SearchDoc
 from builder.search import build_search
 
 ROOT = Path(__file__).resolve().parents[1]

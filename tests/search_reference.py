@@ -20,7 +20,7 @@ from functools import lru_cache
 from itertools import repeat
 from operator import and_, sub
 
-from builder.model import Edition, Output, SearchDoc
+from builder.model.documents import Edition, Output, SearchDoc
 
 SHARD_TARGET = 16_000  # bytes of postings per shard, on average
 MIN_SHARDS, MAX_SHARDS = 16, 4096

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from builder import fingerprint
-from builder.build import build
 from builder.errors import BuildFailed
-from builder.parallel import run_chunks
+from builder.incremental import fingerprint, identity
+from builder.pipeline.build import build
+from builder.pipeline.parallel import run_chunks
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -116,10 +116,10 @@ def test_generated_site_parallel_equals_serial(big: tuple[Path, Path], tmp_path:
 
 
 def test_search_docs_identical_in_parallel(big: tuple[Path, Path]) -> None:
-    from builder.build import build_date
     from builder.config import load_config
-    from builder.derive import derive
-    from builder.load import load
+    from builder.pipeline.build import build_date
+    from builder.pipeline.derive import derive
+    from builder.pipeline.load import load
     from builder.render import render_site
 
     site_dir, _ = big
@@ -237,7 +237,7 @@ def test_builder_version_change_invalidates(tmp_path: Path, monkeypatch: pytest.
     out = tmp_path / "out"
     clean_build(site, out)
     assert build(site, out).skipped
-    monkeypatch.setattr(fingerprint, "builder_digest", lambda: "another builder version")
+    monkeypatch.setattr(identity, "builder_digest", lambda: "another builder version")
     assert not build(site, out).skipped
     assert build(site, out).skipped
 

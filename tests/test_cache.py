@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 from test_build_equivalence import generated_site, small_site, tree
 
-from builder import cache, fingerprint
-from builder.build import build
+import builder
+from builder.incremental import fingerprint, identity
+from builder.incremental import store as cache
+from builder.pipeline.build import build
 
 CACHE = fingerprint.CACHE_DIR
 
@@ -63,7 +65,7 @@ def tiny_site(root: Path) -> Path:
         "先看[那篇](linked.md#x)，再看![图](linked.md)。这里也讲双保和走出去。\n\n## 小节\n\n又提到保生意。\n",
         encoding="utf-8")
     (site / "templates").mkdir()
-    base = (Path(cache.__file__).parent / "theme" / "templates" / "article.html").read_text(encoding="utf-8")
+    base = (Path(builder.__file__).parent / "theme" / "templates" / "article.html").read_text(encoding="utf-8")
     (site / "templates" / "article.html").write_text(base, encoding="utf-8")
     (site / "static").mkdir()
     (site / "static" / "extra.css").write_text("body { color: black; }\n", encoding="utf-8")
@@ -202,7 +204,7 @@ def test_builder_version_change_ignores_cache(tmp_path: Path, monkeypatch: pytes
     out = tmp_path / "out"
     build(site, out, jobs=1)
     edit(site / "content" / "posts" / "linker.md", "又提到保生意。", "又提到保生意。再加一句。")
-    monkeypatch.setattr(fingerprint, "builder_digest", lambda: "another builder version")
+    monkeypatch.setattr(identity, "builder_digest", lambda: "another builder version")
     build(site, out, jobs=1)
     assert hits(caplog)[0] == 0
     assert_equal_trees(tree(out), clean_tree(site, tmp_path, "v"), "new builder")
@@ -257,8 +259,8 @@ def test_page_key_tells_values_apart_and_refuses_unpicklable_ones(tmp_path: Path
 
     from markupsafe import Markup
 
-    from builder.model import Edition
-    from builder.pagecache import PageCache, PageUrl
+    from builder.incremental.pagecache import PageCache, PageUrl
+    from builder.model.documents import Edition
 
     pages = PageCache(cache.Store(None), tmp_path)
     e = Edition("zh-TW", "繁體", "zh-tw", "Hant", "s2twp")
@@ -288,7 +290,7 @@ def test_page_key_tells_values_apart_and_refuses_unpicklable_ones(tmp_path: Path
 
 
 def test_page_url_matches_edition_paths() -> None:
-    from builder.pagecache import PageUrl
+    from builder.incremental.pagecache import PageUrl
 
     assert PageUrl("../../", "zh-tw", {})("posts/软件 a/") == "../../zh-tw/posts/%E8%BD%AF%E4%BB%B6%20a/"
     assert PageUrl("", "", {})("tags/#x") == "tags/#x"

@@ -8,7 +8,7 @@ import pytest
 
 from builder.check import ONE_TO_MANY, candidates, phrases
 from builder.cli import main
-from builder.convert import opencc_converter
+from builder.text.convert import opencc_converter
 
 FM = "---\ntitle: {t}\ndate: 2025-01-0{d}\n---\n\n"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import build
-from builder.markdown import parse, passages
+from builder.pipeline.build import build
+from builder.text.markdown import parse, passages
 from conftest import REPO, page_text, read, squash
 
 

@@ -177,7 +177,7 @@ def test_bad_topic_is_located(capsys, tmp_path):
 
 
 def test_debug_shows_traceback_only_on_internal_errors(capsys, tmp_path, monkeypatch):
-    from builder import build as build_mod
+    from builder.pipeline import build as build_mod
     site = make_site(tmp_path / "site", {"content/posts/a.md": article()})
 
     def boom(*a, **k):  # type: ignore[no-untyped-def]

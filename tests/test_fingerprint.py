@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from builder import fingerprint
-from builder.fingerprint import FileDigests
+from builder.incremental import fingerprint
+from builder.incremental.fingerprint import FileDigests
 
 
 def test_settled_file_is_not_read_again_and_changes_are_seen(tmp_path: Path, monkeypatch) -> None:

@@ -2,7 +2,7 @@ import datetime as dt
 from pathlib import Path
 
 from builder.config import load_config
-from builder.frontmatter import parse_date, read
+from builder.pipeline.frontmatter import parse_date, read
 
 
 def _config(tmp_path: Path):  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import build
+from builder.pipeline.build import build
 from conftest import REPO
 
 GOLDEN = Path(__file__).parent / "golden"

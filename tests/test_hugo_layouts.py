@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import build
+from builder.pipeline.build import build
 
 
 def _build(tmp_path: Path, files: dict[str, str | bytes], drafts: bool = False, extra: str = "") -> Path:

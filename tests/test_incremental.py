@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from test_build_equivalence import assert_same, clean_build, generated_site, small_site
 
-from builder import fingerprint, render
-from builder.build import build
-from builder.incremental import load_state, state_path
+from builder import render
+from builder.incremental import fingerprint
+from builder.incremental.state import load_state, state_path
+from builder.pipeline.build import build
 
 
 def _edit_body(site: Path, rnd: random.Random) -> str:
@@ -274,7 +275,7 @@ def test_a_passage_edited_in_place_is_quoted_afresh(site: Path, tmp_path: Path,
     """A topic page stands while the passages it quotes keep their texts. Anchors are digests of
     the text, so an edited passage is also a new row; with anchors by position (patched here) the
     text comparison alone must catch it."""
-    from builder import markdown
+    from builder.text import markdown
     monkeypatch.setattr(markdown, "_passage_id", lambda text: "p")  # p, p-1, p-2 …: by position
     p = sorted((site / "content" / "posts").glob("g*.md"))[7]
     p.write_text(p.read_text(encoding="utf-8") + "\n文末提到出海的一段。\n", encoding="utf-8")  # (past the summary)
@@ -367,7 +368,7 @@ def test_edit_sequences_equal_clean_builds(site: Path, tmp_path: Path, seed: int
 def test_edit_during_a_build_is_not_recorded(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file saved while a build runs: that build's output mixes old and new inputs, so neither its
     fingerprint nor its state may be recorded; the next build does the work and equals a clean one."""
-    from builder import build as build_module
+    from builder.pipeline import build as build_module
     out = tmp_path / "out"
     build(site, out, jobs=1)
     post = sorted((site / "content" / "posts").glob("g*.md"))[3]

@@ -1,6 +1,6 @@
 from builder.config import DEFAULT_EDITIONS
-from builder.convert import make_converter
-from builder.markdown import RenderEnv, parse, passages, render, split_more
+from builder.text.convert import make_converter
+from builder.text.markdown import RenderEnv, parse, passages, render, split_more
 
 HANS, HANT = DEFAULT_EDITIONS
 

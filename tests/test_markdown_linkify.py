@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.markdown import new_parser
+from builder.text.markdown import new_parser
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "real"
 

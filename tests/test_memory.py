@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from builder.memory import release_free_memory, without_utf8_copy  # noqa: E402
+from builder.pipeline.memory import release_free_memory, without_utf8_copy  # noqa: E402
 
 
 def test_a_pickled_text_lets_its_utf8_copy_go() -> None:
@@ -22,7 +22,7 @@ def test_a_pickled_text_lets_its_utf8_copy_go() -> None:
 
 
 def test_a_build_keeps_no_utf8_copy_of_document_bodies(tmp_path: Path) -> None:
-    from builder import build as build_mod
+    from builder.pipeline import build as build_mod
 
     site = tmp_path / "site"
     (site / "content" / "posts").mkdir(parents=True)

@@ -8,8 +8,8 @@ import pytest
 
 from builder.cli import main
 from builder.config import load_config
-from builder.frontmatter import read
 from builder.new import slug_for
+from builder.pipeline.frontmatter import read
 
 
 def _site(tmp_path: Path) -> Path:

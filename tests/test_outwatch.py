@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from test_build_equivalence import assert_same, clean_build, generated_site
 
-from builder import fingerprint, outwatch, render
-from builder.build import build
+from builder import render
 from builder.errors import BuildFailed
-from builder.incremental import load_state
-from builder.write import MANIFEST
+from builder.incremental import fingerprint
+from builder.incremental.state import load_state
+from builder.output import watch as outwatch
+from builder.output.write import MANIFEST
+from builder.pipeline.build import build
 
 _real_enabled = outwatch.enabled
 

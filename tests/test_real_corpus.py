@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import build
 from builder.config import load_config
-from builder.convert import source_script
-from builder.load import SourceFile, load_file
-from builder.markdown import passages
+from builder.pipeline.build import build
+from builder.pipeline.load import SourceFile, load_file
+from builder.text.convert import source_script
+from builder.text.markdown import passages
 from conftest import SHARED, page_text, squash
 
 CORPUS = SHARED / "corpus" / "real"

@@ -8,8 +8,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from builder.build import build
 from builder.errors import BuildFailed
+from builder.pipeline.build import build
 from conftest import make_and_build, read, write_site
 
 

@@ -16,9 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from builder import render
-from builder.build import build
-from builder.markdown import parse, render_texts
-from builder.topics import build_matcher, make_linker
+from builder.pipeline.build import build
+from builder.pipeline.mentions import build_matcher, make_linker
+from builder.text.markdown import parse, render_texts
 from conftest import write_site
 
 COLL = '---\ntitle: "赛道"\ngroups: ["增长"]\n---\n\n赛道介绍。\n'

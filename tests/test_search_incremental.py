@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.model import Edition, Output, SearchDoc
+from builder.model.documents import Edition, Output, SearchDoc
 from builder.search import (
     _apply_postings,
     build_search,

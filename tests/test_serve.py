@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from tornado import ioloop
 
-from builder.build import build
+from builder.pipeline.build import build
 from builder.serve import (
     MARK_OPEN,
     Preview,

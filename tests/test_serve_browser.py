@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import pytest
 
-from builder.build import build
+from builder.pipeline.build import build
 from builder.serve import strip_injected
 
 REPO = Path(__file__).resolve().parent.parent

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from test_build_equivalence import assert_same, clean_build
 
-from builder import build as build_module
-from builder import skeleton
-from builder.build import build
+from builder.incremental import skeleton
+from builder.pipeline import build as build_module
+from builder.pipeline.build import build
 
 POST = """---
 title: {title}

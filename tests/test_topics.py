@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import build
 from builder.errors import BuildFailed
-from builder.markdown import parse
-from builder.topics import alias_forms, build_matcher
+from builder.pipeline.build import build
+from builder.pipeline.mentions import alias_forms, build_matcher
+from builder.text.markdown import parse
 from conftest import make_and_build, read, write_site
 
 COLL = '---\ntitle: "赛道"\ngroups: ["增长", "效率"]\n---\n\n赛道介绍。\n'
@@ -138,7 +138,7 @@ def test_topic_with_many_mentions_is_paginated(tmp_path: Path) -> None:
 
 
 def test_linker_links_each_first_mention_once() -> None:
-    from builder.topics import build_matcher, make_linker
+    from builder.pipeline.mentions import build_matcher, make_linker
 
     m = build_matcher([["出海"], ["定制"], ["分销"]])
     assert m is not None

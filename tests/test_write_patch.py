@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from builder import write
 from builder.errors import BuildFailed
-from builder.model import Output
-from builder.write import MANIFEST, Patch, Staging, check_target, recover
+from builder.model.documents import Output
+from builder.output import write
+from builder.output.write import MANIFEST, Patch, Staging, check_target, recover
 
 REPO = Path(__file__).resolve().parent.parent
 OLD_TIME = 1_600_000_000
@@ -386,8 +386,8 @@ def test_staging_and_check_target_roll_a_committed_patch_forward(tmp_path):
 CHILD = """
 import sys
 from pathlib import Path
-from builder.model import Output
-from builder.write import Patch
+from builder.model.documents import Output
+from builder.output.write import Patch
 out, n = Path(sys.argv[1]), int(sys.argv[2])
 p = Patch(out)
 for i in range(n):

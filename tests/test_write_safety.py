@@ -142,7 +142,7 @@ def test_interrupted_build_leaves_previous_output(capsys, site, tmp_path, monkey
     out = tmp_path / "out"
     assert build(capsys, site, out)[0] == 0
     before = snapshot(out)
-    from builder import write
+    from builder.output import write
 
     def interrupt(self, output):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt

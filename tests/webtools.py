@@ -19,7 +19,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 
 def build_demo(out: Path) -> Path:
-    from builder.build import build
+    from builder.pipeline.build import build
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1739271366")
     build(REPO, out)
     return out

@@ -11,15 +11,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import Store, digest
-from .config import SiteConfig
-from .errors import BuildError, BuildFailed, error
+from ..config import SiteConfig
+from ..errors import BuildError, BuildFailed, error
+from ..incremental.store import Store, digest
 from .frontmatter import read
 
 if TYPE_CHECKING:
-    from .fingerprint import FileDigests
-from .markdown import parse, split_more
-from .model import Document
+    from ..incremental.fingerprint import FileDigests
+from ..model.documents import Document
+from ..text.markdown import parse, split_more
 
 MARKDOWN_EXT = (".md", ".markdown")
 _LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$", re.IGNORECASE)

@@ -10,11 +10,11 @@ from functools import lru_cache
 
 import ahocorasick_rs
 
-from .cache import Store, digest
-from .convert import fold, opencc_converter
-from .derive import Entry, Site, Topic
-from .markdown import Passage, passages, tokens_of
-from .model import Document
+from ..incremental.store import Store, digest
+from ..model import Entry, Site, Topic
+from ..model.documents import Document
+from ..text.convert import fold, opencc_converter
+from ..text.markdown import Passage, passages, tokens_of
 
 
 def alias_forms(alias: str) -> set[str]:

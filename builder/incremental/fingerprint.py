@@ -13,53 +13,20 @@ full build; the record is never trusted beyond these checks.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
 import pickle
-import sys
 import time
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .config import SiteConfig
-from .load import walk
+from ..config import SiteConfig
+from . import identity
+from .identity import CACHE_DIR, files_under
 
-CACHE_DIR = ".tongwen-cache"
 _STATE = "builds.json"
 _FORMAT = 1
-_LIBS = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "linkify-it-py", "PyYAML", "opencc", "nh3",
-         "pypinyin")
-
-
-@cache
-def builder_digest() -> str:
-    """Every file of the builder package (code and built-in theme) and the library versions."""
-    h = hashlib.blake2b(digest_size=20)
-    h.update(f"{_FORMAT} {sys.version}".encode())
-    for lib in _LIBS:
-        try:
-            h.update(f"{lib}={importlib.metadata.version(lib)};".encode())
-        except importlib.metadata.PackageNotFoundError:
-            h.update(f"{lib}=-;".encode())
-    root = Path(__file__).parent
-    for path in sorted(_files(root)):
-        if "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo"):
-            continue
-        h.update(path.relative_to(root).as_posix().encode() + b"\0")
-        h.update(path.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def _files(root: Path) -> list[Path]:
-    out: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        dirnames.sort()
-        out.extend(Path(dirpath) / f for f in sorted(filenames))
-    return out
 
 
 _DIGESTS = "files.pickle"
@@ -145,25 +112,24 @@ class FileDigests:
             pass
 
 
-def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool,
-           digests: FileDigests | None = None, walked: tuple[list[Any], list[Any], list[Any]] | None = None
-           ) -> str | None:
+def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool, digests: FileDigests | None,
+           walked: tuple[list[Any], list[Any], list[Any]]) -> str | None:
     """The fingerprint of everything the build reads, or None when it cannot be trusted. `walked`:
-    `load.walk(config)`, if the caller already has it."""
+    `load.walk(config)`, as the build did it."""
     try:
         h = hashlib.blake2b(digest_size=20)
-        h.update(builder_digest().encode())
+        h.update(identity.builder_digest().encode())
         h.update(repr(config).encode())
         h.update(f"\0{out.resolve()}\0{drafts}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
         site = site_dir.resolve()
         h.update(digests.of(site / "site.yaml") if digests is not None else (site / "site.yaml").read_bytes())
-        sources, resources, errors = walked if walked is not None else walk(config)
+        sources, resources, errors = walked
         if errors:
             return None  # the build reports these; never skip it
         files: list[str | Path] = [s.file for s in sources] + [r.path for r in resources]
         for folder in ("templates", "static"):
             if (site / folder).is_dir():
-                files += _files(site / folder)
+                files += files_under(site / folder)
         for path in files:
             h.update(b"\0" + str(path).encode() + b"\0")
             h.update(digests.of(path) if digests is not None else Path(path).read_bytes())
@@ -178,7 +144,7 @@ def output_stats(out: Path, known: dict[str, tuple[int, int, int, int]] | None =
     `known`: stats taken earlier in this build, which stand for every file but the `touched` ones (a
     patched build's kept files are not looked at again; if one was changed meanwhile, the next
     build's check finds it differs from what is recorded, which is the safe way round)."""
-    from .write import MANIFEST
+    from ..output.write import MANIFEST
     base = str(out.resolve())
     stats = {}
     known = known or {}

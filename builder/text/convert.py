@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 import ahocorasick_rs
 import opencc
 
-from .model import Edition, GlossaryEntry
+from ..model.documents import Edition, GlossaryEntry
 
 Convert = Callable[[str], str]
 

@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from .fingerprint import listing_digest, output_stats
+from ..incremental.fingerprint import listing_digest, output_stats
 
 Stats = dict[str, tuple[int, int, int, int]]
 

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import cache
-from .cache import Store, digest
+from . import store as cache
+from .store import Store, digest
 
 
 class PageUrl:

@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from .errors import BuildError, error
+from ..errors import BuildError, error
 
 try:  # libyaml is ~10x faster; fall back to the pure-Python loader
     _Base: type = yaml.CSafeLoader

@@ -30,13 +30,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .cache import Store
-from .config import SiteConfig
-from .derive import Site
-from .fingerprint import CACHE_DIR, FileDigests, builder_digest
-from .incremental import meta_digest, meta_sig, resources_sig, state_tag
-from .load import Resource, SourceFile, doc_key, load_file
-from .model import LAZY_FIELDS, Document
+from ..config import SiteConfig
+from ..model import Site
+from ..model.documents import LAZY_FIELDS, Document
+from ..pipeline.load import Resource, SourceFile, doc_key, load_file
+from . import identity
+from .fingerprint import FileDigests
+from .identity import CACHE_DIR
+from .state import meta_digest, meta_sig, resources_sig, state_tag
+from .store import Store
 
 FORMAT = 3
 FILE = "skeleton"
@@ -55,7 +57,7 @@ def path_of(site_dir: Path, out: Path) -> Path:
 
 def _key(config: SiteConfig, drafts: bool, metas: list[tuple[str, bytes]], resources: list[Resource]) -> bytes:
     h = hashlib.blake2b(digest_size=20)
-    h.update(f"{FORMAT}\0{builder_digest()}\0{drafts}\0".encode())
+    h.update(f"{FORMAT}\0{identity.builder_digest()}\0{drafts}\0".encode())
     h.update(repr(config).encode("utf-8", "surrogatepass") + b"\0")
     for rel, m in metas:
         h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + m)

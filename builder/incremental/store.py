@@ -26,6 +26,9 @@ import zlib
 from pathlib import Path
 from typing import Any, TypeVar
 
+from . import identity
+from .identity import CACHE_DIR
+
 T = TypeVar("T")
 
 _FORMAT = 2
@@ -57,9 +60,8 @@ def digest(*parts: Any) -> bytes:
     shows every field). Bytes are hashed as they are, str (exactly str, not a subclass) as UTF-8,
     tuples (exactly tuple) part by part — cheaper than a repr for the long texts keys hold —
     everything else through its repr. Each part is tagged with its kind and length: unambiguous."""
-    from .fingerprint import builder_digest  # imported late: fingerprint imports load, which imports this
     h = hashlib.blake2b(digest_size=20)
-    h.update(f"{_FORMAT}\0{builder_digest()}\0".encode())
+    h.update(f"{_FORMAT}\0{identity.builder_digest()}\0".encode())
     _feed(h, parts)
     return h.digest()
 
@@ -110,7 +112,6 @@ class Store:
     """The cache of one site folder. `Store(None)` is a cache that never stores anything on disk."""
 
     def __init__(self, site_dir: Path | None):
-        from .fingerprint import CACHE_DIR
         self.path = (site_dir / CACHE_DIR / FILE) if site_dir is not None else None
         self._conns: dict[int, sqlite3.Connection | None] = {}
         self.pending: dict[bytes, bytes] = {}  # new rows of this process, written by spill()/flush()

@@ -7,9 +7,9 @@ import re
 import tomllib
 from typing import Any
 
-from .config import SiteConfig, check_widgets, parse_glossary
-from .errors import BuildError, error
-from .model import FrontMatter, Thumbnail
+from ..config import SiteConfig, check_widgets, parse_glossary
+from ..errors import BuildError, error
+from ..model.documents import FrontMatter, Thumbnail
 from .paths import unsafe_scheme
 from .yamlload import load_yaml
 

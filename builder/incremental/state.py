@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import Document
+from ..model.documents import Document
+from .identity import CACHE_DIR
 
 FORMAT = 8
 FILE = "render-state"  # + a hash of the output folder's path: `build` and `serve` keep one each
@@ -46,13 +47,11 @@ def state_tag(out: Path) -> str:
 
 
 def state_path(site_dir: Path, out: Path) -> Path:
-    from .fingerprint import CACHE_DIR
     return site_dir / CACHE_DIR / f"{FILE}-{state_tag(out)}.pickle"
 
 
 def search_state_dir(site_dir: Path, out: Path) -> Path:
     """The search index's own state (search.save_state) for this output folder."""
-    from .fingerprint import CACHE_DIR
     return site_dir / CACHE_DIR / f"search-{state_tag(out)}"
 
 
@@ -132,7 +131,7 @@ def global_sig(config_repr: str, templates: bytes, build_date: dt.datetime, draf
     """`files` (path → content digest, fingerprint.FileDigests.current) lets a document's front-matter
     signature be reused from `previous` while its file and the config are unchanged (a document is
     made of its file, its path and the config); the signatures used are recorded in `state_out`."""
-    from .cache import digest  # carries the builder digest
+    from .store import digest  # carries the builder digest
     h = hashlib.blake2b(digest_size=20)
     h.update(digest("global", FORMAT, config_repr, templates, build_date.isoformat(), drafts))
     config_sig = hashlib.blake2b(config_repr.encode("utf-8", "surrogatepass"), digest_size=16).digest()

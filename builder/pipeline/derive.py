@@ -3,86 +3,19 @@ prev/next, and the URL-collision check (every collision reported, naming every s
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from .config import SiteConfig
-from .convert import fold_key
-from .errors import BuildError, BuildFailed, error
+from ..config import SiteConfig
+from ..errors import BuildError, BuildFailed, error
+from ..model.documents import Document, Term
+from ..model.site import Collection, Entry, Site, Topic
+from ..text.convert import fold_key
 from .load import Resource
-from .model import Document, Term
 from .paths import UnsafePath, clean_url, slugify
 
 TAXONOMIES = ("tags", "categories")
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One page identity (a source and its human translations), published in every edition."""
-
-    source: str  # the canonical source file
-    kind: str  # article | section | collection | topic
-    path: str  # page path within an edition, e.g. "posts/a/"
-    docs: tuple[tuple[str, Document], ...]  # edition key → the document that edition renders
-    canonical: Document  # the source the page's identity, URL, date and terms come from
-
-    def doc(self, edition_key: str) -> Document:
-        for k, d in self.docs:
-            if k == edition_key:
-                return d
-        raise KeyError(edition_key)
-
-    @property
-    def date(self) -> dt.datetime | None:
-        return self.canonical.meta.date
-
-    @property
-    def sort_time(self) -> dt.datetime:
-        return self.canonical.meta.date or _EPOCH
-
-
-@dataclass(frozen=True)
-class Topic:
-    entry: Entry
-    collection: str  # the collection's folder name
-    group: str
-    weight: int
-    aliases: tuple[str, ...]  # as written (any script)
-
-
-@dataclass(frozen=True)
-class Collection:
-    entry: Entry
-    name: str  # folder name
-    groups: tuple[str, ...]
-    topics: tuple[Topic, ...]
-
-
-@dataclass(frozen=True)
-class Site:
-    config: object  # SiteConfig (kept loose to avoid an import cycle in type checkers)
-    articles: tuple[Entry, ...]  # published articles, newest first
-    sections: tuple[Entry, ...]
-    collections: tuple[Collection, ...]
-    topics: tuple[Topic, ...]
-    terms: tuple[tuple[str, tuple[Term, ...]], ...]  # taxonomy → terms sorted by key
-    redirects: tuple[tuple[str, str], ...]  # alias page path → target page path
-    resources: tuple[tuple[str, str], ...]  # output path within an edition → source path
-    index: dict[str, Entry] = field(default_factory=dict)  # source → entry, for link resolution
-    weighted: bool = False  # some article has a weight (lists then put weighted pages first)
-
-    def all_entries(self) -> tuple[Entry, ...]:
-        return (*self.articles, *self.sections, *(c.entry for c in self.collections), *(t.entry for t in self.topics))
-
-    def taxonomy(self, name: str) -> tuple[Term, ...]:
-        for k, terms in self.terms:
-            if k == name:
-                return terms
-        return ()
 
 
 def _entry_path(doc: Document, errors: list[BuildError]) -> str:
@@ -136,7 +69,7 @@ def make_entry(members: list[Document], config: SiteConfig, errors: list[BuildEr
 
 
 def _same_script(lang: str, script: str) -> bool:
-    from .convert import source_script
+    from ..text.convert import source_script
     s = source_script(lang)
     return bool(s) and s.startswith(script)
 

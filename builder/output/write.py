@@ -20,8 +20,8 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .errors import BuildFailed, error
-from .model import Output
+from ..errors import BuildFailed, error
+from ..model.documents import Output
 
 MANIFEST = ".tongwen-manifest"
 _STAGE_PREFIX = ".tongwen-staging-"

@@ -1,0 +1,217 @@
+"""One build's view of what earlier builds left: the single interface `pipeline.build` uses for reuse.
+
+A `Session` opens the previous build's records for one output folder and answers, in build order:
+may the build be skipped (`unchanged`), what site model stands (`load`), which page jobs may keep
+their files (`incremental`), where to write (`writer`), and finally records what this build did
+(`record`). With `enabled=False` (verify builds) it reads and records nothing: every job runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import SiteConfig
+from ..model import Document, Entry, Site
+from ..output import watch as outwatch
+from ..output.write import Patch, Staging, check_target, recover
+from ..pipeline.load import Resource, walk
+from ..pipeline.memory import without_utf8_copy
+from . import fingerprint, skeleton
+from .pagecache import templates_digest
+from .state import RenderState, body_sig, global_sig, load_state, search_state_dir, write_state
+from .store import Store
+
+log = logging.getLogger("tongwen")
+Loader = Callable[[Store | None, fingerprint.FileDigests | None, Any], tuple[list[Document], list[Resource]]]
+Deriver = Callable[[list[Document], list[Resource]], Site]
+
+
+def _holds(out: Path, rel: str, data: bytes) -> bool:
+    try:
+        return (out / rel).read_bytes() == data
+    except OSError:
+        return False
+
+
+def _entry_sig(entry: Entry, files: dict[str, bytes], root: str) -> bytes:
+    """What the entry's documents hold beyond the global signature: their files' digests (from
+    fingerprint.FileDigests, which this build hashed or trusted), else their Markdown."""
+    h = hashlib.blake2b(digest_size=16)
+    for k, d in entry.docs:
+        h.update(k.encode() + b"\0" + (files.get(root + d.source) or body_sig(d)))
+    return h.digest()
+
+
+def _drop_utf8_copies(docs: list[Document]) -> None:
+    """Pickling the loaded documents (their cache rows, the snapshot) left a UTF-8 copy inside each
+    of their texts; they live until the build ends (in every forked worker too), so let those
+    copies go (10,000 articles: 60 MB). Each document is changed in place: the site model holds
+    the same objects."""
+    for d in docs:
+        for name in ("body", "summary_src"):
+            text = getattr(d, name)
+            if text:
+                object.__setattr__(d, name, without_utf8_copy(text))
+
+
+@dataclass
+class Keys:
+    """What the render needs to key its jobs: the global signature, each entry's body signature,
+    and the previous build's state when its jobs may be kept (else None)."""
+
+    global_sig: bytes
+    entry_sigs: dict[str, bytes]
+    previous: RenderState | None
+    search_state: Any  # search.SearchState | None, with `previous`
+
+
+@dataclass
+class Session:
+    site_dir: Path
+    out: Path
+    config: SiteConfig
+    drafts: bool
+    enabled: bool
+    watch: outwatch.OutputWatch | None = None
+    digests: fingerprint.FileDigests | None = None
+    walked: Any = None
+    fp: Any = None
+    previous: RenderState | None = None
+    recorded: str | None = None  # the folder's listing digest the previous state was recorded with
+    store: Store | None = None
+    reused: bool = False  # the site model came from the snapshot
+    snapshot: Path | None = None  # a fresh snapshot, published by `record`
+    metas: RenderState = field(default_factory=RenderState)
+
+    @classmethod
+    def open(cls, site_dir: Path, out: Path, config: SiteConfig, drafts: bool, enabled: bool = True) -> Session:
+        """Finish an interrupted update, then fingerprint the inputs (the output folder's listing
+        is taken meanwhile by a forked child: outwatch.py)."""
+        s = cls(site_dir, out, config, drafts, enabled)
+        if out.parent.is_dir():
+            recover(out)  # a build killed after its update's commit point: finish that update first
+        if not enabled:
+            s.walked = walk(config)
+            return s
+        s.watch = outwatch.start(out)
+        s.digests = fingerprint.FileDigests(site_dir)
+        s.walked = walk(config)  # content/ is walked once per build
+        s.fp = fingerprint.inputs(config, site_dir, out, drafts, s.digests, s.walked)
+        return s
+
+    def unchanged(self) -> dict[str, Any] | None:
+        """The previous build's counts when every input and the output folder are as it left them."""
+        if self.watch is None:
+            return None
+        done = fingerprint.unchanged(self.site_dir, self.out, self.fp, self.watch.before)
+        if done is not None:
+            self.watch.close()
+        return done
+
+    def writer(self) -> Staging | Patch:
+        """A patch of the folder in place when the previous state may serve, else a whole new folder."""
+        if self.enabled:
+            self.previous = load_state(self.site_dir, self.out, verify=False)  # trusted once `watch` vouches
+            self.recorded = self.previous.listing if self.previous is not None else None
+        check_target(self.out, self.site_dir, foreign_scan=self.previous is None)
+        patch = Patch.open(self.out) if self.previous is not None else None
+        if patch is None:
+            self.previous = None
+        return patch or Staging(self.out)
+
+    def load(self, load: Loader, derive: Deriver) -> tuple[list[Document], Site]:
+        """The site model: the snapshot with changed bodies put in while only bodies changed
+        (skeleton.py), else loaded and derived afresh."""
+        if not self.enabled:
+            self.store = Store(None)  # rows live in memory for this build only
+            docs, resources = load(None, None, self.walked)
+            return docs, derive(docs, resources)
+        assert self.digests is not None
+        self.store = Store(self.site_dir)
+        got = skeleton.reuse(self.site_dir, self.out, self.config, self.drafts, self.walked[0], self.walked[1],
+                             self.store, self.digests)
+        if got is not None:
+            self.reused = True
+            self.store.release()
+            return got.docs, got.site
+        docs, resources = load(self.store, self.digests, self.walked)
+        self.store.release()  # no database connection crosses the fork into render workers
+        return docs, derive(docs, resources)
+
+    def keys(self, site: Site, docs: list[Document], date: Any,
+             writer: Staging | Patch) -> tuple[Keys, Staging | Patch]:
+        """Sign the inputs; keep the previous state only if it was made from the same global
+        signature, its search index is whole, and the output folder is as it left it."""
+        if not self.enabled:  # nothing is kept; the render still names its jobs
+            return Keys(b"", {e.source: _entry_sig(e, {}, "") for e in site.all_entries()}, None, None), writer
+        assert self.digests is not None and self.watch is not None
+        from .. import search
+        root = str(self.config.root.resolve()) + "/"
+        resources = list(self.walked[1])
+        gsig = global_sig(repr(self.config), templates_digest(self.site_dir), date, self.drafts, docs, resources,
+                          self.digests.current, root, self.previous, self.metas)
+        sigs = {e.source: _entry_sig(e, self.digests.current, root) for e in site.all_entries()}
+        if not self.reused:
+            self.snapshot = skeleton.prepare(self.site_dir, self.out, self.config, self.drafts, docs, resources,
+                                             site, self.metas.metas)
+            _drop_utf8_copies(docs)
+        previous = self.previous if self.previous is not None and self.previous.global_sig == gsig else None
+        search_state = search.load_state(search_state_dir(self.site_dir, self.out)) if previous is not None else None
+        if search_state is None or not _holds(self.out, "search/manifest.js", search_state.manifest):
+            previous = None  # the index must be built in full, from every page's record: render them all
+        if isinstance(writer, Patch) and self.recorded != self.watch.before():
+            # an output was edited, replaced or deleted since the previous build: its state is not
+            # trusted, and the folder is replaced whole (check_target walks it for foreign files)
+            previous = search_state = None
+            writer.discard()
+            check_target(self.out, self.site_dir, foreign_scan=True)
+            writer = Staging(self.out)
+        return Keys(gsig, sigs, previous, search_state), writer
+
+    def abandon(self) -> None:
+        """The build failed: nothing of it is recorded."""
+        skeleton.publish(self.snapshot, self.site_dir, self.out, False)
+
+    def record(self, writer: Staging | Patch, state: RenderState | None, search_state: Any,
+               kept_rows: set[bytes], pages: int, outputs: int) -> None:
+        """Record what this build did, for the next one: its render state and search state, the
+        snapshot, the input fingerprint and the output folder's listing. Only if no input changed
+        while it ran (else the output may mix old and new inputs)."""
+        if not self.enabled:
+            return
+        from .. import search
+        assert self.watch is not None and self.digests is not None and self.store is not None
+        self.watch.after(writer.touched if isinstance(writer, Patch) else None)  # the child stats the new folder
+        log.debug("cache: %d hits, %d misses", self.store.hits, self.store.misses)
+        self.store.keep_used(kept_rows)  # kept jobs did not look up their rows: they are still wanted
+        if state is not None:
+            self.store.keep_used(set(state.mentions.values()))  # the topics' mention lists the state names
+        self.store.flush()
+        settled = self.fp is not None and self.digests.unchanged_since_use()
+        self.digests.save()
+        if state is not None:
+            state.metas, state.config_sig = self.metas.metas, self.metas.config_sig
+        pending = write_state(self.site_dir, self.out, state if settled else None)
+        try:
+            skeleton.publish(self.snapshot, self.site_dir, self.out, settled)
+            search_dir = search_state_dir(self.site_dir, self.out)
+            try:
+                search.save_state(search_state, search_dir)
+            except OSError:
+                shutil.rmtree(search_dir, ignore_errors=True)  # best effort: the next build checks it anyway
+            listing = self.watch.result()  # the output folder's listing digest, from the child (or taken here)
+            self.watch.close()
+            fingerprint.record(self.site_dir, self.out, self.fp if settled else None, pages, outputs, listing)
+        except BaseException:
+            pending.finish(None)
+            raise
+        pending.finish(listing)
+
+    def close(self) -> None:
+        outwatch.close_all()  # a build that raised: its output watch's child is reaped

@@ -1,0 +1,222 @@
+"""One build: load → derive → render → write. The dev server calls this same function.
+
+`build()` reads as the table of contents of a build; each step is timed once. What earlier builds
+left (skip, reuse, keys) is behind one interface, `incremental.session.Session`; page functions
+never see it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .. import search
+from ..config import SiteConfig, load_config
+from ..errors import BuildFailed, VerifyFailed, error
+from ..incremental import skeleton
+from ..incremental.session import Keys, Session
+from ..incremental.state import StateIncomplete
+from ..model import Document, Site
+from ..output.write import Patch, Staging
+from ..render import Incremental, render_site
+from .derive import derive
+from .frontmatter import parse_date
+from .load import load
+from .parallel import default_jobs
+from .verify import differences
+
+log = logging.getLogger("tongwen")
+Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    out: Path
+    pages: int  # HTML files
+    outputs: int  # all files
+    stages: dict[str, float]
+    editions: tuple[str, ...]
+    kinds: dict[str, int] = field(default_factory=dict)  # pages per kind, in each edition
+    skipped: bool = False  # every input unchanged and the output untouched: nothing to do (fingerprint.py)
+    jobs_run: int = 0  # page jobs rendered (incremental/state.py)
+    jobs_kept: int = 0  # page jobs whose previous outputs stand
+
+
+class Steps(dict[str, float]):
+    """Wall time per named step, each logged at debug level."""
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[name] = self.get(name, 0.0) + time.perf_counter() - t
+            log.debug("%s: %.3fs", name, self[name])
+
+
+def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_url: str | None = None,
+          jobs: int | None = None, progress: Progress | None = None, reuse: bool = True,
+          verify: bool | None = None) -> BuildResult:
+    """Build `site_dir` into `out` (default: its `output_dir`). `jobs`: worker processes (default:
+    TONGWEN_JOBS or the core count). `progress(stage, files_written)` is called now and then.
+    `reuse=False`: a clean build that neither reads nor records `.tongwen-cache/`.
+    `verify` (default: TONGWEN_VERIFY=1): then build again with `reuse=False` and raise BuildFailed
+    naming every output that differs (pipeline/verify.py); the build itself stays published."""
+    try:
+        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse)
+    except skeleton.SnapshotDamaged as exc:  # nothing was published: build again without it
+        log.warning("%s; loading the site afresh", exc)
+        config = load_config(site_dir)
+        skeleton.forget(site_dir, out if out is not None else site_dir / config.output_dir)
+        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse)
+    if verify if verify is not None else os.environ.get("TONGWEN_VERIFY") == "1":
+        with tempfile.TemporaryDirectory(prefix="tongwen-verify-") as tmp:
+            build(site_dir, Path(tmp) / "public", drafts, base_url, jobs, reuse=False, verify=False)
+            errors = differences(result.out, Path(tmp) / "public")
+        if errors:
+            raise VerifyFailed(errors)
+    return result
+
+
+def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None, jobs: int | None,
+           progress: Progress | None, reuse: bool) -> BuildResult:
+    steps = Steps()
+    with steps("config"):
+        config = site_config(site_dir, base_url)
+        out = out if out is not None else site_dir / config.output_dir
+    session = Session.open(site_dir, out, config, drafts, enabled=reuse)
+    try:
+        with steps("fingerprint"):
+            done = session.unchanged()
+        if done is not None:
+            return BuildResult(out, int(done["pages"]), int(done["outputs"]), steps,
+                               tuple(e.code for e in config.editions), skipped=True)
+        with steps("load"):
+            writer = session.writer()
+            model = Model(*session.load(lambda store, digests, walked: load(
+                config, parse_markdown=False, store=store, digests=digests, walked=walked),
+                lambda docs, resources: derive(docs, resources, config, drafts=drafts)))
+        with steps("incremental"):
+            date = build_date(config, model.site.articles[0].date if model.site.articles else None)
+            keys, writer = session.keys(model.site, model.docs, date, writer)
+            kinds = page_kinds(model.site)
+        try:
+            inc, search_state, pages, outputs = _render_and_index(
+                model, config, date, keys, writer, session, jobs, progress, steps)
+        except (_FullBuild, StateIncomplete):
+            log.debug("incremental search update not possible: a full build")
+            writer.discard()
+            writer = (Patch.open(out) if isinstance(writer, Patch) else None) or Staging(out)
+            keys = Keys(keys.global_sig, keys.entry_sigs, None, None)
+            inc, search_state, pages, outputs = _render_and_index(
+                model, config, date, keys, writer, session, jobs, progress, steps)
+        with steps("write"):
+            writer.commit() if isinstance(writer, Patch) else writer.publish()
+    except BaseException:
+        if "writer" in locals():
+            writer.discard()
+        session.abandon()
+        session.close()
+        raise
+    with steps("cache"):
+        session.record(writer, inc.state, search_state, inc.kept_rows, pages, outputs)
+    session.close()
+    log.debug("render: %d jobs run, %d kept", inc.ran, inc.reused)
+    return BuildResult(out, pages, outputs, steps, tuple(e.code for e in config.editions), kinds,
+                       jobs_run=inc.ran, jobs_kept=inc.reused)
+
+
+class Model:
+    """The loaded documents and the derived site, for one build. A full render lets go of them
+    before the search index is built (peak memory: the index's own arrays are largest then)."""
+
+    def __init__(self, docs: list[Document], site: Site):
+        self.docs, self.site = docs, site
+
+    def release(self) -> None:
+        del self.docs, self.site
+        gc.collect()  # the pages' garbage cycles (Jinja contexts and macros) still refer to them
+
+
+class _FullBuild(Exception):
+    """An incremental build cannot finish incrementally (the search index must be rebuilt)."""
+
+
+def _render_and_index(model: Model, config: SiteConfig, date: dt.datetime, keys: Keys, writer: Staging | Patch,
+                      session: Session, jobs: int | None, progress: Progress | None,
+                      steps: Steps) -> tuple[Incremental, search.SearchState, int, int]:
+    """Render every page whose job cannot be kept, then update or build the search index."""
+    inc = Incremental(keys.global_sig, keys.entry_sigs, keys.previous)
+    pages = outputs = 0
+    with steps("render"):
+        workers = default_jobs() if jobs is None else max(1, jobs)
+        for o in render_site(model.site, config, date, None, steps, jobs=workers, store=session.store,
+                             incremental=inc):
+            writer.write(o)
+            outputs += 1
+            pages += o.path.endswith(".html")
+            if progress is not None and not outputs % 50:
+                progress("render", outputs)
+        writer.keep_all(inc.kept)
+        outputs += len(inc.kept)
+        pages += sum(p.endswith(".html") for p in inc.kept)
+    if inc.previous is None:  # a full render is not run again: the model is done with
+        model.release()
+    with steps("search"):
+        keys_e = [e.key for e in config.editions]
+        if inc.previous is not None:  # only the jobs that ran made records; the others' are unchanged
+            complete = all(all(k in d.url for k in keys_e) for d in inc.search_docs.values())
+            updated = search.update_search(keys.search_state, inc.search_docs, config.editions) if complete else None
+            if updated is None:
+                raise _FullBuild
+            index, _removed, state = updated
+            new = {o.path for o in index}
+            unchanged = [p for p in [*state.paths, "search/manifest.js"] if p not in new]
+            writer.keep_all(unchanged)
+            outputs += len(unchanged)
+        else:
+            index, state = search.build_search_state(inc.search_docs, config.editions)
+        inc.search_docs = {}  # (memory: every page's text)
+        for o in index:
+            writer.write(o)
+            outputs += 1
+    return inc, state, pages, outputs
+
+
+def site_config(site_dir: Path, base_url: str | None) -> SiteConfig:
+    config = load_config(site_dir)
+    if base_url:
+        config = replace(config, base_url=base_url if base_url.endswith("/") else base_url + "/")
+    return config
+
+
+def page_kinds(site: Site) -> dict[str, int]:
+    """Pages of each kind one edition publishes (every edition publishes the same pages)."""
+    return {"article": len(site.articles), "topic": len(site.topics), "collection": len(site.collections),
+            "section": len(site.sections), "term": sum(len(t) for _k, t in site.terms),
+            "redirect": len(site.redirects)}
+
+
+def build_date(config: SiteConfig, newest: dt.datetime | None) -> dt.datetime:
+    """Deterministic: SOURCE_DATE_EPOCH, else site.yaml build_date, else the newest content date."""
+    sde = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if sde:
+        try:
+            return dt.datetime.fromtimestamp(int(sde), tz=dt.UTC)
+        except (ValueError, OverflowError):
+            raise BuildFailed([error("SOURCE_DATE_EPOCH", 0, f"not a Unix timestamp: {sde!r}")]) from None
+    if config.build_date:
+        try:
+            return parse_date(config.build_date, config.tz)
+        except ValueError as exc:
+            raise BuildFailed([error("site.yaml", 1, f"build_date: {exc}")]) from None
+    return newest or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
