@@ -49,6 +49,7 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import ioloop, web
 
 from .errors import BuildFailed
+from .incremental.store import Memory
 
 log = logging.getLogger("tongwen")
 
@@ -193,6 +194,7 @@ class Preview:
         self._since: float | None = None  # when the first change not yet in a build was seen
         self._build_fn = build_fn
         self.on_reload: list[Callable[[], None]] = []
+        self.memory = Memory()  # owned by the server: kept across its rebuilds
 
     @property
     def state(self) -> str:
@@ -202,16 +204,18 @@ class Preview:
     def build_once(self) -> None:
         """One full build into a fresh folder (runs in a worker thread or at start-up)."""
         from .config import load_config
-        from .incremental.store import keep_in_memory
         from .pipeline.build import build
-        keep_in_memory()  # documents and rendered bodies stay decoded between rebuilds (cache.py)
         out = self.tmp / "site"
         t0 = time.perf_counter()
         ok = False
         errors: list[str] = []
         try:
             # (compiled templates are kept by the build itself: render.environment)
-            (self._build_fn or build)(self.site_dir, out, drafts=self.drafts, base_url=self.base_url)
+            # documents and rendered bodies stay decoded between rebuilds (incremental/store.py)
+            if self._build_fn is not None:
+                self._build_fn(self.site_dir, out, drafts=self.drafts, base_url=self.base_url)
+            else:
+                build(self.site_dir, out, drafts=self.drafts, base_url=self.base_url, memory=self.memory)
             prefixes = [e.prefix for e in load_config(self.site_dir).editions if e.prefix]
             ok = True
         except BuildFailed as exc:

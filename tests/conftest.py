@@ -16,15 +16,6 @@ SHARED = REPO.parent / "shared"
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture(autouse=True)
-def _no_cache_in_memory():  # type: ignore[no-untyped-def]
-    """A preview run in-process keeps cache entries in memory (cache.keep_in_memory); a later test
-    must not inherit them (its cache hit counts would be off)."""
-    yield
-    from builder.incremental import store as cache
-    cache.keep_in_memory(False)
-
-
 def write_site(root: Path, files: dict[str, str]) -> Path:
     """Write `files` (path → text, dedented) under root; a site.yaml is added if missing."""
     files = dict(files)

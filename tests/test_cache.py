@@ -132,17 +132,15 @@ def test_edits_reuse_the_cache(tmp_path: Path, caplog: pytest.LogCaptureFixture)
 
 def test_in_memory_cache_equals_clean_build(tmp_path: Path) -> None:
     """The preview server keeps entries in memory between builds; same invariant."""
-    cache.keep_in_memory(True)
-    try:
-        site = tiny_site(tmp_path / "site")
-        out = tmp_path / "out"
-        build(site, out, jobs=1)
-        for step, change in _edits(site)[:8]:
-            change()
-            build(site, out, jobs=1)
-            assert_equal_trees(tree(out), clean_tree(site, tmp_path, "m"), step)
-    finally:
-        cache.keep_in_memory(False)
+    memory = cache.Memory()
+    site = tiny_site(tmp_path / "site")
+    out = tmp_path / "out"
+    build(site, out, jobs=1, memory=memory)
+    assert memory.rows  # (the builds below read from it)
+    for step, change in _edits(site)[:8]:
+        change()
+        build(site, out, jobs=1, memory=memory)
+        assert_equal_trees(tree(out), clean_tree(site, tmp_path, "m"), step)
 
 
 def _damage_rows(db: Path, how: str) -> None:

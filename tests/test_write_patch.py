@@ -316,7 +316,7 @@ def run_dying_at(k: int, fn, *args) -> str:  # type: ignore[no-untyped-def]
                     os.write(w, name.encode())
                     os._exit(3)
 
-            write._hook = hook
+            write._step = hook
             fn(*args)
             code = 0
         finally:

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import store as cache
 from .store import Store, digest
 
 
@@ -70,7 +69,7 @@ def templates_digest(site_dir: Path) -> bytes:
 #   topic.html    key 0.39  render 0.98  store 0.56  read 0.23   74 KB
 # An article or list page read back (~0.4) saves nothing over rendering it (~0.45), and storing it
 # costs ~0.55 on every build that renders it: 1.7 s of a cold 1k build's CPU. They are stored only
-# where values are kept in memory (cache.keep_in_memory, the preview server): a hit is then the key.
+# where values are kept in memory (a store's `Memory`: the preview server): a hit is then the key.
 RENDER_AGAIN = frozenset({"article.html", "list.html", "redirect.html"})
 
 
@@ -82,7 +81,7 @@ class PageCache:
 
     def stores(self, template: str) -> bool:
         """Whether a page of `template` is looked up and stored at all (see RENDER_AGAIN)."""
-        return template not in RENDER_AGAIN or cache.in_memory()
+        return template not in RENDER_AGAIN or self.store.memory is not None
 
     def key(self, template: str, v: dict[str, Any]) -> bytes | None:
         try:

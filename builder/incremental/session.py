@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,16 +19,15 @@ from ..config import SiteConfig
 from ..model import Document, Entry, Site
 from ..output import watch as outwatch
 from ..output.write import Patch, Staging, check_target, recover
-from ..pipeline.load import Resource, walk
+from ..pipeline.derive import derive
+from ..pipeline.load import load, walk
 from ..pipeline.memory import without_utf8_copy
 from . import fingerprint, skeleton
 from .pagecache import templates_digest
 from .state import RenderState, body_sig, global_sig, load_state, search_state_dir, write_state
-from .store import Store
+from .store import Memory, Store
 
 log = logging.getLogger("tongwen")
-Loader = Callable[[Store | None, fingerprint.FileDigests | None, Any], tuple[list[Document], list[Resource]]]
-Deriver = Callable[[list[Document], list[Resource]], Site]
 
 
 def _holds(out: Path, rel: str, data: bytes) -> bool:
@@ -88,22 +86,19 @@ class Session:
     reused: bool = False  # the site model came from the snapshot
     snapshot: Path | None = None  # a fresh snapshot, published by `record`
     metas: RenderState = field(default_factory=RenderState)
+    memory: Memory | None = None  # decoded rows kept between builds (the preview server's)
 
-    @classmethod
-    def open(cls, site_dir: Path, out: Path, config: SiteConfig, drafts: bool, enabled: bool = True) -> Session:
+    def open(self) -> None:
         """Finish an interrupted update, then fingerprint the inputs (the output folder's listing
         is taken meanwhile by a forked child: outwatch.py)."""
-        s = cls(site_dir, out, config, drafts, enabled)
-        if out.parent.is_dir():
-            recover(out)  # a build killed after its update's commit point: finish that update first
-        if not enabled:
-            s.walked = walk(config)
-            return s
-        s.watch = outwatch.start(out)
-        s.digests = fingerprint.FileDigests(site_dir)
-        s.walked = walk(config)  # content/ is walked once per build
-        s.fp = fingerprint.inputs(config, site_dir, out, drafts, s.digests, s.walked)
-        return s
+        if self.out.parent.is_dir():
+            recover(self.out)  # a build killed after its update's commit point: finish that update first
+        if self.enabled:
+            self.watch = outwatch.start(self.out)
+            self.digests = fingerprint.FileDigests(self.site_dir)
+        self.walked = walk(self.config)  # content/ is walked once per build
+        if self.enabled:
+            self.fp = fingerprint.inputs(self.config, self.site_dir, self.out, self.drafts, self.digests, self.walked)
 
     def unchanged(self) -> dict[str, Any] | None:
         """The previous build's counts when every input and the output folder are as it left them."""
@@ -125,24 +120,26 @@ class Session:
             self.previous = None
         return patch or Staging(self.out)
 
-    def load(self, load: Loader, derive: Deriver) -> tuple[list[Document], Site]:
+    def load(self) -> tuple[list[Document], Site]:
         """The site model: the snapshot with changed bodies put in while only bodies changed
-        (skeleton.py), else loaded and derived afresh."""
+        (skeleton.py), else loaded and derived afresh (Markdown is parsed where it is rendered;
+        an unchanged file is not even read: FileDigests)."""
         if not self.enabled:
             self.store = Store(None)  # rows live in memory for this build only
-            docs, resources = load(None, None, self.walked)
-            return docs, derive(docs, resources)
+            docs, resources = load(self.config, parse_markdown=False, walked=self.walked)
+            return docs, derive(docs, resources, self.config, drafts=self.drafts)
         assert self.digests is not None
-        self.store = Store(self.site_dir)
+        self.store = Store(self.site_dir, self.memory)
         got = skeleton.reuse(self.site_dir, self.out, self.config, self.drafts, self.walked[0], self.walked[1],
                              self.store, self.digests)
         if got is not None:
             self.reused = True
             self.store.release()
             return got.docs, got.site
-        docs, resources = load(self.store, self.digests, self.walked)
+        docs, resources = load(self.config, parse_markdown=False, store=self.store, digests=self.digests,
+                               walked=self.walked)
         self.store.release()  # no database connection crosses the fork into render workers
-        return docs, derive(docs, resources)
+        return docs, derive(docs, resources, self.config, drafts=self.drafts)
 
     def keys(self, site: Site, docs: list[Document], date: Any,
              writer: Staging | Patch) -> tuple[Keys, Staging | Patch]:
@@ -214,4 +211,6 @@ class Session:
         pending.finish(listing)
 
     def close(self) -> None:
-        outwatch.close_all()  # a build that raised: its output watch's child is reaped
+        """Reap the output watch's child (a build that raised left it running)."""
+        if self.watch is not None:
+            self.watch.close()

@@ -13,7 +13,7 @@ Rows are read lazily, one key at a time; new rows are written by the main proces
 transaction after the output is published. Forked render workers open their own read connection
 and hand their new rows back with their results (`drain` / `absorb`).
 
-`keep_in_memory()` (the preview server) also keeps decoded values in the process between builds.
+A `Memory` (the preview server's) also keeps decoded values in the process between builds.
 """
 
 from __future__ import annotations
@@ -34,25 +34,28 @@ T = TypeVar("T")
 _FORMAT = 2
 FILE = "docs.sqlite"
 _SLACK = 1.5  # when the file holds this many times the rows a build used (plus a margin), drop the unused
-_MEMORY: dict[bytes, Any] | None = None
 _MEMORY_MAX = 512 * 2**20  # bytes (as stored, compressed) of the entries kept in memory; then start afresh
-_memory_size = 0
 
 
-def keep_in_memory(on: bool = True) -> None:
-    """Keep decoded entries in this process between builds (the preview server rebuilds in-process).
-    Turning it on when it is already on keeps what is remembered."""
-    global _MEMORY, _memory_size
-    if not on:
-        _MEMORY = None
-    elif _MEMORY is None:
-        _MEMORY = {}
-        _memory_size = 0
+class Memory:
+    """Decoded rows kept between builds in one process: the preview server owns one and passes it
+    to every build (`build(memory=…)`), so documents and rendered bodies stay decoded."""
 
+    def __init__(self, limit: int = _MEMORY_MAX):
+        self.rows: dict[bytes, Any] = {}
+        self.size = 0
+        self.limit = limit
 
-def in_memory() -> bool:
-    """Whether decoded entries are kept in this process between builds (`keep_in_memory`)."""
-    return _MEMORY is not None
+    def __contains__(self, key: bytes) -> bool:
+        return key in self.rows
+
+    def remember(self, key: bytes, value: Any, size: int) -> None:
+        if self.size + size > self.limit:  # start afresh rather than track what is least used
+            self.rows.clear()
+            self.size = 0
+        if key not in self.rows:
+            self.size += size
+        self.rows[key] = value
 
 
 def digest(*parts: Any) -> bytes:
@@ -111,7 +114,7 @@ SPILL_BYTES = 64 * 2**20  # new rows held in memory before they are written
 class Store:
     """The cache of one site folder. `Store(None)` is a cache that never stores anything on disk."""
 
-    def __init__(self, site_dir: Path | None):
+    def __init__(self, site_dir: Path | None, memory: Memory | None = None):
         self.path = (site_dir / CACHE_DIR / FILE) if site_dir is not None else None
         self._conns: dict[int, sqlite3.Connection | None] = {}
         self.pending: dict[bytes, bytes] = {}  # new rows of this process, written by spill()/flush()
@@ -120,6 +123,7 @@ class Store:
         self._log: list[bytes] = []  # the same, in order, for `used_since`
         self._fetched: dict[bytes, bytes] = {}  # rows read ahead by `prefetch`, not yet asked for
         self._pid = os.getpid()
+        self.memory = memory
         self.hits = 0
         self.misses = 0
 
@@ -157,8 +161,8 @@ class Store:
         self._own()
         value: Any = None
         size = 0
-        if _MEMORY is not None and key in _MEMORY:
-            value = _MEMORY[key]
+        if self.memory is not None and key in self.memory:
+            value = self.memory.rows[key]
         elif key in self.pending:
             value = _decode(self.pending[key])
             size = len(self.pending[key])
@@ -185,14 +189,14 @@ class Store:
         self.hits += count
         self.used.add(key)
         self._log.append(key)
-        if _MEMORY is not None and size:
-            _remember(key, value, size)
+        if self.memory is not None and size:
+            self.memory.remember(key, value, size)
         return value  # type: ignore[return-value]
 
     def has_all(self, keys: list[bytes]) -> bool:
         """Whether a row is stored under each key (not whether it is intact: `get` checks that)."""
         self._own()
-        want = [k for k in set(keys) if k not in self.pending and not (_MEMORY is not None and k in _MEMORY)]
+        want = [k for k in set(keys) if k not in self.pending and not (self.memory is not None and k in self.memory)]
         if not want:
             return True
         conn = self._db()
@@ -214,7 +218,7 @@ class Store:
         conn = self._db()
         if conn is None:
             return
-        want = [k for k in keys if not (_MEMORY is not None and k in _MEMORY) and k not in self.pending]
+        want = [k for k in keys if not (self.memory is not None and k in self.memory) and k not in self.pending]
         try:
             for i in range(0, len(want), 500):
                 part = want[i:i + 500]
@@ -227,7 +231,7 @@ class Store:
         """Whether `get` finds a row under `key` without a query (read ahead by `prefetch`, new in
         this process, or kept in memory); not whether it is intact: `get` checks that."""
         self._own()
-        return key in self._fetched or key in self.pending or (_MEMORY is not None and key in _MEMORY)
+        return key in self._fetched or key in self.pending or (self.memory is not None and key in self.memory)
 
     def put(self, key: bytes, value: Any, compress: bool = True) -> None:
         """`compress=False` for rows read on every build (documents): reading beats size there."""
@@ -236,8 +240,8 @@ class Store:
         self._pending_bytes += len(blob)  # (the next absorb spills them too once there are too many)
         self.used.add(key)
         self._log.append(key)
-        if _MEMORY is not None:
-            _remember(key, value, len(blob))
+        if self.memory is not None:
+            self.memory.remember(key, value, len(blob))
 
     def checkpoint(self) -> int:
         self._own()
@@ -322,14 +326,3 @@ class Store:
             conn.execute("COMMIT")
         finally:
             conn.close()
-
-
-def _remember(key: bytes, value: Any, size: int) -> None:
-    global _memory_size
-    assert _MEMORY is not None
-    if _memory_size + size > _MEMORY_MAX:
-        _MEMORY.clear()
-        _memory_size = 0
-    if key not in _MEMORY:
-        _memory_size += size
-    _MEMORY[key] = value

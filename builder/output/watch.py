@@ -47,7 +47,6 @@ TIMEOUT = 300.0  # seconds the build waits for an answer before it kills the chi
 _ANSWER = re.compile(rb"(D[0-9a-f]{40}|N)\n")
 _UNSET = object()
 log = logging.getLogger("tongwen")
-_open: list[OutputWatch] = []  # watches with a child not yet reaped (this process)
 
 
 def enabled() -> bool:
@@ -168,7 +167,6 @@ class OutputWatch:
         os.close(commands_r)
         os.close(answers_w)
         self.pid, self._commands, self._answers = pid, commands_w, answers_r
-        _open.append(self)
 
     def _receive(self) -> str | None | object:
         """The child's next answer, or _UNSET if it died, hung or sent anything else (then it is stopped)."""
@@ -250,8 +248,6 @@ class OutputWatch:
                 except OSError:
                     pass
         self._commands = self._answers = -1
-        if self in _open:
-            _open.remove(self)
         if pid is None:
             return
         if not self._answered:
@@ -277,14 +273,7 @@ class OutputWatch:
 
 def start(out: Path) -> OutputWatch:
     """A watch on `out`, with a forked child doing the work when `enabled()` (else it is done inline)."""
-    close_all()  # one build at a time in a process that forks: nothing is left from an earlier one
     watch = OutputWatch(out)
     if enabled():
         watch._fork()
     return watch
-
-
-def close_all() -> None:
-    """Reap every child this process's watches still have (a build that raised)."""
-    for watch in list(_open):
-        watch.close()

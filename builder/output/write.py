@@ -17,7 +17,7 @@ import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import BuildFailed, error
@@ -181,14 +181,9 @@ class PatchUnavailable(Exception):
     """`out` cannot be patched in place (not a Tongwen output folder, unreadable manifest, …): use Staging."""
 
 
-# Test hook: called with a step name before/after every change a commit or a recovery makes, so tests
-# can kill the process at each step (None in normal use).
-_hook: Callable[[str], None] | None = None
-
-
 def _step(name: str) -> None:
-    if _hook is not None:
-        _hook(name)
+    """Called with a step name before/after every change a commit or a recovery makes: a seam for
+    tests, which replace it to kill the process at each step. Does nothing in normal use."""
 
 
 class Patch:

@@ -24,12 +24,11 @@ from ..errors import BuildFailed, VerifyFailed, error
 from ..incremental import skeleton
 from ..incremental.session import Keys, Session
 from ..incremental.state import StateIncomplete
+from ..incremental.store import Memory
 from ..model import Document, Site
 from ..output.write import Patch, Staging
 from ..render import Incremental, render_site
-from .derive import derive
 from .frontmatter import parse_date
-from .load import load
 from .parallel import default_jobs
 from .verify import differences
 
@@ -65,19 +64,20 @@ class Steps(dict[str, float]):
 
 def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_url: str | None = None,
           jobs: int | None = None, progress: Progress | None = None, reuse: bool = True,
-          verify: bool | None = None) -> BuildResult:
+          verify: bool | None = None, memory: Memory | None = None) -> BuildResult:
     """Build `site_dir` into `out` (default: its `output_dir`). `jobs`: worker processes (default:
     TONGWEN_JOBS or the core count). `progress(stage, files_written)` is called now and then.
     `reuse=False`: a clean build that neither reads nor records `.tongwen-cache/`.
     `verify` (default: TONGWEN_VERIFY=1): then build again with `reuse=False` and raise BuildFailed
-    naming every output that differs (pipeline/verify.py); the build itself stays published."""
+    naming every output that differs (pipeline/verify.py); the build itself stays published.
+    `memory`: decoded cache rows kept between builds by a long-lived caller (the preview server)."""
     try:
-        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse)
+        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory)
     except skeleton.SnapshotDamaged as exc:  # nothing was published: build again without it
         log.warning("%s; loading the site afresh", exc)
         config = load_config(site_dir)
         skeleton.forget(site_dir, out if out is not None else site_dir / config.output_dir)
-        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse)
+        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory)
     if verify if verify is not None else os.environ.get("TONGWEN_VERIFY") == "1":
         with tempfile.TemporaryDirectory(prefix="tongwen-verify-") as tmp:
             build(site_dir, Path(tmp) / "public", drafts, base_url, jobs, reuse=False, verify=False)
@@ -88,23 +88,23 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
 
 
 def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None, jobs: int | None,
-           progress: Progress | None, reuse: bool) -> BuildResult:
+           progress: Progress | None, reuse: bool, memory: Memory | None) -> BuildResult:
     steps = Steps()
     with steps("config"):
         config = site_config(site_dir, base_url)
         out = out if out is not None else site_dir / config.output_dir
-    session = Session.open(site_dir, out, config, drafts, enabled=reuse)
+    session = Session(site_dir, out, config, drafts, enabled=reuse, memory=memory)
+    writer: Staging | Patch | None = None
     try:
         with steps("fingerprint"):
+            session.open()
             done = session.unchanged()
         if done is not None:
             return BuildResult(out, int(done["pages"]), int(done["outputs"]), steps,
                                tuple(e.code for e in config.editions), skipped=True)
         with steps("load"):
             writer = session.writer()
-            model = Model(*session.load(lambda store, digests, walked: load(
-                config, parse_markdown=False, store=store, digests=digests, walked=walked),
-                lambda docs, resources: derive(docs, resources, config, drafts=drafts)))
+            model = Model(*session.load())
         with steps("incremental"):
             date = build_date(config, model.site.articles[0].date if model.site.articles else None)
             keys, writer = session.keys(model.site, model.docs, date, writer)
@@ -122,7 +122,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         with steps("write"):
             writer.commit() if isinstance(writer, Patch) else writer.publish()
     except BaseException:
-        if "writer" in locals():
+        if writer is not None:
             writer.discard()
         session.abandon()
         session.close()

@@ -20,7 +20,6 @@ from .memory import release_free_memory
 
 R = TypeVar("R")
 
-_WORK: Callable[[int, int], Any] | None = None
 
 
 def default_jobs() -> int:
@@ -34,9 +33,21 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _call(span: tuple[int, int]) -> Any:
-    assert _WORK is not None
-    return _WORK(*span)
+class _Worker:
+    """The work a forked worker process runs. It is handed over by the fork itself (initargs are
+    not pickled under the fork start method), so closures over the build's model need no pickling;
+    it is set once in each worker and never in the build's own process."""
+
+    work: Callable[[int, int], Any] | None = None
+
+    @classmethod
+    def start(cls, work: Callable[[int, int], Any]) -> None:
+        cls.work = work
+
+    @classmethod
+    def call(cls, span: tuple[int, int]) -> Any:
+        assert cls.work is not None
+        return cls.work(*span)
 
 
 def run_chunks(n: int, work: Callable[[int, int], R], jobs: int, chunk: int, serial_below: int = 0) -> Iterator[R]:
@@ -54,26 +65,22 @@ def run_chunks(n: int, work: Callable[[int, int], R], jobs: int, chunk: int, ser
         for a, b in spans:
             yield work(a, b)
         return
-    global _WORK
-    _WORK = work
     release_free_memory()  # each worker starts with this process's resident pages: fewer of them
-    try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            todo = iter(spans)
-            pending: deque[Future[R]] = deque()
-            for span in todo:
-                pending.append(pool.submit(_call, span))
-                if len(pending) >= jobs * 3:
-                    break
-            try:
-                while pending:
-                    res = pending.popleft().result()
-                    nxt = next(todo, None)
-                    if nxt is not None:
-                        pending.append(pool.submit(_call, nxt))
-                    yield res
-            finally:
-                for f in pending:
-                    f.cancel()
-    finally:
-        _WORK = None
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_Worker.start, initargs=(work,)) as pool:
+        todo = iter(spans)
+        pending: deque[Future[R]] = deque()
+        for span in todo:
+            pending.append(pool.submit(_Worker.call, span))
+            if len(pending) >= jobs * 3:
+                break
+        try:
+            while pending:
+                res = pending.popleft().result()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    pending.append(pool.submit(_Worker.call, nxt))
+                yield res
+        finally:
+            for f in pending:
+                f.cancel()
