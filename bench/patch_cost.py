@@ -1,4 +1,4 @@
-"""What an in-place patch of a big output folder costs (builder/write.py `Patch`), and `check_target`.
+"""What an in-place patch of a big output folder costs (builder/output/patch.py `Patch`), and `check_target`.
 
 Makes a fake Tongwen output of N files (default 54,000, the size of a 10,000-article site: two
 editions, one `…/<slug>/index.html` per page, so about as many folders as files, the worst case for a
@@ -32,8 +32,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from builder.model.documents import Output  # noqa: E402
-from builder.output import write  # noqa: E402
-from builder.output.write import MANIFEST, Patch, Staging, check_target  # noqa: E402
+from builder.output import recovery  # noqa: E402
+from builder.output.folder import MANIFEST  # noqa: E402
+from builder.output.patch import Patch  # noqa: E402
+from builder.output.staging import Staging, check_target  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent / "out" / "patch"
 
@@ -110,11 +112,11 @@ def main() -> None:
             written = set(changed) | set(same)
             timed("keep the rest" + tag, lambda: patch.keep_all(p for p in files if p not in written))  # noqa: B023
             marks: dict[str, float] = {}
-            write._hook = lambda name: marks.setdefault(name, time.perf_counter())  # noqa: B023
+            recovery.step = lambda name: marks.setdefault(name, time.perf_counter())  # noqa: B023
             t0 = time.perf_counter()
             timed("commit" + tag, patch.commit)
             t1 = time.perf_counter()
-            write._hook = None
+            recovery.step = lambda name: None
             t.setdefault("  commit: up to the commit point" + tag, []).append(marks["committed"] - t0)
             t.setdefault("  commit: applying (out mixes old and new)" + tag, []).append(
                 marks["done"] - marks["committed"])

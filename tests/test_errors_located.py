@@ -177,13 +177,13 @@ def test_bad_topic_is_located(capsys, tmp_path):
 
 
 def test_debug_shows_traceback_only_on_internal_errors(capsys, tmp_path, monkeypatch):
-    from builder.pipeline import build as build_mod
+    from builder.incremental import session as session_mod
     site = make_site(tmp_path / "site", {"content/posts/a.md": article()})
 
     def boom(*a, **k):  # type: ignore[no-untyped-def]
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(build_mod, "derive", boom)
+    monkeypatch.setattr(session_mod, "derive", boom)
     rc, _o, err = build(capsys, site, tmp_path / "out")
     assert rc == 2 and "internal error: RuntimeError: kaboom" in err and "Traceback" not in err
 

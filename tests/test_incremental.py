@@ -368,22 +368,22 @@ def test_edit_sequences_equal_clean_builds(site: Path, tmp_path: Path, seed: int
 def test_edit_during_a_build_is_not_recorded(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file saved while a build runs: that build's output mixes old and new inputs, so neither its
     fingerprint nor its state may be recorded; the next build does the work and equals a clean one."""
-    from builder.pipeline import build as build_module
+    from builder.incremental import session as session_module
     out = tmp_path / "out"
     build(site, out, jobs=1)
     post = sorted((site / "content" / "posts").glob("g*.md"))[3]
-    real = build_module.global_sig
+    real = session_module.global_sig
 
     def sign_then_edit(*a, **k):  # type: ignore[no-untyped-def]
         result = real(*a, **k)
         post.write_text(post.read_text(encoding="utf-8") + "\n构建期间保存的一段。\n", encoding="utf-8")
         return result
 
-    monkeypatch.setattr(build_module, "global_sig", sign_then_edit)
+    monkeypatch.setattr(session_module, "global_sig", sign_then_edit)
     _edit_body(site, random.Random(5))
     build(site, out, jobs=1)
     assert not state_path(site, out).exists()
-    monkeypatch.setattr(build_module, "global_sig", real)
+    monkeypatch.setattr(session_module, "global_sig", real)
     again = build(site, out, jobs=1)
     assert not again.skipped and again.jobs_kept == 0
     clean_build(site, tmp_path / "clean")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from test_build_equivalence import assert_same, clean_build
 
+from builder.incremental import session as session_module
 from builder.incremental import skeleton
-from builder.pipeline import build as build_module
 from builder.pipeline.build import build
 
 POST = """---
@@ -40,13 +40,13 @@ def _post(root: Path, n: int, title: str, body: str) -> None:
 def derives(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the builds that derived the site afresh."""
     calls: list[int] = []
-    real = build_module.derive
+    real = session_module.derive
 
     def counting(*a, **k):  # type: ignore[no-untyped-def]
         calls.append(1)
         return real(*a, **k)
 
-    monkeypatch.setattr(build_module, "derive", counting)
+    monkeypatch.setattr(session_module, "derive", counting)
     return calls
 
 

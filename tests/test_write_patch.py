@@ -1,4 +1,4 @@
-"""Patch: in-place, crash-safe updates of an existing output folder (builder/write.py)."""
+"""Patch: in-place, crash-safe updates of an existing output folder (builder/output/patch.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ import pytest
 
 from builder.errors import BuildFailed
 from builder.model.documents import Output
-from builder.output import write
-from builder.output.write import MANIFEST, Patch, Staging, check_target, recover
+from builder.output import recovery
+from builder.output.folder import MANIFEST
+from builder.output.patch import Patch
+from builder.output.recovery import recover
+from builder.output.staging import Staging, check_target
 
 REPO = Path(__file__).resolve().parent.parent
 OLD_TIME = 1_600_000_000
@@ -316,7 +319,7 @@ def run_dying_at(k: int, fn, *args) -> str:  # type: ignore[no-untyped-def]
                     os.write(w, name.encode())
                     os._exit(3)
 
-            write._step = hook
+            recovery.step = hook
             fn(*args)
             code = 0
         finally:
@@ -387,7 +390,7 @@ CHILD = """
 import sys
 from pathlib import Path
 from builder.model.documents import Output
-from builder.output.write import Patch
+from builder.output.patch import Patch
 out, n = Path(sys.argv[1]), int(sys.argv[2])
 p = Patch(out)
 for i in range(n):

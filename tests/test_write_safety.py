@@ -142,13 +142,13 @@ def test_interrupted_build_leaves_previous_output(capsys, site, tmp_path, monkey
     out = tmp_path / "out"
     assert build(capsys, site, out)[0] == 0
     before = snapshot(out)
-    from builder.output import write
+    from builder.output import patch, staging
 
     def interrupt(self, output):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(write.Staging, "write", interrupt)
-    monkeypatch.setattr(write.Patch, "write", interrupt)  # an incremental build patches in place
+    monkeypatch.setattr(staging.Staging, "write", interrupt)
+    monkeypatch.setattr(patch.Patch, "write", interrupt)  # an incremental build patches in place
     (site / "content/posts/a.md").write_text((site / "content/posts/a.md").read_text() + "\n改动。\n")
     rc, _o, err = build(capsys, site, out)
     assert rc == 130 and "untouched" in err

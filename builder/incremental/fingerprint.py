@@ -144,7 +144,7 @@ def output_stats(out: Path, known: dict[str, tuple[int, int, int, int]] | None =
     `known`: stats taken earlier in this build, which stand for every file but the `touched` ones (a
     patched build's kept files are not looked at again; if one was changed meanwhile, the next
     build's check finds it differs from what is recorded, which is the safe way round)."""
-    from ..output.write import MANIFEST
+    from ..output.folder import MANIFEST
     base = str(out.resolve())
     stats = {}
     known = known or {}
@@ -174,7 +174,7 @@ def output_digest(out: Path) -> str | None:
     """Digest of what the output folder holds of Tongwen's: the manifest and the stat (type, size,
     mtime, inode) of every file it lists. Any of them rewritten, touched, replaced or removed changes
     it. Files added beside them do not: a build neither reads nor (patching) replaces them, and a
-    full build refuses to replace a folder holding them (write.check_target). No manifest: None."""
+    full build refuses to replace a folder holding them (output.staging.check_target). No manifest: None."""
     stats = output_stats(out)
     return listing_digest(stats) if stats is not None else None
 

@@ -18,7 +18,9 @@ from typing import Any
 from ..config import SiteConfig
 from ..model import Document, Entry, Site
 from ..output import watch as outwatch
-from ..output.write import Patch, Staging, check_target, recover
+from ..output.patch import Patch
+from ..output.recovery import recover
+from ..output.staging import Staging, check_target
 from ..pipeline.derive import derive
 from ..pipeline.load import load, walk
 from ..pipeline.memory import without_utf8_copy

@@ -71,9 +71,10 @@ def reuse(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, sources: 
     try:
         with open(path_of(site_dir, out), "rb") as f:
             head = pickle.load(f)
-            if not (isinstance(head, tuple) and len(head) == 4 and head[0] == FORMAT):
+            # (another builder's snapshot is refused before any changed file is loaded for it)
+            if not (isinstance(head, tuple) and len(head) == 5 and head[:2] == (FORMAT, identity.builder_digest())):
                 return None
-            _fmt, key, table, rows = head
+            _fmt, _builder, key, table, rows = head
             metas: list[tuple[str, bytes]] = []
             fresh: dict[str, Document] = {}
             for src in sources:
@@ -131,7 +132,8 @@ def prepare(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, docs: l
     try:
         final.parent.mkdir(exist_ok=True)
         with open(tmp, "wb") as f:
-            pickle.dump((FORMAT, _key(config, drafts, metas, resources), dict(table), rows), f, protocol=5)
+            pickle.dump((FORMAT, identity.builder_digest(), _key(config, drafts, metas, resources), dict(table), rows),
+                        f, protocol=5)
             _dump(f, docs, site)
     except (OSError, pickle.PicklingError, RecursionError):
         tmp.unlink(missing_ok=True)

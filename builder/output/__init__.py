@@ -1,6 +1,8 @@
 """Output: the only code that writes into the output folder.
 
-Owns: staging a whole build beside the folder and swapping it in atomically, patching the folder
-in place with a journal (`write`), and the output folder's stat check (`watch`).
+Owns: the folder's ground rules (`folder`: manifest, sibling folder names, safe joins, atomic
+exchange), a whole build staged beside the folder and swapped in (`staging`), an incremental build
+patched in place with a journal (`patch`), finishing what a killed build left (`recovery`), and the
+folder's stat check run in a forked child (`watch`).
 Must not: render, or read the site's sources.
 """

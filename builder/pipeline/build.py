@@ -26,7 +26,8 @@ from ..incremental.session import Keys, Session
 from ..incremental.state import StateIncomplete
 from ..incremental.store import Memory
 from ..model import Document, Site
-from ..output.write import Patch, Staging
+from ..output.patch import Patch
+from ..output.staging import Staging
 from ..render import Incremental, render_site
 from .frontmatter import parse_date
 from .parallel import default_jobs
