@@ -185,8 +185,26 @@ def _typed(key: str, value: Any, default: Any, path: str, line: int, errors: lis
     return value
 
 
-def load_config(site_dir: Path) -> SiteConfig:
-    """Read `site_dir/site.yaml`; raise BuildFailed listing every problem."""
+def _menu(raw: Any, rel: str, line: int, errors: list[BuildError]) -> list[MenuItem]:
+    menu: list[MenuItem] = []
+    if raw is None:
+        return menu
+    if not isinstance(raw, list):
+        errors.append(error(rel, line, "menu must be a list of {name, url}"))
+        return menu
+    for item in raw:
+        if not isinstance(item, dict) or not item.get("name") or "url" not in item:
+            errors.append(error(rel, line, f"menu item needs name and url: {item!r}"))
+        elif unsafe_scheme(str(item["url"])):
+            errors.append(error(rel, line, f"menu: '{unsafe_scheme(str(item['url']))}:' URLs are not allowed: "
+                                f"{item['url']!r}"))
+        else:
+            menu.append(MenuItem(str(item["name"]), str(item["url"])))
+    return menu
+
+
+def _read_yaml(site_dir: Path) -> tuple[dict[str, Any], dict[str, int], list[BuildError]]:
+    """site.yaml as a mapping, with each top-level key's line."""
     path = site_dir / "site.yaml"
     rel = "site.yaml"
     if not path.is_file():
@@ -202,6 +220,13 @@ def load_config(site_dir: Path) -> SiteConfig:
         data = {}
     if not isinstance(data, dict):
         raise BuildFailed([error(rel, 1, "site.yaml must be a mapping of keys to values")])
+    return data, lines, errors
+
+
+def load_config(site_dir: Path) -> SiteConfig:
+    """Read `site_dir/site.yaml`; raise BuildFailed listing every problem."""
+    rel = "site.yaml"
+    data, lines, errors = _read_yaml(site_dir)
     for k in data:
         if str(k) not in KEYS:
             errors.append(error(rel, lines.get(str(k), 1), f"unknown key '{k}'" + did_you_mean(str(k), list(KEYS))))
@@ -221,20 +246,7 @@ def load_config(site_dir: Path) -> SiteConfig:
         v["sidebar"] = "right"
     widgets = data.get("widgets", KEYS["widgets"][1])
     widgets = check_widgets(widgets, rel, lines.get("widgets", 1), errors)
-    menu: list[MenuItem] = []
-    raw_menu = data.get("menu")
-    if raw_menu is not None:
-        if not isinstance(raw_menu, list):
-            errors.append(error(rel, lines.get("menu", 1), "menu must be a list of {name, url}"))
-        else:
-            for item in raw_menu:
-                if not isinstance(item, dict) or not item.get("name") or "url" not in item:
-                    errors.append(error(rel, lines.get("menu", 1), f"menu item needs name and url: {item!r}"))
-                elif unsafe_scheme(str(item["url"])):
-                    errors.append(error(rel, lines.get("menu", 1), f"menu: '{unsafe_scheme(str(item['url']))}:' "
-                                        f"URLs are not allowed: {item['url']!r}"))
-                else:
-                    menu.append(MenuItem(str(item["name"]), str(item["url"])))
+    menu = _menu(data.get("menu"), rel, lines.get("menu", 1), errors)
     for k in ("base_url", "search_fallback"):
         if unsafe_scheme(str(v[k])):
             errors.append(error(rel, lines.get(k, 1), f"{k}: '{unsafe_scheme(str(v[k]))}:' URLs are not allowed"))

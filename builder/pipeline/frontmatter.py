@@ -85,14 +85,8 @@ def _as_list(key: str, value: Any, path: str, line: int, errors: list[BuildError
     return tuple(dict.fromkeys(out))
 
 
-def coerce(data: dict[str, Any], lines: dict[str, int], path: str, config: SiteConfig) -> tuple[
-        FrontMatter, list[BuildError]]:
-    errors: list[BuildError] = []
-    v: dict[str, Any] = {}
-
-    def line(k: str) -> int:
-        return lines.get(k, 1)
-
+def _scalars(data: dict[str, Any], line: Any, path: str, v: dict[str, Any], errors: list[BuildError]) -> None:
+    """The true/false keys and the text keys, into `v`."""
     for k in _BOOL_KEYS:
         if k in data and data[k] is not None:
             val = data[k]
@@ -109,6 +103,42 @@ def coerce(data: dict[str, Any], lines: dict[str, int], path: str, config: SiteC
                 errors.append(error(path, line(k), f"'{k}' must be text, not {type(val).__name__}"))
             else:
                 v[k] = str(val).strip() if k != "summary" else str(val)
+
+
+def _thumbnail(thumb: Any, path: str, line: int, errors: list[BuildError]) -> Thumbnail | None:
+    """A URL, or {src, visibility: [list, post] | both | list | post}; only safe schemes."""
+    found = None
+    if isinstance(thumb, str) and thumb.strip():
+        found = Thumbnail(thumb.strip())
+    elif isinstance(thumb, dict):
+        src = thumb.get("src")
+        vis = thumb.get("visibility", ["list", "post"])
+        if isinstance(vis, str):
+            vis = ["list", "post"] if vis == "both" else [vis]
+        if not isinstance(src, str) or not isinstance(vis, list):
+            errors.append(error(path, line, "thumbnail must be a URL or {src, visibility}"))
+        elif src.strip():
+            found = Thumbnail(src.strip(), "list" in vis, "post" in vis)
+    elif thumb not in (None, ""):
+        errors.append(error(path, line, "thumbnail must be a URL or {src, visibility}"))
+    if found is not None:
+        bad = unsafe_scheme(found.src, images=True)
+        if bad:
+            errors.append(error(path, line, f"thumbnail: '{bad}:' URLs are not allowed "
+                                "(use an http(s) URL, a site path or a data:image/ URL)"))
+            return None
+    return found
+
+
+def coerce(data: dict[str, Any], lines: dict[str, int], path: str, config: SiteConfig) -> tuple[
+        FrontMatter, list[BuildError]]:
+    errors: list[BuildError] = []
+    v: dict[str, Any] = {}
+
+    def line(k: str) -> int:
+        return lines.get(k, 1)
+
+    _scalars(data, line, path, v, errors)
     for k in _LIST_KEYS:
         if k in data:
             v[k] = _as_list(k, data[k], path, line(k), errors)
@@ -122,26 +152,9 @@ def coerce(data: dict[str, Any], lines: dict[str, int], path: str, config: SiteC
         langs = _as_list("lang", data["lang"], path, line("lang"), errors)
         if langs:
             v["lang"] = langs[0]
-    thumb = data.get("thumbnail")
-    if isinstance(thumb, str) and thumb.strip():
-        v["thumbnail"] = Thumbnail(thumb.strip())
-    elif isinstance(thumb, dict):
-        src = thumb.get("src")
-        vis = thumb.get("visibility", ["list", "post"])
-        if isinstance(vis, str):
-            vis = ["list", "post"] if vis == "both" else [vis]
-        if not isinstance(src, str) or not isinstance(vis, list):
-            errors.append(error(path, line("thumbnail"), "thumbnail must be a URL or {src, visibility}"))
-        elif src.strip():
-            v["thumbnail"] = Thumbnail(src.strip(), "list" in vis, "post" in vis)
-    elif thumb not in (None, ""):
-        errors.append(error(path, line("thumbnail"), "thumbnail must be a URL or {src, visibility}"))
-    if "thumbnail" in v:
-        bad = unsafe_scheme(v["thumbnail"].src, images=True)
-        if bad:
-            errors.append(error(path, line("thumbnail"), f"thumbnail: '{bad}:' URLs are not allowed "
-                                "(use an http(s) URL, a site path or a data:image/ URL)"))
-            del v["thumbnail"]
+    thumb = _thumbnail(data.get("thumbnail"), path, line("thumbnail"), errors)
+    if thumb is not None:
+        v["thumbnail"] = thumb
     if "menu" in data:
         menu = data["menu"]
         v["menu"] = "" if menu in (None, "", False) else str(menu) if not isinstance(menu, dict | list) else "main"

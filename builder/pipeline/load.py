@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,18 +56,26 @@ def walk(config: SiteConfig) -> tuple[list[SourceFile], list[Resource], list[Bui
     """Every file under content/, sorted; symlinks that leave the site folder are not followed."""
     root = config.root.resolve()
     content = root / "content"
-    sources: list[SourceFile] = []
-    resources: list[Resource] = []
-    errors: list[BuildError] = []
-    if not content.is_dir():
-        return sources, resources, errors
-    seen = {content.resolve()}  # real folders walked, so a symlink loop is walked once
-    root_s = str(root)
-    skip = len(root_s) + 1
-    skip_content = len(str(content)) + 1
+    w = _Walk(root, len(str(root)) + 1, len(str(content)) + 1, {content.resolve()})
+    if content.is_dir():
+        w.visit(str(content))
+    return w.sources, w.resources, w.errors
 
-    def visit(folder: str) -> None:
-        # strings and scandir, not Path: a 10,000-article site is walked twice per build
+
+@dataclass
+class _Walk:
+    """One walk of content/: strings and scandir, not Path (a 10,000-article site is walked on
+    every build)."""
+
+    root: Path
+    skip: int  # characters of "SITE/" in a full path
+    skip_content: int  # characters of "SITE/content/"
+    seen: set[Path]  # real folders walked, so a symlink loop is walked once
+    sources: list[SourceFile] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[BuildError] = field(default_factory=list)
+
+    def visit(self, folder: str) -> None:
         try:
             with os.scandir(folder) as it:
                 items = sorted(it, key=lambda d: d.name)
@@ -75,47 +83,49 @@ def walk(config: SiteConfig) -> tuple[list[SourceFile], list[Resource], list[Bui
             return
         subdirs = []
         for d in items:
-            name, full = d.name, d.path
             try:
                 is_dir = d.is_dir()  # follows symlinks, like os.walk(followlinks=True)
             except OSError:
                 is_dir = False
             if is_dir:
-                if name.startswith("."):
-                    continue
-                if d.is_symlink():
-                    if not _inside(Path(full), root):
-                        errors.append(error(full[skip:], 1, "symlink leaves the site folder; not followed"))
-                        continue
-                try:
-                    real = Path(full).resolve(strict=True)
-                except (OSError, RuntimeError):
-                    errors.append(error(full[skip:], 1, "broken or looping symlink; not followed"))
-                    continue
-                if real in seen:
-                    if d.is_symlink():
-                        errors.append(error(full[skip:], 1,
-                                            "symlink points to a folder already under content/; not followed"))
-                    continue
-                seen.add(real)
-                subdirs.append(full)
-                continue
-            if name.startswith(".") or name.endswith("~"):
-                continue
-            if d.is_symlink() and not _inside(Path(full), root):
-                errors.append(error(full[skip:], 1, "symlink leaves the site folder; not followed"))
-                continue
-            if not d.is_symlink() and not d.is_file(follow_symlinks=False):
-                continue
-            if name.lower().endswith(MARKDOWN_EXT):
-                sources.append(SourceFile(full, full[skip:]))
+                if not d.name.startswith(".") and self._folder_ok(d):
+                    subdirs.append(d.path)
             else:
-                resources.append(Resource(Path(full), full[skip_content:]))
+                self._file(d)
         for sub in subdirs:
-            visit(sub)
+            self.visit(sub)
 
-    visit(str(content))
-    return sources, resources, errors
+    def _folder_ok(self, d: os.DirEntry[str]) -> bool:
+        full = d.path
+        if d.is_symlink() and not _inside(Path(full), self.root):
+            self.errors.append(error(full[self.skip:], 1, "symlink leaves the site folder; not followed"))
+            return False
+        try:
+            real = Path(full).resolve(strict=True)
+        except (OSError, RuntimeError):
+            self.errors.append(error(full[self.skip:], 1, "broken or looping symlink; not followed"))
+            return False
+        if real in self.seen:
+            if d.is_symlink():
+                self.errors.append(error(full[self.skip:], 1,
+                                         "symlink points to a folder already under content/; not followed"))
+            return False
+        self.seen.add(real)
+        return True
+
+    def _file(self, d: os.DirEntry[str]) -> None:
+        name, full = d.name, d.path
+        if name.startswith(".") or name.endswith("~"):
+            return
+        if d.is_symlink() and not _inside(Path(full), self.root):
+            self.errors.append(error(full[self.skip:], 1, "symlink leaves the site folder; not followed"))
+            return
+        if not d.is_symlink() and not d.is_file(follow_symlinks=False):
+            return
+        if name.lower().endswith(MARKDOWN_EXT):
+            self.sources.append(SourceFile(full, full[self.skip:]))
+        else:
+            self.resources.append(Resource(Path(full), full[self.skip_content:]))
 
 
 def _inside(path: Path, root: Path) -> bool:
