@@ -16,6 +16,18 @@ SHARED = REPO.parent / "shared"
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+# Every build in these modules is checked against a clean build of the same inputs (`build --verify`):
+# a page kept by incremental reuse that a clean build renders differently fails the test that made it.
+VERIFIED_MODULES = {"test_incremental", "test_cache", "test_skeleton", "test_search_incremental", "test_serve",
+                    "test_serve_browser", "test_build_equivalence", "test_write_patch"}
+
+
+@pytest.fixture(autouse=True)
+def _verify_incremental_builds(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.module.__name__.rpartition(".")[2] in VERIFIED_MODULES:
+        monkeypatch.setenv("TONGWEN_VERIFY", "1")
+
+
 def write_site(root: Path, files: dict[str, str]) -> Path:
     """Write `files` (path → text, dedented) under root; a site.yaml is added if missing."""
     files = dict(files)
