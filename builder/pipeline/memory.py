@@ -11,23 +11,17 @@ Elsewhere (another C library, no ctypes) this is a no-op.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
-from typing import Any
-
-_trim: Any = None  # malloc_trim, False when unavailable
 
 
 def release_free_memory() -> None:
-    """Return the C heap's free pages to the system (best effort)."""
-    global _trim
-    if _trim is None:
-        try:
-            _trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-            _trim.argtypes, _trim.restype = [ctypes.c_size_t], ctypes.c_int
-        except (OSError, AttributeError):
-            _trim = False
-    if _trim:
-        _trim(0)
+    """Return the C heap's free pages to the system (best effort; glibc only). Opening libc by its
+    soname costs microseconds (`ctypes.util.find_library` would run ldconfig: 20 ms)."""
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    trim(0)
 
 
 def without_utf8_copy(text: str) -> str:
