@@ -7,15 +7,19 @@ Must not: decide what a page shows (render does), or write into the output folde
 
 The cache folder (safe to delete at any time; every file is keyed with `identity.builder_digest()`):
 
-| file | what | written by |
-|---|---|---|
-| `builds.json` | per output folder: the inputs' fingerprint, page counts, the folder's listing digest | `fingerprint.record` |
-| `files.pickle` | input files' stat → content digest, so an unchanged file is not read again | `fingerprint.FileDigests` |
-| `docs.sqlite` | loaded documents, rendered bodies, mentions, passages, finished pages, by content key | `store.Store` |
-| `render-state-<out>.pickle` | per output folder: every job's key and outputs, article memos, topic lists | `state.write_state` |
-| `skeleton-<out>.pickle` | per output folder: the derived site, reused while only bodies change | `skeleton.prepare` |
-| `search-<out>/` | per output folder: the search index's own state, for in-place updates | `search.save_state` |
-| `jinja-<builder>/` | compiled templates | `render` (Jinja's bytecode cache) |
+- `builds.json`: per output folder, the inputs' fingerprint, page counts and the folder's listing
+  digest (`fingerprint.record`);
+- `files.pickle`: input files' stat → content digest, so an unchanged file is not read again
+  (`fingerprint.FileDigests`);
+- `docs.sqlite`: loaded documents, rendered bodies, mentions, passages and finished pages, each under
+  a key of what it was computed from (`store.Store`);
+- `render-state-<out>.pickle`: per output folder, every job's key and outputs, the article memos and
+  topic lists (`state.write_state`);
+- `skeleton-<out>.pickle`: per output folder, the derived site, reused while only bodies change
+  (`skeleton.prepare`);
+- `search-<out>/`: per output folder, the search index's own state for in-place updates
+  (`search.save_state`);
+- `jinja-<builder>/`: compiled templates (Jinja's bytecode cache, `render`).
 
 Pruning: `docs.sqlite` drops the rows no build used once it holds 1.5 times what one build uses;
 the per-folder files of all but the four most recent output folders are removed (`state._prune`);
