@@ -82,17 +82,25 @@ def _glossary_automaton(terms: tuple[str, ...]) -> ahocorasick_rs.AhoCorasick:
 def make_converter(source_lang: str, edition: Edition, glossary: Iterable[GlossaryEntry] = ()) -> Convert:
     """A function converting text of a `source_lang` document into `edition`'s script, honouring the
     glossary: a glossary term found in the text is replaced by its form for this edition (or kept)."""
+    from .leftovers import chain, slip_pins
     config = opencc_config(source_lang, edition)
     entries = tuple(glossary)
-    if not config:
+    # OpenCC, then the pass turning what it left of the source script into the edition's
+    # (leftovers.py); Hong Kong sources reach a Taiwan edition through hk2t and t2tw
+    base: Convert | None = chain(source_script(source_lang), edition, config)
+    if base is None and not config:
         if not entries or not source_script(source_lang):
             return _identity
-    base: Convert = opencc_converter(config).convert if config else _identity
+    if base is None:
+        base = opencc_converter(config).convert if config else _identity
     table: dict[str, str] = {}
     for entry in entries:
         target = entry.form(edition.key)
         for _k, form in entry.forms:
             table.setdefault(form, target if target is not None else form)
+    if config:  # OpenCC's known phrase slips (被发明 → 被髮明), unless the glossary pins a term there
+        for term, form in slip_pins(edition, table).items():
+            table.setdefault(term, form)
     if not table:
         return base
     terms = tuple(sorted(table))
