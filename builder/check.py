@@ -327,10 +327,14 @@ def run_checks(site_dir: Path, drafts: bool = False) -> tuple[SiteConfig | None,
     return config, site, sorted(set(errors)), rendered
 
 
-def check(site_dir: Path, drafts: bool = False, conversions: bool = False) -> int:
+def check(site_dir: Path, drafts: bool = False, conversions: bool = False, script: bool = False) -> int:
     config, site, errors, rendered = run_checks(site_dir, drafts)
     for e in errors:
         print(_color(str(e.where), "1", sys.stdout) + ": " + e.message)
+    if script and site is not None and config is not None:
+        from .purity import report, tally
+        for line in report(tally(site, config)):
+            print(line)
     if conversions and site is not None and config is not None:
         found = globals()["conversions"](site, config)
         for f in found:

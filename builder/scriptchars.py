@@ -48,7 +48,7 @@ FORCE_TW = frozenset("价适苹蜡腊蝎确极柜广厂亘硷")
 # (阿里云为): listed by `check --conversions`, pinned with the glossary where it is wrong.
 AMBIGUOUS_TW = {"云": "雲"}
 # Cantonese characters: no Taiwan form; kept as written, and counted apart by `check --script`.
-CANTONESE = frozenset("嘅咗啲喺哋嚟嘢啫軚冇佢噉嗰咁啱唔睇揾搵攞畀俾嘥嚿嘞喎囉咩啩噃吖乜瞓諗攰咪唞㗎嚫冚嘈嚡"
+CANTONESE = frozenset("嘅咗啲喺哋嚟嘢啫軚冇佢噉嗰咁啱唔睇揾搵攞畀俾嘥嚿嘞喎囉咩啩噃吖乜瞓諗攰咪唞㗎嚫冚嚡"
                       "氹凼")
 # Characters Hong Kong writing uses for a Cantonese word as well as for a Simplified-looking form
 # (晒: 曬 or the particle "all"; 吓: 嚇 or 下 in 眨吓眼): kept as written in Hong Kong sources.
@@ -83,9 +83,9 @@ def char_map(*configs: str) -> dict[str, str]:
 def simplified_only() -> dict[str, str]:
     """Characters of Simplified script only, and their Taiwan form (这 → 這, 恒 → 恆, 价 → 價)."""
     s2t = char_map("s2t")
-    tw = char_map("s2tw")
-    out = {c: tw.get(c, t) for c, t in s2t.items() if c not in ST_DUAL and c not in TW_ALSO}
-    out.update((c, tw.get(c, s2t[c])) for c in FORCE_TW if c in s2t)
+    tw = char_map("s2tw")  # (群 is Simplified by STCharacters, 羣 in s2t; Taiwan writes 群: not listed)
+    out = {c: tw[c] for c in s2t if c in tw and c not in ST_DUAL and c not in TW_ALSO}
+    out.update((c, tw[c]) for c in FORCE_TW if c in tw)
     return out
 
 
