@@ -1,7 +1,8 @@
 """`tongwen check`: load, derive and render every page in memory, write nothing, and report every
 problem as `path:line: message` — front matter, internal links and their #anchors, local images,
-the glossary. `--conversions` lists, per page, the places where 简→繁 conversion made a choice an
-editor may want to confirm or pin with the glossary."""
+the glossary. `--conversions` lists the choices 简→繁 conversion made that an editor may want to
+confirm or pin with the glossary, grouped (choices.py); with `--all`, every place where it had a
+choice (`conversions`). `--script` counts characters outside each edition's script (purity.py)."""
 
 from __future__ import annotations
 
@@ -327,7 +328,8 @@ def run_checks(site_dir: Path, drafts: bool = False) -> tuple[SiteConfig | None,
     return config, site, sorted(set(errors)), rendered
 
 
-def check(site_dir: Path, drafts: bool = False, conversions: bool = False, script: bool = False) -> int:
+def check(site_dir: Path, drafts: bool = False, conversions: bool = False, script: bool = False,
+          every: bool = False) -> int:
     config, site, errors, rendered = run_checks(site_dir, drafts)
     for e in errors:
         print(_color(str(e.where), "1", sys.stdout) + ": " + e.message)
@@ -335,7 +337,13 @@ def check(site_dir: Path, drafts: bool = False, conversions: bool = False, scrip
         from .purity import report, tally
         for line in report(tally(site, config)):
             print(line)
-    if conversions and site is not None and config is not None:
+    if conversions and not every and site is not None and config is not None:
+        from .choices import grouped, summary
+        choices = grouped(site, config)
+        for c in choices:
+            print(c)
+        print(summary(choices))
+    elif conversions and site is not None and config is not None:
         found = globals()["conversions"](site, config)
         for f in found:
             print(f)
