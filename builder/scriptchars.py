@@ -1,4 +1,5 @@
-"""Which characters belong to which edition's script: the pass after OpenCC, and `check --script`.
+"""Which characters belong to which edition's script: for the pass after OpenCC (leftovers.py) and
+`check --script` (purity.py).
 
 OpenCC converts phrase by phrase, and a phrase it picks can keep a character of the source script
 (珍贵价值 → 珍貴价值: its phrase 贵价 keeps 价; 阿里云为 → 阿里云為: its phrase 云为 keeps 云).
@@ -102,20 +103,6 @@ def traditional_only() -> dict[str, str]:
     """Characters of Traditional script only, and their Simplified form (這 → 这)."""
     return {c: s for c, s in char_map("t2s").items()
             if c not in TS_DUAL and c not in CN_ALSO and c not in CANTONESE}
-
-
-@cache
-def leftover_table(source: str, target: str) -> dict[int, str]:
-    """`str.translate` table for text OpenCC converted from `source` script ('Hans', 'Hant-hk'…)
-    into `target` ('Hant-tw' or 'Hans'): what it left of the source script becomes the target's."""
-    if target == "Hans":
-        table = dict(traditional_only())
-    elif source == "Hant-hk":
-        table = {c: t for c, t in simplified_only().items() if c not in HK_USAGE and c not in CANTONESE}
-        table.update(hk_variants())
-    else:
-        table = dict(simplified_only())
-    return {ord(c): t for c, t in table.items()}
 
 
 def classify(ch: str, script: str) -> str:
