@@ -67,7 +67,7 @@ def test_built_pages(tmp_path: Path) -> None:
     hk_body = "\n\n".join(r[1] for r in ROWS if r[0] == "zh-HK")
     site = write_site(tmp_path / "site", {
         "content/posts/cn.md": '---\ntitle: "珍贵价值"\ndate: "2025-01-01"\n---\n\n' + cn_body
-        + "\n\n`被发明 珍贵价值` [被发明](https://e.org/被发明 \"珍贵价值\")\n",
+        + "\n\n`被发明 珍贵价值` [被发明](https://e.org/被发明 \"珍贵价值\")\n\n原样：-{珍贵价值}-\n",
         "content/posts/hk.md": '---\ntitle: "恒生指數"\nlang: zh-HK\ndate: "2025-01-02"\n---\n\n' + hk_body
         + "\n\n`北港島綫`\n",
     })
@@ -79,6 +79,7 @@ def test_built_pages(tmp_path: Path) -> None:
             assert tw in (cn if lang == "zh-CN" else hk), tw
     url = "https://e.org/" + quote("被发明")  # the link's address as written (percent-encoded)
     assert "<code>被发明 珍贵价值</code>" in cn and f'href="{url}"' in cn and 'title="珍貴價值"' in cn
+    assert "原樣：珍贵价值" in cn  # -{…}- keeps its text as written
     assert "<code>北港島綫</code>" in hk and "恆生指數" in hk
     root = (tmp_path / "out/posts/hk/index.html").read_text(encoding="utf-8")
     assert "恒生指数" in root and "佢哋喺度食咗啲嘢" in root
