@@ -285,7 +285,7 @@ EXTRA: dict = {}  # N → {"search": search_cost.report(...), "opencc": {...}}
 
 def opencc_cost(site):
     """The conversion cost alone: s2twp over every article body, in this process (one converter)."""
-    from builder.text.convert import opencc_converter
+    from builder.text.opencc import opencc_converter
     conv = opencc_converter("s2twp")
     bodies = []
     for p in sorted(Path(site, "content", "posts").glob("*.md")):

@@ -1,7 +1,8 @@
 """`tongwen check`: load, derive and render every page in memory, write nothing, and report every
 problem as `path:line: message` — front matter, internal links and their #anchors, local images,
-the glossary. `--conversions` lists, per page, the places where 简→繁 conversion made a choice an
-editor may want to confirm or pin with the glossary."""
+the glossary. `--conversions` lists the choices 简→繁 conversion made that an editor may want to
+confirm or pin with the glossary, grouped (choices.py); with `--all`, every place where it had a
+choice (`conversions`). `--script` counts characters outside each edition's script (purity.py)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from .model import Site
 from .model.documents import Document, Edition, GlossaryEntry
 from .pipeline.derive import derive
 from .pipeline.load import load
-from .text.convert import Convert, make_converter, opencc_converter, source_script
+from .text.convert import make_converter
 from .text.markdown import CJK_RE, passages
+from .text.opencc import Convert, opencc_converter, source_script
 
 # Simplified characters with several Traditional forms, chosen by meaning (OpenCC's STCharacters
 # ships only as a binary .ocd2; this table adds the well-known cases to what per-character
@@ -169,7 +171,7 @@ def check_links(site: Site, docs: Sequence[Document], config: SiteConfig) -> lis
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
-    from .text.convert import fold
+    from .text.opencc import fold
     choices = sorted(choices)
     same = [c for c in choices if fold(c) == fold(word)]  # written in the other script: 小節 / 小节
     if same:
@@ -328,11 +330,22 @@ def run_checks(site_dir: Path, drafts: bool = False) -> tuple[SiteConfig | None,
     return config, site, sorted(set(errors)), rendered
 
 
-def check(site_dir: Path, drafts: bool = False, conversions: bool = False) -> int:
+def check(site_dir: Path, drafts: bool = False, conversions: bool = False, script: bool = False,
+          every: bool = False) -> int:
     config, site, errors, rendered = run_checks(site_dir, drafts)
     for e in errors:
         print(_color(str(e.where), "1", sys.stdout) + ": " + e.message)
-    if conversions and site is not None and config is not None:
+    if script and site is not None and config is not None:
+        from .text.purity import report, tally
+        for line in report(tally(site, config)):
+            print(line)
+    if conversions and not every and site is not None and config is not None:
+        from .text.choices import grouped, summary
+        choices = grouped(site, config)
+        for c in choices:
+            print(c)
+        print(summary(choices))
+    elif conversions and site is not None and config is not None:
         found = globals()["conversions"](site, config)
         for f in found:
             print(f)

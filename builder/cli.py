@@ -54,6 +54,9 @@ def parser() -> argparse.ArgumentParser:
                        description="Load, derive and render everything without writing; report every problem.")
     _add_build_args(c)
     c.add_argument("--conversions", action="store_true", help="list ambiguous 简→繁 conversions per page")
+    c.add_argument("--all", action="store_true", dest="every",
+                   help="with --conversions: every place, one line each, identities included")
+    c.add_argument("--script", action="store_true", help="count, per edition, the characters outside its script")
     return ap
 
 
@@ -92,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             return new(Path(args.site), args.title, kind=args.kind, section=args.section)
         if args.command == "check":
             from .check import check
-            return check(Path(args.site), drafts=args.drafts, conversions=args.conversions)
+            return check(Path(args.site), drafts=args.drafts, conversions=args.conversions, script=args.script,
+                         every=args.every)
     except BuildFailed as exc:
         for e in exc.errors:
             print(str(e), file=sys.stderr)

@@ -41,7 +41,7 @@ from .pipeline.mentions import Matcher, Mention, doc_mentions, highlight_spans, 
 from .pipeline.parallel import run_chunks
 from .pipeline.paths import absolute, output_file, root_of
 from .strings import format_date, strings_for
-from .text.convert import Convert, fold, is_identity, make_converter, source_script
+from .text.convert import make_converter
 from .text.markdown import (
     CJK_RE,
     Passage,
@@ -56,6 +56,7 @@ from .text.markdown import (
     summary_tokens_of,
     tokens_of,
 )
+from .text.opencc import Convert, fold, is_identity, source_script
 
 THEME = Path(__file__).parent / "theme"
 # fewer articles or other pages than these render in the main process: forking a large build's
@@ -1332,7 +1333,7 @@ def _term_pairs(ctx: Ctx, doc: Document, tax: str) -> list[tuple[str, str]]:
     key = ("terms", tax, doc.source)
     found = ctx.memo.get(key)
     if found is None:
-        from .text.convert import fold_key
+        from .text.opencc import fold_key
         index_key = ("term_index", tax)
         by_key = ctx.memo.get(index_key)
         if by_key is None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from builder.check import ONE_TO_MANY, candidates, phrases
 from builder.cli import main
-from builder.text.convert import opencc_converter
+from builder.text.opencc import opencc_converter
+from conftest import REPO
 
 FM = "---\ntitle: {t}\ndate: 2025-01-0{d}\n---\n\n"
 
@@ -76,7 +78,7 @@ def test_conversions_listing(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         "content/posts/a.md": FM.format(t="甲", d=1) + ("他的头发很长。\n\n这个软件\n很好用，信息也多。\n\n"
                                                      "平台里的面条\n"),
     }, glossary="glossary:\n  - 平台里\n")
-    assert main(["check", str(site), "--conversions"]) == 0
+    assert main(["check", str(site), "--conversions", "--all"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert "content/posts/a.md:6: 发→髮 (could be 發/髮) in “他的头发很长。”" in lines
@@ -85,5 +87,38 @@ def test_conversions_listing(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert any(ln.startswith("content/posts/a.md:11: 面→") for ln in lines)
     assert not any("里→" in ln for ln in lines)  # pinned by the glossary
     # deterministic
-    main(["check", str(site), "--conversions"])
+    main(["check", str(site), "--conversions", "--all"])
     assert capsys.readouterr().out == out
+
+
+IDENTITY = re.compile(r": (\S+)→\1 ")
+
+
+def test_grouped_conversions_on_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    """No identity (了→了, 里→里), nothing OpenCC does not do (里→裡 in 阿里巴巴), one line a choice."""
+    assert main(["check", str(REPO), "--conversions"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert not [ln for ln in lines if IDENTITY.search(ln)]
+    assert not [ln for ln in lines if "阿里巴巴" in ln or ln.split(": ", 1)[-1].startswith(("了", "里"))]
+    choices = [ln for ln in lines if re.match(r"^content/\S+:\d+: ", ln)]
+    assert choices and len({ln.split(": ", 1)[1].split(" ×")[0] for ln in choices}) == len(choices)
+    assert any(re.match(r"^content/posts/1688-growth-path\.md:\d+: 发→發 ×\d+ \(could be 發/髮", ln) for ln in lines)
+    main(["check", str(REPO), "--conversions", "--all"])  # the exhaustive list still has them
+    assert "了→了" in capsys.readouterr().out
+
+
+def test_grouped_conversions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = _site(tmp_path, {
+        "content/posts/a.md": FM.format(t="甲", d=1) + ("他的头发很长，发展了。\n\n这个软件被发明了。\n\n"
+                                                     "阿里云为新用户，人云亦云。\n\n又一个软件，再发展。\n"),
+    })
+    assert main(["check", str(site), "--conversions"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "content/posts/a.md:6: 发→發 ×2 (could be 發/髮 in “发很长，发展了。”)" in lines  # not 头发 → 頭髮
+    assert "content/posts/a.md:8: 软件→軟體 ×2 (s2twp vocabulary; 軟件 without it)" in lines
+    assert "content/posts/a.md:8: 被发→被發 ×1 (OpenCC alone gives 被髮)" in lines
+    assert ("content/posts/a.md:10: 云 left as written ×2 (could be 雲; OpenCC's phrase kept it; pin it in the "
+            "glossary)") in lines  # 人云亦云; 阿里云为 is fixed (阿里雲為)
+    assert "content/posts/a.md:10: 阿里云为→阿里雲為 ×1 (OpenCC alone gives 阿里云為)" in lines
+    assert not [ln for ln in lines if IDENTITY.search(ln) or "了→" in ln or "里→" in ln]

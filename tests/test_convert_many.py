@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from builder.model.documents import Edition, GlossaryEntry
-from builder.text.convert import convert_many, make_converter, opencc_converter
+from builder.text.convert import make_converter
 from builder.text.markdown import parse
+from builder.text.opencc import convert_many, opencc_converter
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "real"
 TW = Edition(code="zh-TW", name="繁體", prefix="zh-tw", script="Hant", opencc="s2twp")

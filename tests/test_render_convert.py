@@ -106,7 +106,12 @@ def test_article_phase_converts_in_one_batch_per_converter(tmp_path: Path, artic
     # one chunk; converters s2twp (the Simplified articles) and tw2sp (the Taiwan one); the site's
     # own strings (title, empty description…) are converted once per process (`_site_vars`)
     calls = [c for c in article_calls if c not in ("测试站", "")]
-    assert len(calls) == 2, [c[:30] for c in calls]
+    # the leftover pass (leftovers.py) decides the characters it has not seen yet, one character
+    # a line, once per batch: not a text of the page
+    probes = [c for c in calls if all(len(line) == 1 for line in c.split("\n"))]
+    texts = [c for c in calls if c not in probes]
+    assert len(texts) == 2, [c[:30] for c in texts]
+    assert len(probes) <= 2, [c[:30] for c in probes]
 
 
 def test_rendered_again_with_cached_bodies_converts_no_body(tmp_path: Path, article_calls: list[str]) -> None:

@@ -11,7 +11,7 @@ from ..config import SiteConfig
 from ..errors import BuildError, BuildFailed, error
 from ..model.documents import Document, Term
 from ..model.site import Collection, Entry, Site, Topic
-from ..text.convert import fold_key
+from ..text.opencc import fold_key
 from .load import Resource
 from .paths import UnsafePath, clean_url, slugify
 
@@ -69,7 +69,7 @@ def make_entry(members: list[Document], config: SiteConfig, errors: list[BuildEr
 
 
 def _same_script(lang: str, script: str) -> bool:
-    from ..text.convert import source_script
+    from ..text.opencc import source_script
     s = source_script(lang)
     return bool(s) and s.startswith(script)
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import ahocorasick_rs
 
 from ..incremental.store import Store, digest
 from ..model import Entry, Site, Topic
 from ..model.documents import Document
-from ..text.convert import fold, opencc_converter
 from ..text.markdown import Passage, passages, tokens_of
+from ..text.opencc import fold, opencc_converter
 
 
 def alias_forms(alias: str) -> set[str]:
@@ -63,14 +62,9 @@ def build_matcher(alias_lists: Sequence[Sequence[str]], store: Store | None = No
     return Matcher(automaton, topics)
 
 
-@lru_cache(maxsize=4)
-def _matcher(key: tuple[tuple[str, ...], ...]) -> Matcher | None:
-    return build_matcher(key)
-
-
 def matcher(topics: Sequence[Topic], store: Store | None = None) -> Matcher | None:
-    key = tuple(t.aliases for t in topics)
-    return build_matcher(key, store) if store is not None else _matcher(key)
+    """One per render (the store keeps the folded alias forms between builds)."""
+    return build_matcher(tuple(t.aliases for t in topics), store)
 
 
 @dataclass(frozen=True)

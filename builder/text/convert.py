@@ -7,71 +7,34 @@ Markdown source, so URLs, code and attributes stay byte-identical across edition
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from functools import cache, lru_cache
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import ahocorasick_rs
-import opencc
 
 from ..model.documents import Edition, GlossaryEntry
-
-Convert = Callable[[str], str]
+from .leftovers import chain, slip_pins
+from .opencc import Convert, convert_many, identity, opencc_config, opencc_converter, source_script
 
 _PUA = 0xE000  # private-use code points: OpenCC passes them through untouched (tested)
 _PUA_MAX = 0xF8FF
 _PUA_RE = re.compile("[\ue000-\uf8ff]")
 
 
-@cache
-def opencc_converter(config: str) -> opencc.OpenCC:
-    """One converter per config per process: loading dictionaries costs 10–70 ms, converting is cheap."""
-    return opencc.OpenCC(config if config.endswith(".json") else config + ".json")
 
 
-def source_script(lang: str) -> str:
-    """'Hans', 'Hant-tw', 'Hant-hk', 'Hant' or '' (not Chinese, never converted)."""
-    tag = lang.lower()
-    if tag in ("zh-tw", "zh-hant-tw"):
-        return "Hant-tw"
-    if tag in ("zh-hk", "zh-mo", "zh-hant-hk"):
-        return "Hant-hk"
-    if tag in ("zh-hant", "zh-cht"):
-        return "Hant"
-    if tag == "zh" or tag.startswith("zh-"):
-        return "Hans"
-    return ""
 
 
-_TO_HANS = {"Hant-tw": "tw2sp", "Hant-hk": "hk2s", "Hant": "t2s"}
 
 
-def opencc_config(source_lang: str, edition: Edition) -> str:
-    """The OpenCC config that turns a source in `source_lang` into `edition`'s script ('' = none)."""
-    script = source_script(source_lang)
-    if not script:
-        return ""
-    if script == "Hans":
-        return edition.opencc if edition.script == "Hant" else ""
-    return _TO_HANS[script] if edition.script == "Hans" else ""
 
 
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Canonical Simplified form, for identity and matching: 軟體 and 软件 fold alike."""
-    return opencc_converter("tw2sp").convert(text)
 
 
-def fold_key(text: str) -> str:
-    return fold(text.strip()).casefold()
 
 
-def _identity(text: str) -> str:
-    return text
 
 
-def is_identity(conv: Convert) -> bool:
-    """True for the converter that returns its text as it is (no script conversion, no glossary)."""
-    return conv is _identity
 
 
 @lru_cache(maxsize=256)
@@ -84,15 +47,22 @@ def make_converter(source_lang: str, edition: Edition, glossary: Iterable[Glossa
     glossary: a glossary term found in the text is replaced by its form for this edition (or kept)."""
     config = opencc_config(source_lang, edition)
     entries = tuple(glossary)
-    if not config:
+    # OpenCC, then the pass turning what it left of the source script into the edition's
+    # (leftovers.py); Hong Kong sources reach a Taiwan edition through hk2t and t2tw
+    base: Convert | None = chain(source_script(source_lang), edition, config)
+    if base is None and not config:
         if not entries or not source_script(source_lang):
-            return _identity
-    base: Convert = opencc_converter(config).convert if config else _identity
+            return identity
+    if base is None:
+        base = opencc_converter(config).convert if config else identity
     table: dict[str, str] = {}
     for entry in entries:
         target = entry.form(edition.key)
         for _k, form in entry.forms:
             table.setdefault(form, target if target is not None else form)
+    if config:  # OpenCC's known phrase slips (被发明 → 被髮明), unless the glossary pins a term there
+        for term, form in slip_pins(edition, table).items():
+            table.setdefault(term, form)
     if not table:
         return base
     terms = tuple(sorted(table))
@@ -146,24 +116,5 @@ class _Glossed:
         return [out if hits is None else self._restore(out, hits) for out, (_p, hits) in zip(outs, done, strict=True)]
 
 
-_SEP = "\n"  # joins the texts of one batch: no OpenCC dictionary key or value holds a line break
 
 
-def convert_many(conv: Convert, texts: Sequence[str]) -> list[str]:
-    """`[conv(t) for t in texts]`, with one OpenCC call for the whole batch where `conv` is an
-    OpenCC converter (a call costs about as much again as converting its text). OpenCC converts
-    phrase by phrase and no phrase spans a line break, so text joined by line breaks converts to
-    the same texts joined by line breaks (tests/test_convert_many.py). Texts that hold a line break
-    themselves are converted one by one."""
-    if conv is _identity:
-        return list(texts)
-    many = getattr(conv, "many", None)
-    if many is not None:
-        return many(texts)  # type: ignore[no-any-return]
-    owner = getattr(conv, "__self__", None)
-    if not isinstance(owner, opencc.OpenCC) or len(texts) < 2 or any(_SEP in t for t in texts):
-        return [conv(t) for t in texts]
-    out = conv(_SEP.join(texts)).split(_SEP)
-    if len(out) != len(texts):  # cannot happen (see above); never trust it then
-        return [conv(t) for t in texts]
-    return out
