@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from test_build_equivalence import assert_same, clean_build, generated_site
 
-from builder import fingerprint, outwatch, render
+from builder import fingerprint, outwatch
+from builder.render import site as render
 from builder.build import build
 from builder.errors import BuildFailed
 from builder.incremental import load_state

@@ -7,12 +7,12 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .model import Output
-from .paths import absolute
+from ..model import Output
+from ..paths import absolute
 
 if TYPE_CHECKING:
-    from .config import SiteConfig
-    from .derive import Entry, Site
+    from ..config import SiteConfig
+    from ..derive import Entry, Site
 
 FEED_ITEMS = 20
 _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -26,7 +26,7 @@ def _x(text: str) -> str:
 
 
 def rss(ctx: Any, path: str, title: str, entries: Sequence[Entry]) -> Output:
-    from .render import doc_converter  # late import: render imports this module
+    from .site import doc_converter  # late import: site imports this module
     e = ctx.edition
     base = ctx.config.base_url
     full = ctx.path(path)

@@ -28,13 +28,13 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import feeds
-from .cache import Store, digest
-from .config import SiteConfig
-from .convert import Convert, fold, is_identity, make_converter, source_script
-from .derive import Collection, Entry, Site, Topic
-from .errors import BuildError, BuildFailed, error
-from .incremental import ArticleMemo, RenderState, StateIncomplete, TopicMemo
-from .markdown import (
+from ..cache import Store, digest
+from ..config import SiteConfig
+from ..convert import Convert, fold, is_identity, make_converter, source_script
+from ..derive import Collection, Entry, Site, Topic
+from ..errors import BuildError, BuildFailed, error
+from ..incremental import ArticleMemo, RenderState, StateIncomplete, TopicMemo
+from ..markdown import (
     CJK_RE,
     Passage,
     Rendered,
@@ -48,14 +48,14 @@ from .markdown import (
     summary_tokens_of,
     tokens_of,
 )
-from .model import Document, Edition, Output, SearchDoc, Term
-from .pagecache import PageCache, PageUrl
-from .parallel import run_chunks
-from .paths import absolute, output_file, root_of
-from .strings import format_date, strings_for
-from .topics import Matcher, Mention, doc_mentions, highlight_spans, make_linker, matcher
+from ..model import Document, Edition, Output, SearchDoc, Term
+from ..pagecache import PageCache, PageUrl
+from ..parallel import run_chunks
+from ..paths import absolute, output_file, root_of
+from ..strings import format_date, strings_for
+from ..topics import Matcher, Mention, doc_mentions, highlight_spans, make_linker, matcher
 
-THEME = Path(__file__).parent / "theme"
+THEME = Path(__file__).parent.parent / "theme"
 # fewer articles or other pages than these render in the main process: forking a large build's
 # process for them costs more than the work (an edited article and the few pages that show it)
 SERIAL_ARTICLES = 4
@@ -86,7 +86,7 @@ def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
     """Compiled templates, kept between builds (compiling the theme is ~0.1 s of every build). Jinja
     keys them by template name and source checksum, not by the options above: the folder is named
     for the builder digest, which covers those options and Jinja's version."""
-    from .fingerprint import CACHE_DIR, builder_digest
+    from ..fingerprint import CACHE_DIR, builder_digest
     base = site_dir / CACHE_DIR
     folder = base / f"jinja-{builder_digest()[:16]}"
     try:
@@ -1253,7 +1253,7 @@ def _render_doc(ctx: Ctx, doc: Document, entry: Entry, linker: Any = None,
 
     sanitize: Callable[[str], str] | None = None
     if ctx.config.unsafe_html:  # raw HTML through the nh3 allowlist instead of escaped
-        from .sanitize import clean
+        from ..sanitize import clean
         sanitize = clean
     env = RenderEnv(convert=conv, edition_key=e.key, edition_script=e.script, resolve_link=resolve,
                     linker=linker, sanitize=sanitize)
@@ -1331,7 +1331,7 @@ def _term_pairs(ctx: Ctx, doc: Document, tax: str) -> list[tuple[str, str]]:
     key = ("terms", tax, doc.source)
     found = ctx.memo.get(key)
     if found is None:
-        from .convert import fold_key
+        from ..convert import fold_key
         index_key = ("term_index", tax)
         by_key = ctx.memo.get(index_key)
         if by_key is None:
