@@ -12,9 +12,9 @@ import pytest
 from test_build_equivalence import assert_same, clean_build, generated_site, small_site
 
 from builder import fingerprint
-from builder.render import site as render
 from builder.build import build
 from builder.incremental import load_state, state_path
+from builder.render import site as render
 
 
 def _edit_body(site: Path, rnd: random.Random) -> str:

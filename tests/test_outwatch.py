@@ -14,10 +14,10 @@ import pytest
 from test_build_equivalence import assert_same, clean_build, generated_site
 
 from builder import fingerprint, outwatch
-from builder.render import site as render
 from builder.build import build
 from builder.errors import BuildFailed
 from builder.incremental import load_state
+from builder.render import site as render
 from builder.write import MANIFEST
 
 _real_enabled = outwatch.enabled

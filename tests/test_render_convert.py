@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from builder.render import site as render
 from builder.build import build
 from builder.markdown import parse, render_texts
+from builder.render import site as render
 from builder.topics import build_matcher, make_linker
 from conftest import write_site
 

@@ -27,7 +27,6 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
-from . import feeds
 from ..cache import Store, digest
 from ..config import SiteConfig
 from ..convert import Convert, fold, is_identity, make_converter, source_script
@@ -54,6 +53,7 @@ from ..parallel import run_chunks
 from ..paths import absolute, output_file, root_of
 from ..strings import format_date, strings_for
 from ..topics import Matcher, Mention, doc_mentions, highlight_spans, make_linker, matcher
+from . import feeds
 
 THEME = Path(__file__).parent.parent / "theme"
 # fewer articles or other pages than these render in the main process: forking a large build's
