@@ -17,7 +17,7 @@ from builder import fingerprint, outwatch
 from builder.build import build
 from builder.errors import BuildFailed
 from builder.incremental import load_state
-from builder.render import site as render
+from builder.render import topic_pages
 from builder.write import MANIFEST
 
 _real_enabled = outwatch.enabled
@@ -25,7 +25,7 @@ _real_enabled = outwatch.enabled
 
 @pytest.fixture()
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(render, "MENTIONS_PER_PAGE", 3)
+    monkeypatch.setattr(topic_pages, "MENTIONS_PER_PAGE", 3)
     s = generated_site(tmp_path / "site", n=16)
     yaml = s / "site.yaml"
     yaml.write_text(yaml.read_text(encoding="utf-8") + "\npaginate: 4\n", encoding="utf-8")
