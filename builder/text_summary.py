@@ -5,9 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from .markdown import (
-    CJK_RE,
-)
+from .markdown import CJK_RE
 
 
 def summarize(text: str, length: int) -> str:
@@ -28,8 +26,6 @@ def summarize(text: str, length: int) -> str:
 
 
 _HAN_RUNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-
-
 _CJK_RUNS = re.compile(CJK_RE.pattern + "+")
 
 

@@ -10,8 +10,9 @@ Must not touch: the model it is given (`Site`, documents: read only), the output
 any module-level state: what a render computes lives in objects it owns (`_Plan`, `Ctx`,
 `EditionMemo`, `Converters`) and is passed explicitly.
 
-Dependencies run one way: env, context → body → page_vars → edition, pages → plan → page_jobs →
-site.
+Dependencies run one way: env, rows → context → body → page_vars → edition and the pages →
+plan → list and topic pages → page_jobs → site (no module imports one that imports it). Names with
+a leading underscore are private to the package: its modules share them, other packages do not.
 """
 
 from ..text_summary import reading_minutes, summarize

@@ -36,7 +36,7 @@ def _put_rows(store: Store, rows: list[_Row]) -> bytes:
 
 
 def _get_rows(store: Store, key: bytes) -> list[_Row]:
-    """A topic's mention rows; their texts are None (`_Plan.page_mentions` reads those it shows)."""
+    """A topic's mention rows; their texts are None (`topic_pages.page_mentions` reads those it shows)."""
     return [(a, d, anchor, None, line) for a, d, anchor, line in _get_pickled(store, key, "a topic's mention list")]
 
 

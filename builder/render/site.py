@@ -153,7 +153,7 @@ def _key_articles(run: _Run) -> None:
             old = prev.articles.get(entry.source) if prev is not None else None
             if old is not None and old[0] == key and key in prev.jobs and key not in state.jobs:  # type: ignore[union-attr]
                 # its memo is unpickled only if a page that is rendered shows its summary
-                # (_LazySummaries); its mentions are kept per topic (_merged_mentions)
+                # (_LazySummaries); its mentions are kept per topic (_merge_kept_mentions)
                 assert prev is not None
                 state.articles[entry.source] = old
                 _carry(prev, state, key, inc)

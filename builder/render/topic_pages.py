@@ -30,11 +30,7 @@ from .plan import _Plan
 from .rows import _Row
 
 MENTIONS_PER_PAGE = 50  # a topic mentioned by thousands of articles gets pages, not one huge page
-
-
 RELATED_SHOWN = 10
-
-
 TOPIC_TAGS_SHOWN = 20
 
 
@@ -201,7 +197,7 @@ def collection_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
                                 entries=(c.entry,), extra=tuple(counts[t.entry.source] for t in c.topics)))
         for topic in c.topics:
             if topic.entry.source in plan.carried_topics:
-                continue  # nothing it shows changed: its jobs were carried over whole (render_site)
+                continue  # nothing it shows changed: its jobs were carried over whole (site._gather_mentions)
             jobs += _topic_jobs(plan, ctx, c, topic)
     return jobs
 
