@@ -27,7 +27,7 @@ def term_name(name: str, edition: Edition, config: SiteConfig, conv: Convert | N
     if not CJK_RE.search(name):
         return name
     base = fold(name)
-    return (conv or make_converter("zh-CN", edition, config.glossary))(base)
+    return (conv if conv is not None else make_converter("zh-CN", edition, config.glossary))(base)
 
 
 def doc_converter(doc: Document, edition: Edition, config: SiteConfig) -> Convert:
