@@ -35,7 +35,7 @@ KINDS = (
     ("file system", "method 'write'"), ("file system", "method 'read'"),
     ("topics (mentions, links)", "builder/topics.py"),
     ("regex", "re.Pattern"),
-    ("render.py glue", "builder/render.py"), ("feeds/sitemap", "builder/feeds.py"),
+    ("feeds/sitemap", "builder/render/feeds.py"), ("render glue", "builder/render/"),
 )
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from builder.check import ONE_TO_MANY, candidates, phrases
 from builder.cli import main
+from builder.text.conversions import ONE_TO_MANY, candidates, phrases
 from builder.text.opencc import opencc_converter
 from conftest import REPO
 

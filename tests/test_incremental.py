@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from test_build_equivalence import assert_same, clean_build, generated_site, small_site
 
-from builder import render
 from builder.incremental import fingerprint
 from builder.incremental.state import load_state, state_path
 from builder.pipeline.build import build
+from builder.render import THEME, list_pages, topic_pages
+from builder.render import site as render_site_module
 
 
 def _edit_body(site: Path, rnd: random.Random) -> str:
@@ -90,7 +91,7 @@ def _topic_alias(site: Path, rnd: random.Random) -> str:
 
 def _template(site: Path, rnd: random.Random) -> str:
     (site / "templates").mkdir(exist_ok=True)
-    src = Path(render.THEME / "templates" / "list.html").read_text(encoding="utf-8")
+    src = Path(THEME / "templates" / "list.html").read_text(encoding="utf-8")
     (site / "templates" / "list.html").write_text(src + f"{{# {rnd.random()} #}}<!-- edited -->\n",
                                                   encoding="utf-8")
     return "template list.html"
@@ -108,7 +109,7 @@ EDITS = ([_edit_body] * 5 + [_remove_mention] * 2 + [_edit_mentioned_passage] * 
 
 @pytest.fixture()
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(render, "MENTIONS_PER_PAGE", 3)  # topic pages paginate in a small site too
+    monkeypatch.setattr(topic_pages, "MENTIONS_PER_PAGE", 3)  # topic pages paginate in a small site too
     s = generated_site(tmp_path / "site", n=24)
     yaml = s / "site.yaml"
     yaml.write_text(yaml.read_text(encoding="utf-8") + "\npaginate: 4\n", encoding="utf-8")
@@ -148,14 +149,14 @@ def test_a_body_edit_renders_only_the_list_page_showing_it(site: Path, tmp_path:
     out = tmp_path / "out"
     build(site, out, jobs=1)
     rendered: list[tuple[str, str, int]] = []
-    real = render._list_page
+    real = list_pages._list_page
 
     @functools.wraps(real)  # (the job keys hold the function's name)
     def spy(ctx, env, kind, base, entries, title, term, n, *rest):  # type: ignore[no-untyped-def]
         rendered.append((ctx.edition.key, kind, n))
         return real(ctx, env, kind, base, entries, title, term, n, *rest)
 
-    monkeypatch.setattr(render, "_list_page", spy)
+    monkeypatch.setattr(list_pages, "_list_page", spy)
     posts = sorted((site / "content" / "posts").glob("*.md"))
     newest_first = sorted(posts, key=lambda p: p.read_text(encoding="utf-8").split("date:")[1][:30], reverse=True)
     target = newest_first[9]  # the 10th newest: home page 3 (4 per page)
@@ -182,14 +183,14 @@ def test_a_new_mention_renders_only_the_first_page_of_the_sibling_topics(
     assert "定制" in chuhai.read_text(encoding="utf-8").split('class="siblings"')[1]
     assert 'class="siblings"' not in (chuhai.parent / "page" / "2" / "index.html").read_text(encoding="utf-8")
     rendered: list[tuple[str, int]] = []
-    real = render._topic
+    real = topic_pages._topic
 
     @functools.wraps(real)  # (the job keys hold the function's name)
     def spy(ctx, env, c, t, plan, counts, matcher, n):  # type: ignore[no-untyped-def]
         rendered.append((Path(t.entry.source).stem, n))
         return real(ctx, env, c, t, plan, counts, matcher, n)
 
-    monkeypatch.setattr(render, "_topic", spy)
+    monkeypatch.setattr(topic_pages, "_topic", spy)
     p = sorted((site / "content" / "posts").glob("g*.md"))[3]
     head, body = p.read_text(encoding="utf-8").split("\n---\n", 1)
     p.write_text(head + "\n---\n" + "这一段新提到定制。\n\n" + body, encoding="utf-8")
@@ -209,7 +210,7 @@ def test_a_mentioned_passage_past_the_summary_renders_topic_pages_not_lists(
     out = tmp_path / "out"
     build(site, out, jobs=1)
     rendered: list[str] = []
-    real_list, real_topic = render._list_page, render._topic
+    real_list, real_topic = list_pages._list_page, topic_pages._topic
 
     @functools.wraps(real_list)  # (the job keys hold the functions' names)
     def list_spy(ctx, env, kind, base, *rest):  # type: ignore[no-untyped-def]
@@ -221,8 +222,8 @@ def test_a_mentioned_passage_past_the_summary_renders_topic_pages_not_lists(
         rendered.append(f"topic {Path(t.entry.source).stem}")
         return real_topic(ctx, env, c, t, *rest)
 
-    monkeypatch.setattr(render, "_list_page", list_spy)
-    monkeypatch.setattr(render, "_topic", topic_spy)
+    monkeypatch.setattr(list_pages, "_list_page", list_spy)
+    monkeypatch.setattr(topic_pages, "_topic", topic_spy)
     p.write_text(p.read_text(encoding="utf-8").replace("文末提到出海的一段。", "文末提到出海的一段，改过。"),
                  encoding="utf-8")
     build(site, out, jobs=1)
@@ -235,7 +236,7 @@ def test_a_related_articles_summary_is_fresh_on_every_topic_page(site: Path, tmp
     """A site template showing the related articles' summaries on topic pages: a new summary of one
     of them re-renders every page of the topic (each lists the first related articles)."""
     (site / "templates").mkdir(exist_ok=True)
-    src = (render.THEME / "templates" / "topic.html").read_text(encoding="utf-8")
+    src = (THEME / "templates" / "topic.html").read_text(encoding="utf-8")
     assert "{{ a.title }}</a>" in src
     (site / "templates" / "topic.html").write_text(
         src.replace("{{ a.title }}</a>", "{{ a.title }}</a> {{ a.summary }}"), encoding="utf-8")
@@ -346,8 +347,8 @@ def test_damaged_state_is_ignored(site: Path, tmp_path: Path) -> None:
 def test_edit_sequences_equal_clean_builds(site: Path, tmp_path: Path, seed: int,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     # the few pages an edit renders again go to worker processes too (not only in the main one)
-    monkeypatch.setattr(render, "SERIAL_ARTICLES", 0)
-    monkeypatch.setattr(render, "SERIAL_JOBS", 0)
+    monkeypatch.setattr(render_site_module, "SERIAL_ARTICLES", 0)
+    monkeypatch.setattr(render_site_module, "SERIAL_JOBS", 0)
     rnd = random.Random(seed)
     out = tmp_path / "out"
     build(site, out, jobs=2 if seed % 2 else 1)

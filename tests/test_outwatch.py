@@ -13,20 +13,20 @@ from pathlib import Path
 import pytest
 from test_build_equivalence import assert_same, clean_build, generated_site
 
-from builder import render
 from builder.errors import BuildFailed
 from builder.incremental import fingerprint
 from builder.incremental.state import load_state
 from builder.output import watch as outwatch
-from builder.output.folder import MANIFEST
+from builder.output.write import MANIFEST
 from builder.pipeline.build import build
+from builder.render import topic_pages
 
 _real_enabled = outwatch.enabled
 
 
 @pytest.fixture()
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(render, "MENTIONS_PER_PAGE", 3)
+    monkeypatch.setattr(topic_pages, "MENTIONS_PER_PAGE", 3)
     s = generated_site(tmp_path / "site", n=16)
     yaml = s / "site.yaml"
     yaml.write_text(yaml.read_text(encoding="utf-8") + "\npaginate: 4\n", encoding="utf-8")

@@ -1,5 +1,5 @@
 """The article phase converts each chunk's texts in one OpenCC batch per converter, the first-mention
-linker's cuts included (render._Plan._preconvert, markdown.preconvert), and the output is the same
+linker's cuts included (render.plan._Plan._preconvert, markdown.preconvert), and the output is the same
 as converting each text when the render asks for it."""
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from builder import render
 from builder.pipeline.build import build
 from builder.pipeline.mentions import build_matcher, make_linker
+from builder.render import THEME, job, plan
+from builder.text import summary as text_summary
 from builder.text.markdown import parse, render_texts
 from conftest import write_site
 
@@ -74,14 +75,14 @@ def article_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     calls: list[str] = []
     inside = [False]
     real_convert = opencc.OpenCC.convert
-    real_articles = render._Plan.articles
+    real_articles = plan._Plan.articles
 
     def convert(self: opencc.OpenCC, text: str) -> str:
         if inside[0]:
             calls.append(text)
         return real_convert(self, text)  # type: ignore[no-any-return]
 
-    def articles(self: render._Plan, start: int, stop: int) -> render._Result:
+    def articles(self: plan._Plan, start: int, stop: int) -> job._Result:
         inside[0] = True
         try:
             return real_articles(self, start, stop)
@@ -89,13 +90,9 @@ def article_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
             inside[0] = False
 
     monkeypatch.setattr(opencc.OpenCC, "convert", convert)
-    monkeypatch.setattr(render._Plan, "articles", articles)
-    # converters made by earlier tests hold the unpatched method (render's caches of converters)
-    render._converter.cache_clear()
-    render._term_converter.cache_clear()
+    monkeypatch.setattr(plan._Plan, "articles", articles)
+    # (each build makes its own converters, after the patch: render.context.Converters)
     yield calls
-    render._converter.cache_clear()
-    render._term_converter.cache_clear()
 
 
 def test_article_phase_converts_in_one_batch_per_converter(tmp_path: Path, article_calls: list[str]) -> None:
@@ -121,7 +118,7 @@ def test_rendered_again_with_cached_bodies_converts_no_body(tmp_path: Path, arti
     article_calls.clear()
     tpl = site / "templates/article.html"
     tpl.parent.mkdir(parents=True)
-    shutil.copy(Path(render.THEME) / "templates/article.html", tpl)
+    shutil.copy(Path(THEME) / "templates/article.html", tpl)
     tpl.write_text(tpl.read_text(encoding="utf-8") + "{# edited #}\n", encoding="utf-8")
     build(site, tmp_path / "out", jobs=1)
     assert not any("跨境订单" in c for c in article_calls)
@@ -143,7 +140,7 @@ def test_output_is_the_same_as_converting_on_demand(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("TONGWEN_JOBS", str(jobs))
     build(site, tmp_path / "batched", jobs=jobs)
     shutil.rmtree(site / ".tongwen-cache")
-    monkeypatch.setattr(render, "preconvert", lambda batches: None)  # every text converted when asked
+    monkeypatch.setattr(plan, "preconvert", lambda batches: None)  # every text converted when asked
     build(site, tmp_path / "on-demand", jobs=jobs)
     assert "軟件" in (tmp_path / "batched/zh-tw/posts/a0/index.html").read_text(encoding="utf-8")
     assert _tree_equal(tmp_path / "batched", tmp_path / "on-demand") == []
@@ -163,6 +160,6 @@ CHARS = "软件軟體 a1。！\u3000\uff01\u2e80\u9fff\uf900\ufaff\u3400\u33ff\u
 
 @given(st.text(alphabet=st.sampled_from(CHARS), max_size=60))
 def test_character_counts_by_runs_equal_counts_by_deletion(text: str) -> None:
-    for runs in (render._HAN_RUNS, render._CJK_RUNS):
+    for runs in (text_summary._HAN_RUNS, text_summary._CJK_RUNS):
         one = re.compile(runs.pattern[:-1])  # the one-character class
-        assert render._count(runs, text) == len(text) - len(one.sub("", text))
+        assert text_summary._count(runs, text) == len(text) - len(one.sub("", text))

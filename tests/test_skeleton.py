@@ -162,9 +162,10 @@ def test_a_damaged_text_loads_the_site_afresh(tmp_path: Path, derives: list[int]
                                               jobs: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """A text whose bytes no longer match the snapshot's digest stops the build before anything is
     published; the build then loads and derives in full, and the output equals a clean build."""
-    from builder import render
+    from builder.render import THEME
+    from builder.render import site as render_site_module
 
-    monkeypatch.setattr(render, "SERIAL_ARTICLES", 0)  # (jobs=2: the texts are read in forked workers)
+    monkeypatch.setattr(render_site_module, "SERIAL_ARTICLES", 0)  # (jobs=2: the texts are read in forked workers)
     site = _site(tmp_path / "site")
     for n in range(6, 40):  # more than one chunk of articles: two workers
         _post(site, n, f"文章{n}", f"第{n}篇正文。")
@@ -177,7 +178,7 @@ def test_a_damaged_text_loads_the_site_afresh(tmp_path: Path, derives: list[int]
     path.write_bytes(bytes(data))
     # a template edit keeps the snapshot (templates are not in its key) and renders every page, so
     # every document's text is read, p5's included
-    builtin = Path(render.__file__).parent / "theme" / "templates" / "article.html"
+    builtin = THEME / "templates" / "article.html"
     (site / "templates").mkdir()
     (site / "templates" / "article.html").write_text(builtin.read_text(encoding="utf-8") + "{# 改 #}\n",
                                                      encoding="utf-8")

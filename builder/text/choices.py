@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 from ..config import SiteConfig
 from ..model import Site
 from ..model.documents import Document, Edition
+from .conversions import _glossary_spans, _source_line, candidates, phrases
 from .convert import make_converter
 from .leftovers import taiwan
 from .markdown import CJK_RE, passages
@@ -61,7 +62,6 @@ def grouped(site: Site, config: SiteConfig) -> list[Choice]:
 
 
 def _doc_choices(doc: Document, ed: Edition, config: SiteConfig) -> Iterable[Choice]:
-    from ..check import _glossary_spans, _source_line
     glossary = config.glossary + doc.meta.glossary
     full = make_converter(doc.lang, ed, glossary)
     lines = (config.root / doc.source).read_text(encoding="utf-8-sig").replace("\r\n", "\n").split("\n")
@@ -82,7 +82,6 @@ def _doc_choices(doc: Document, ed: Edition, config: SiteConfig) -> Iterable[Cho
 
 def _text_choices(text: str, full: Convert, ed: Edition) -> Iterable[tuple[str, int, int, str, str]]:
     """(kind, start, end, output, note) of each choice made converting `text`."""
-    from ..check import candidates, phrases
     conv = full(text)
     opencc = opencc_converter(ed.opencc).convert
     plain = opencc_converter(ed.opencc[:-1] if ed.opencc in ("s2twp", "s2hkp") else "s2t").convert

@@ -5,14 +5,15 @@ from __future__ import annotations
 import email.utils
 import re
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .model.documents import Output
-from .pipeline.paths import absolute
+from ..model import Output
+from ..pipeline.paths import absolute
 
 if TYPE_CHECKING:
-    from .config import SiteConfig
-    from .model import Entry, Site
+    from ..config import SiteConfig
+    from ..model import Entry, Site
+    from .context import Ctx
 
 FEED_ITEMS = 20
 _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -25,19 +26,18 @@ def _x(text: str) -> str:
     return clean.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def rss(ctx: Any, path: str, title: str, entries: Sequence[Entry]) -> Output:
-    from .render import doc_converter  # late import: render imports this module
+def rss(ctx: Ctx, path: str, title: str, entries: Sequence[Entry]) -> Output:
     e = ctx.edition
     base = ctx.config.base_url
     full = ctx.path(path)
     items = []
-    memo = ctx.memo.setdefault("rss-items", {})
+    memo = ctx.memo.rss_items
     for entry in entries[:FEED_ITEMS]:
         # an article's item is the same in every feed of the edition that lists it (site, terms, topics)
         item = memo.get(entry.source)
         if item is None:
             doc = entry.doc(e.key)
-            conv = doc_converter(doc, e, ctx.config)
+            conv = ctx.doc_conv(doc)
             link = absolute(base, ctx.path(entry.path))
             desc = ctx.summaries.get(entry.source, "")
             date = email.utils.format_datetime(entry.date) if entry.date else ""

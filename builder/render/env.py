@@ -1,0 +1,109 @@
+"""The Jinja environment: the theme and the site's templates, compiled templates kept between
+builds, the `tojson_safe` filter, template errors located in their file, a page rendered to bytes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from ..errors import BuildError, error
+from ..incremental import identity
+from ..incremental.identity import CACHE_DIR
+from ..incremental.pagecache import PageCache
+
+THEME = Path(__file__).parent.parent / "theme"
+
+
+def environment(site_dir: Path, keep_compiled: bool = False) -> jinja2.Environment:
+    """`keep_compiled`: compiled templates are kept in the site's cache folder (a build, not `check`)."""
+    loaders: list[jinja2.BaseLoader] = []
+    if (site_dir / "templates").is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(site_dir / "templates")))
+    loaders.append(jinja2.FileSystemLoader(str(THEME / "templates")))
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True,
+                             bytecode_cache=_bytecode_cache(site_dir) if keep_compiled else None)
+    env.filters["tojson_safe"] = _json_for_script
+    return env
+
+
+def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
+    """Compiled templates, kept between builds (compiling the theme is ~0.1 s of every build). Jinja
+    keys them by template name and source checksum, not by the options above: the folder is named
+    for the builder digest, which covers those options and Jinja's version."""
+    base = site_dir / CACHE_DIR
+    folder = base / f"jinja-{identity.builder_digest()[:16]}"
+    try:
+        if not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
+            for old in base.glob("jinja-*"):  # compiled by other builder versions: never read again
+                if old != folder:
+                    shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        return None
+    return _BestEffortCache(str(folder))
+
+
+class _BestEffortCache(jinja2.FileSystemBytecodeCache):
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass  # a full disk or a read-only folder: the template is compiled again next time
+
+
+def _json_for_script(value: Any) -> Markup:
+    """JSON that cannot end a <script> element or open a comment, whatever the content says."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def template_error(exc: Exception, site_dir: Path) -> BuildError:
+    """Locate a Jinja error in the template file (syntax or runtime)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return error(_tpl_name(exc.filename or exc.name or "?", site_dir), exc.lineno or 0,
+                     f"template syntax error: {exc.message}")
+    tb = exc.__traceback__
+    where = ("templates", 0)
+    while tb is not None:
+        fname = tb.tb_frame.f_code.co_filename
+        if fname.endswith((".html", ".xml", ".txt")):
+            where = (_tpl_name(fname, site_dir), tb.tb_lineno)
+        tb = tb.tb_next
+    return error(where[0], where[1], f"template error: {type(exc).__name__}: {exc}")
+
+
+def _tpl_name(filename: str, site_dir: Path) -> str:
+    p = Path(filename)
+    for base in (site_dir, THEME.parent):
+        try:
+            return p.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return filename
+
+
+def _render_template(env: jinja2.Environment, name: str, v: dict[str, Any]) -> bytes:
+    """A page's bytes; reused from an earlier build when its template and values are the same, for
+    the templates PageCache.stores (pagecache.py: the key is complete, or None and the page is rendered)."""
+    pages: PageCache | None = getattr(env, "tongwen_pages", None)
+    key = pages.key(name, v) if pages is not None and pages.stores(name) else None
+    if key is not None and pages is not None:
+        data = pages.store.get(key, bytes, count=False)
+        if data is not None:
+            return data
+    data = env.get_template(name).render(v).encode("utf-8")
+    if key is not None and pages is not None:
+        pages.store.put(key, data)
+    return data
+
+
+_TEMPLATE_FAILURES = (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError, IndexError,
+                      ZeroDivisionError)

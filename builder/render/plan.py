@@ -1,0 +1,317 @@
+"""`_Plan`: the render's shared state (forked workers inherit it), what pages look up in it, and the
+workers' two kinds of work: a chunk of articles (phase 1) and a chunk of other jobs (phase 2)."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import jinja2
+
+from ..config import SiteConfig
+from ..incremental.state import RenderState
+from ..incremental.store import Store, digest
+from ..model import Document, Entry, Site, Term
+from ..pipeline.mentions import Matcher, Mention, doc_mentions, make_linker
+from ..pipeline.paths import root_of
+from ..text.markdown import convert_texts, forget_parsed, preconvert, render_texts, summary_tokens_of, tokens_of
+from ..text.opencc import Convert, is_identity
+from .article_page import _article
+from .body import _body_key, _deferred, _topic_hrefs
+from .context import Ctx, _translated
+from .env import _TEMPLATE_FAILURES, template_error
+from .job import Job, _Result
+from .rows import _get_passages, _Row
+
+
+@dataclass
+class _Plan:
+    """The render's shared state. Forked workers inherit it; it is never pickled."""
+
+    site: Site
+    config: SiteConfig
+    ctxs: tuple[Ctx, ...]
+    env: jinja2.Environment
+    topic_matcher: Matcher | None
+    rows: dict[str, list[_Row]] = field(default_factory=dict)  # topic source → its mentions, in order
+    rest: list[tuple[int, Job]] = field(default_factory=list)
+    store: Store | None = None
+    matcher_sig: bytes = b""
+    todo: list[int] = field(default_factory=list)  # indexes of the articles to render
+    article_keys: dict[int, bytes] = field(default_factory=dict)  # article index → its job key
+    rest_keys: list[bytes] = field(default_factory=list)  # phase-2 job index → its key
+    counts: dict[str, int] = field(default_factory=dict)  # topic source → its mentions (all editions)
+    carried_topics: set[str] = field(default_factory=set)  # topics whose jobs were all carried over
+    prev: RenderState | None = None  # incremental: the previous build's state (same global signature)
+    summary_changed: frozenset[str] = frozenset()  # incremental: the articles whose summary changed
+    passages_changed: frozenset[tuple[str, str, str]] = frozenset()  # incremental: (article, document, anchor)
+    carried_terms: dict[tuple[str, str, str], tuple[bytes, ...]] = field(default_factory=dict)
+    carried_topic_keys: defaultdict[str, list[bytes]] = field(default_factory=lambda: defaultdict(list))
+    entry_sigs: dict[str, bytes] = field(default_factory=dict)  # incremental: entry source → body signature
+    global_sig: bytes | None = None  # incremental: the build's global signature (caches keyed on it)
+    # memos of the methods below, by topic, article or (taxonomy, term key)
+    _mention_sigs: dict[str, bytes] = field(default_factory=dict)
+    _topic_entries: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
+    _passages: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
+    _term_entries: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
+    _topic_index: dict[str, int] | None = None
+
+    def carry_term(self, term: tuple[str, str, str], sources: Sequence[str]) -> bool:
+        """Whether a family of jobs (a term's pages and feed in one edition, or one list page)
+        stands as the previous build keyed it: it shows of articles only the summaries of `sources`,
+        none of which changed, and everything else it reads is in the global signature or in the
+        family's name."""
+        if not self.summary_changed.isdisjoint(sources):
+            return False
+        return self._carry_family(term)
+
+    def carry_topic_page(self, family: tuple[str, str, str], rows: Sequence[_Row], cards: Sequence[str],
+                         topic: str) -> bool:
+        """`carry_term` for one page of a topic: it quotes the passages `rows` (none of whose texts
+        changed) and shows the summaries of the articles `cards`."""
+        changed = self.passages_changed
+        if changed and any(r[:3] in changed for r in rows):
+            return False
+        if not self.summary_changed.isdisjoint(cards):
+            return False
+        return self._carry_family(family, topic)
+
+    def _carry_family(self, term: tuple[str, str, str], topic: str = "") -> bool:
+        old = self.prev.terms.get(term) if self.prev is not None else None
+        if old is None:
+            return False
+        jobs = self.prev.jobs  # type: ignore[union-attr]
+        if not all(map(jobs.__contains__, old)):  # (thousands of families: no generator per call)
+            return False
+        self.carried_terms[term] = old
+        if topic:  # still the topic's jobs, should it be carried whole next time
+            self.carried_topic_keys[topic].extend(old)
+        return True
+
+    def mention_sig(self, topic: str) -> bytes:
+        """Which passages of which documents a topic's mentions are, in order (edition-independent)."""
+        memo = self._mention_sigs
+        sig = memo.get(topic)
+        if sig is None:
+            text = "\0".join([f"{r[0]}\1{r[1]}\1{r[2]}" for r in self.rows.get(topic, ())])
+            sig = memo[topic] = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        return sig
+
+    def mentioning(self, rows: Sequence[_Row]) -> tuple[Entry, ...]:
+        """The distinct entries of some mention rows, in order."""
+        index = self.site.index
+        return tuple(index[a] for a in dict.fromkeys([r[0] for r in rows]))
+
+    def topic_entries(self, topic: str) -> tuple[Entry, ...]:
+        """The entries that mention a topic, in mention order (edition-independent)."""
+        got = self._topic_entries.get(topic)
+        if got is None:
+            got = self._topic_entries[topic] = self.mentioning(self.rows.get(topic, ()))
+        return got
+
+    def passages(self, article: str) -> dict[tuple[str, str], str]:
+        """A kept article's mentioned passages' texts, from the previous build's records."""
+        memo = self._passages
+        got = memo.get(article)
+        if got is None:
+            assert self.prev is not None and self.store is not None
+            key = pickle.loads(self.prev.articles[article][1]).passages
+            got = memo[article] = _get_passages(self.store, key, f"{article}: its passages")
+        return got
+
+    def shown_rows(self, ctx: Ctx, topic: str) -> list[_Row]:
+        """The mentions of a topic an edition shows: those in a document the edition renders (not
+        in another one's translation; only articles with a translation can differ)."""
+        got = ctx.memo.shown_rows.get(topic)
+        if got is None:
+            rows = self.rows.get(topic, [])
+            translated = _translated(ctx)
+            if translated:
+                index, k = self.site.index, ctx.edition.key
+                rows = [r for r in rows if r[0] not in translated or index[r[0]].doc(k).source == r[1]]
+            got = ctx.memo.shown_rows[topic] = rows
+        return got
+
+    def term_entries(self, tax: str, t: Term) -> list[Entry]:
+        """A term's entries, newest first (one list for every edition)."""
+        memo = self._term_entries
+        got = memo.get((tax, t.key))
+        if got is None:
+            index = self.site.index
+            got = memo[(tax, t.key)] = [index[s] for s in t.sources]
+        return got
+
+    @property
+    def topic_index(self) -> dict[str, int]:
+        if self._topic_index is None:
+            self._topic_index = {t.entry.source: i for i, t in enumerate(self.site.topics)}
+        return self._topic_index
+
+    def _fail(self, res: _Result, edition: int, job: int, exc: Exception) -> None:
+        # a template (often the site's own) failed at run time: locate it in the template file
+        err = template_error(exc, self.config.root)
+        if err.where.path == "templates" and not isinstance(exc, jinja2.TemplateError):
+            raise exc  # not from a template: a bug in Tongwen, not the user's problem to locate
+        res.errors.setdefault(edition, (job, err))
+
+    def articles(self, start: int, stop: int) -> _Result:
+        res = _Result()
+        articles = self.site.articles
+        chunk = self.todo[start:stop]
+        # mentions first, for the whole chunk: an article links the first mention of each topic it
+        # really mentions, and the chunk's texts are converted in one batch (`_preconvert`)
+        found_of: dict[int, list[Mention]] = {}
+        topics_of: dict[int, dict[str, set[int]]] = {}
+        keys_of: dict[int, tuple[bytes, ...]] = {}
+        for i in chunk:
+            mark = self.store.checkpoint() if self.store is not None else 0
+            found = found_of[i] = self._entry_mentions(articles[i]) if self.topic_matcher is not None else []
+            doc_topics: dict[str, set[int]] = topics_of.setdefault(i, {})
+            for m in found:
+                doc_topics.setdefault(m.doc.source, set()).add(self.topic_index[m.topic])
+            if self.store is not None:
+                keys_of[i] = self.store.used_since(mark)
+        body_keys = self._preconvert(chunk, found_of, topics_of)
+        for i in chunk:
+            entry = articles[i]
+            mark = self.store.checkpoint() if self.store is not None else 0
+            newer = articles[i - 1] if i > 0 else None
+            older = articles[i + 1] if i + 1 < len(articles) else None
+            found, doc_topics = found_of[i], topics_of[i]
+            for k, ctx in enumerate(self.ctxs):
+                if k in res.errors:
+                    continue
+                try:
+                    res.outputs.append(_article(ctx, self.env, entry, newer, older, self.topic_matcher,
+                                                doc_topics, res.search, self.store, self.matcher_sig,
+                                                body_keys.get((i, k))))
+                    res.paths.setdefault(i, []).append(res.outputs[-1].path)
+                except _TEMPLATE_FAILURES as exc:
+                    self._fail(res, k, i, exc)
+                    continue
+                res.summaries.setdefault(k, {})[entry.source] = ctx.summaries[entry.source]
+            if found:
+                # (anchor, text, line): match_text served to find them, and Passage objects cost
+                res.mentions.append((i, [(m.doc.source, (m.passage.anchor, m.passage.text, m.passage.line), m.topic)
+                                         for m in found]))
+                if self.store is not None:
+                    self._quotes(found, res)
+            if self.store is not None:
+                res.keys[i] = tuple(dict.fromkeys(keys_of[i] + self.store.used_since(mark)))
+        forget_parsed()
+        if self.store is not None:
+            res.cache = self.store.drain()
+        return res
+
+    def _preconvert(self, chunk: list[int], found_of: dict[int, list[Mention]],
+                    topics_of: dict[int, dict[str, set[int]]]) -> dict[tuple[int, int], bytes]:
+        """Convert up front, one batch per converter, the texts the chunk's article renders will
+        convert: the text of each body the cache does not hold (with the first-mention linker's
+        cuts, predicted by a fresh linker), its summary and quoted passages, and each article's
+        title, lead, author and summary. Only ever a lookup table: see `markdown.preconvert`.
+        Returns the bodies' cache keys, (article, edition) → key, their rows read ahead."""
+        articles = self.site.articles
+        batches: dict[Convert, list[str]] = {}
+        bodies: list[tuple[int, Ctx, Document, tuple[str | None, ...] | None, bytes | None]] = []
+        unsafe = self.config.unsafe_html
+        body_keys: dict[tuple[int, int], bytes] = {}
+        for i in chunk:
+            entry = articles[i]
+            for k, ctx in enumerate(self.ctxs):
+                doc = entry.doc(ctx.edition.key)
+                root = root_of(ctx.path(entry.path))
+                hrefs = _topic_hrefs(ctx, doc, root, self.topic_matcher, topics_of[i])
+                key = _body_key(ctx, doc, root, hrefs, self.matcher_sig) if (
+                    self.store is not None and _deferred(doc)) else None
+                if key is not None:
+                    body_keys[(i, k)] = key
+                conv = ctx.doc_conv(doc)
+                if is_identity(conv):
+                    continue
+                texts = batches.setdefault(conv, [])
+                texts.extend((doc.meta.title or doc.stem, doc.meta.lead, doc.meta.author or ctx.config.author,
+                              doc.meta.summary.strip()))
+                for j in (i - 1, i + 1):  # the pager's titles
+                    if 0 <= j < len(articles):
+                        other = articles[j].doc(ctx.edition.key)
+                        batches.setdefault(ctx.doc_conv(other), []).append(
+                            other.meta.title or other.stem)
+                bodies.append((i, ctx, doc, hrefs, key))
+        if self.store is not None and body_keys:
+            self.store.prefetch(list(body_keys.values()))
+        held = self.store.holds if self.store is not None else None
+        for i, ctx, doc, hrefs, key in bodies:
+            if key is not None and held is not None and held(key):
+                continue  # (its quotes are cached alike: `_quotes`)
+            conv = ctx.doc_conv(doc)
+            texts = batches[conv]
+            linker = make_linker(self.topic_matcher, hrefs) if hrefs and self.topic_matcher is not None else None
+            texts.extend(render_texts(tokens_of(doc, unsafe), linker, unsafe))
+            summary_tokens = summary_tokens_of(doc, unsafe)
+            if summary_tokens is not None and not doc.meta.summary.strip():
+                texts.extend(render_texts(summary_tokens, None, unsafe))
+            texts.extend([m.passage.text for m in found_of[i] if m.doc is doc])  # quoted by topic pages
+        preconvert(batches)
+        return body_keys
+
+    def _quotes(self, found: list[Mention], res: _Result) -> None:
+        """Each mentioned passage converted for each edition, as topic pages quote it (`_quote`),
+        cached per document under what the conversion reads: the texts, the document's language
+        and glossary, the edition and the site glossary."""
+        by_doc: dict[str, tuple[Document, dict[str, str]]] = {}
+        for m in found:
+            by_doc.setdefault(m.doc.source, (m.doc, {}))[1].setdefault(m.passage.anchor, m.passage.text)
+        assert self.store is not None
+        for k, ctx in enumerate(self.ctxs):
+            for source, (doc, texts) in by_doc.items():
+                conv = ctx.doc_conv(doc)
+                if is_identity(conv):  # nothing to convert, nothing worth storing
+                    res.quotes.extend((k, source, a, t) for a, t in texts.items())
+                    continue
+                key = digest("quotes", doc.lang, doc.meta.glossary, ctx.config.glossary, ctx.edition,
+                             tuple(texts.values()))
+                converted = self.store.get(key, tuple)
+                if converted is None or len(converted) != len(texts):
+                    converted = tuple(convert_texts(conv, list(texts.values())))
+                    self.store.put(key, converted)
+                res.quotes.extend((k, source, a, t) for a, t in zip(texts, converted, strict=True))
+
+    def _entry_mentions(self, entry: Entry) -> list[Mention]:
+        """`topics.entry_mentions`, each document's part cached under its text, the Markdown options
+        and the matcher's input (every topic's aliases, in order): all `doc_mentions` reads."""
+        assert self.topic_matcher is not None
+        out: list[Mention] = []
+        for doc in {id(d): d for _k, d in entry.docs}.values():
+            key = found = None
+            if self.store is not None and _deferred(doc):
+                key = digest("mentions", doc.body, self.config.unsafe_html, self.matcher_sig)
+                found = self.store.get(key, list)
+            if found is None:
+                found = doc_mentions(doc, self.topic_matcher, self.config.unsafe_html)
+                if key is not None and self.store is not None:
+                    self.store.put(key, found)
+            out.extend(Mention(entry, doc, p, self.site.topics[t].entry.source) for p, t in found)
+        return out
+
+    def others(self, start: int, stop: int) -> _Result:
+        res = _Result()
+        for j in range(start, stop):
+            k, job = self.rest[j]
+            if k in res.errors:
+                continue
+            mark = self.store.checkpoint() if self.store is not None else 0
+            try:
+                outs = job(res.search)
+                res.outputs.extend(outs)
+                res.paths[j] = [o.path for o in outs]
+                if self.store is not None:
+                    res.keys[j] = self.store.used_since(mark)
+            except _TEMPLATE_FAILURES as exc:
+                self._fail(res, k, j, exc)
+            forget_parsed()
+        if self.store is not None:
+            res.cache = self.store.drain()
+        return res
