@@ -9,9 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+D = TypeVar("D")
 
 from markdown_it.token import Token
+
+
+def pair_value(pairs: tuple[tuple[str, T], ...], key: str, default: D) -> T | D:
+    """The value of `key` in a tuple of (key, value) pairs (the model keeps mappings as tuples:
+    hashable and frozen)."""
+    for k, v in pairs:
+        if k == key:
+            return v
+    return default
 
 
 @dataclass(frozen=True)
@@ -73,10 +85,7 @@ class FrontMatter:
     lines: tuple[tuple[str, int], ...] = ()
 
     def line_of(self, key: str, default: int = 1) -> int:
-        for k, n in self.lines:
-            if k == key:
-                return n
-        return default
+        return pair_value(self.lines, key, default)
 
 
 @dataclass(frozen=True)
@@ -87,10 +96,7 @@ class GlossaryEntry:
     forms: tuple[tuple[str, str], ...]
 
     def form(self, edition_key: str) -> str | None:
-        for k, v in self.forms:
-            if k == edition_key:
-                return v
-        return None
+        return pair_value(self.forms, edition_key, None)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from difflib import SequenceMatcher
 from ..config import SiteConfig
 from ..model import Site
 from ..model.documents import Document, Edition
-from .conversions import _glossary_spans, _source_line, candidates, phrases
+from .conversions import _glossary_spans, _source_line, candidates, phrases, simplified_sources, source_texts
 from .convert import make_converter
 from .leftovers import taiwan
-from .markdown import CJK_RE, passages
-from .opencc import Convert, opencc_converter, source_script
+from .markdown import CJK_RE
+from .opencc import Convert, opencc_converter
 from .scriptchars import AMBIGUOUS_TW
 
 
@@ -44,29 +44,20 @@ class Choice:
 
 def grouped(site: Site, config: SiteConfig) -> list[Choice]:
     """Every choice, one per (kind, source, output), first place first (sorted sources, text order)."""
-    hant = [e for e in config.editions if e.script == "Hant" and e.opencc]
     groups: dict[tuple[str, str, str], Choice] = {}
-    seen: set[str] = set()
-    for entry in sorted(site.index.values(), key=lambda e: e.source):
-        for ed in hant:
-            doc = entry.doc(ed.key)
-            if doc.source in seen or source_script(doc.lang) != "Hans":
-                continue
-            seen.add(doc.source)
-            for c in _doc_choices(doc, ed, config):
-                g = groups.setdefault((c.kind, c.src, c.out), c)
-                if g is not c:
-                    g.count += 1
-                g.pages.add(c.path)
+    for doc, ed in simplified_sources(site, config):
+        for c in _doc_choices(doc, ed, config):
+            g = groups.setdefault((c.kind, c.src, c.out), c)
+            if g is not c:
+                g.count += 1
+            g.pages.add(c.path)
     return sorted(groups.values(), key=lambda c: (c.path, c.line, c.src, c.out))
 
 
 def _doc_choices(doc: Document, ed: Edition, config: SiteConfig) -> Iterable[Choice]:
     glossary = config.glossary + doc.meta.glossary
     full = make_converter(doc.lang, ed, glossary)
-    lines = (config.root / doc.source).read_text(encoding="utf-8-sig").replace("\r\n", "\n").split("\n")
-    items = [(doc.meta.line_of("title") - 1, doc.meta.title)] if doc.meta.title else []
-    items += [(doc.body_line - 1 + p.line, p.text) for p in passages(doc.tokens)]
+    lines, items = source_texts(doc, config)
     for start, text in items:
         if not CJK_RE.search(text):
             continue

@@ -5,7 +5,7 @@ exhaustive list behind `tongwen check --conversions --all`; `choices.py` groups 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..config import SiteConfig
@@ -97,19 +97,28 @@ def _source_line(lines: list[str], start: int, needle: str) -> int:
 
 
 
-def conversions(site: Site, config: SiteConfig) -> list[Finding]:
+def simplified_sources(site: Site, config: SiteConfig) -> Iterator[tuple[Document, Edition]]:
+    """Each Simplified source once (sorted), with the first Traditional edition converting it."""
     hant = [e for e in config.editions if e.script == "Hant" and e.opencc]
-    findings: set[Finding] = set()
-    seen_docs: set[str] = set()
+    seen: set[str] = set()
     for entry in sorted(site.index.values(), key=lambda e: e.source):
         for ed in hant:
             doc = entry.doc(ed.key)
-            if doc.source in seen_docs or source_script(doc.lang) != "Hans":
-                continue
-            seen_docs.add(doc.source)
-            findings.update(_doc_conversions(doc, ed, config))
-    return sorted(findings)
+            if doc.source not in seen and source_script(doc.lang) == "Hans":
+                seen.add(doc.source)
+                yield doc, ed
 
+
+def source_texts(doc: Document, config: SiteConfig) -> tuple[list[str], list[tuple[int, str]]]:
+    """The source file's lines, and (0-based line, text) of the title and each passage."""
+    lines = (config.root / doc.source).read_text(encoding="utf-8-sig").replace("\r\n", "\n").split("\n")
+    items = [(doc.meta.line_of("title") - 1, doc.meta.title)] if doc.meta.title else []
+    items += [(doc.body_line - 1 + p.line, p.text) for p in passages(doc.tokens)]
+    return lines, items
+
+
+def conversions(site: Site, config: SiteConfig) -> list[Finding]:
+    return sorted({f for doc, ed in simplified_sources(site, config) for f in _doc_conversions(doc, ed, config)})
 
 
 def _doc_conversions(doc: Document, ed: Edition, config: SiteConfig) -> Iterable[Finding]:
@@ -117,10 +126,7 @@ def _doc_conversions(doc: Document, ed: Edition, config: SiteConfig) -> Iterable
     full = make_converter(doc.lang, ed, glossary)
     # the same config without its phrase table (s2twp → s2tw): the difference is vocabulary only
     plain = opencc_converter(ed.opencc[:-1] if ed.opencc in ("s2twp", "s2hkp") else "s2t").convert
-    path = config.root / doc.source
-    lines = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n").split("\n")
-    items = [(doc.meta.line_of("title") - 1, doc.meta.title)] if doc.meta.title else []
-    items += [(doc.body_line - 1 + p.line, p.text) for p in passages(doc.tokens)]
+    lines, items = source_texts(doc, config)
     for start, text in items:
         if not CJK_RE.search(text):
             continue
