@@ -84,6 +84,17 @@ def _drop_utf8_copies(docs: list[Document]) -> None:
                 object.__setattr__(d, name, without_utf8_copy(text))
 
 
+def _warn_empty(articles: tuple[Entry, ...]) -> None:
+    """Warn about each published article without text (`tongwen new` makes a draft for this reason).
+    A reused skeleton's documents not read back are unchanged since the full load that warned."""
+    for a in articles:
+        d = a.canonical
+        if ("body" in d.__dict__ or "_lazy" not in d.__dict__) and not d.tokens and not d.body.strip() \
+                and not d.meta.draft:  # (a draft built with --drafts is a preview)
+            log.warning("%s:%d: the article has no text but is published (add text, or set draft: true)",
+                        d.source, d.body_line)
+
+
 def build_date(config: SiteConfig, newest: dt.datetime | None) -> dt.datetime:
     """Deterministic: SOURCE_DATE_EPOCH, else site.yaml build_date, else the newest content date."""
     sde = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -195,6 +206,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         step("derive", t)
     gc.freeze()  # the loaded and derived model lives until the end: never scan it again
     gc.enable()
+    _warn_empty(site.articles)
 
     t = time.perf_counter()
     date = build_date(config, site.articles[0].date if site.articles else None)
