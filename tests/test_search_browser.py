@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -215,11 +216,23 @@ def test_keyboard_navigation(open_page, base: str) -> None:
     assert "/posts/" in p.page.url and "/posts/x/" not in p.page.url
 
 
-def test_enter_searches_and_panel_does_not_shift_layout(open_page) -> None:
+def test_enter_opens_the_search_page_and_panel_does_not_shift_layout(open_page) -> None:
     p = open_page("zh-cn")
     before = p.page.locator("#after").bounding_box()
-    p.input.click()
-    p.input.fill("电商")
-    p.input.press("Enter")
+    p.type("电商")
+    p.settle()
     assert "1688找到生意增长新路径" in p.titles()
     assert p.page.locator("#after").bounding_box() == before
+    with p.page.expect_navigation():
+        p.input.press("Enter")  # no result chosen: the edition's search page lists them all
+    url = p.page.url
+    assert "/posts/" not in url and ("/search/?q=" in url or "/search/index.html?q=" in url)
+    assert url.endswith("?q=" + quote("电商"))
+
+
+def test_button_opens_the_search_page_of_the_edition(open_page) -> None:
+    p = open_page("zh-tw")
+    p.input.fill("軟體 採購")
+    with p.page.expect_navigation():
+        p.page.locator(".tw-search-submit").click()
+    assert "/zh-tw/search/" in p.page.url and p.page.url.endswith("?q=" + quote("軟體 採購"))

@@ -45,6 +45,7 @@ def test_accessibility(demo: Path) -> None:
     found = []
     # every page in the light scheme, the article and topic pages again in the dark one
     runs = [("light", p) for p in AXE_PAGES] + [("dark", p) for p in AXE_PAGES[1::2]]
+    runs += [(s, "search/?q=1688") for s in ("light", "dark")]  # the results search.js lists in the page
     with serve(demo) as base, browser() as b:
         for scheme in ("light", "dark"):
             ctx = b.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900},  # type: ignore[attr-defined]
@@ -54,6 +55,8 @@ def test_accessibility(demo: Path) -> None:
             for prefix in ("", "zh-tw/"):
                 for path in (p for s, p in runs if s == scheme):
                     page.goto(base + prefix + path)
+                    if "?q=" in path:
+                        page.wait_for_selector(".tw-search-results .tw-search-item", timeout=10000)
                     page.add_script_tag(path=str(AXE))
                     violations = page.evaluate(
                         "async () => (await axe.run()).violations.map(v => ({id: v.id, impact: v.impact, "

@@ -109,6 +109,6 @@ function contrast(el) {
 }
 """
 CONTRAST = ("(sel) => { " + CONTRAST_FN + " const els = Array.from(document.querySelectorAll(sel))"
-            ".filter(e => e.textContent.trim() && e.getClientRects().length);"
+            ".filter(e => (e.textContent.trim() || (e.value || '').trim()) && e.getClientRects().length);"
             " if (!els.length) throw new Error('nothing visible matches ' + sel);"
             " return Math.min(...els.map(contrast)); }")
