@@ -10,10 +10,10 @@ from builder.config import load_config
 from builder.convert import source_script
 from builder.load import SourceFile, load_file
 from builder.markdown import passages
-from conftest import SHARED, page_text, squash
+from conftest import NO_REAL_CORPUS, REAL_CORPUS, page_text, squash
 
-CORPUS = SHARED / "corpus" / "real"
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/real is absent")
+CORPUS = REAL_CORPUS
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=NO_REAL_CORPUS)
 
 
 def test_real_corpus_builds_with_every_paragraph(tmp_path: Path) -> None:

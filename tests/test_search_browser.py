@@ -17,6 +17,7 @@ from urllib.parse import quote
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: builder, tests
+from conftest import NO_CHROMIUM, NO_PLAYWRIGHT  # noqa: E402
 from tests.search_harness import make_doc, write_site  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -24,8 +25,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--no-first-run", "--disable-sync"]
 
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+    pytest.skip(NO_CHROMIUM, allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT)
 
 DOCS = [
     make_doc("1688找到生意增长新路径", "电商行业持续内卷，如何破解电商增长困局无疑是平台在2025年的头等大事。"

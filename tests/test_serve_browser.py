@@ -27,6 +27,7 @@ import pytest
 
 from builder.build import build
 from builder.serve import strip_injected
+from conftest import NO_CHROMIUM, NO_PLAYWRIGHT
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,8 +36,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 SEED = "content/posts/1688-growth-path.md"
 SEED_URL = "posts/1688-growth-path/"
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
-sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
+sync_api = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT)
 
 
 class Server:

@@ -28,7 +28,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_html_is_valid(demo: Path) -> None:
     if shutil.which("java") is None or not VNU.is_file():
-        pytest.skip("java or tools/node_modules/vnu-jar missing (cd tools && npm ci)")
+        pytest.skip("needs Java and the Nu HTML Checker: `bash tools/test.sh` installs both "
+                    "(or: sudo apt-get install default-jre-headless; cd tools && npm ci)")
     files = sorted(str(p) for p in demo.rglob("*.html"))
     assert len(files) > 20
     run = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
@@ -41,7 +42,7 @@ def test_html_is_valid(demo: Path) -> None:
 
 def test_accessibility(demo: Path) -> None:
     if not AXE.is_file():
-        pytest.skip("tools/node_modules/axe-core missing (cd tools && npm ci)")
+        pytest.skip("needs axe-core in tools/node_modules: `bash tools/test.sh` installs it (or: cd tools && npm ci)")
     found = []
     # every page in the light scheme, the article and topic pages again in the dark one
     runs = [("light", p) for p in AXE_PAGES] + [("dark", p) for p in AXE_PAGES[1::2]]
