@@ -28,8 +28,11 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Ch
 ARTICLE = "posts/1688-growth-path/"
 SEED_CN = "1688找到生意增长新路径"
 SEED_TW = "1688找到生意增長新路徑"
-DARK = {"bg": "rgb(22, 24, 27)", "fg": "rgb(228, 228, 228)", "accent": "rgb(255, 107, 125)"}  # style.css
-LIGHT = {"bg": "rgb(255, 255, 255)", "fg": "rgb(34, 34, 34)", "accent": "rgb(200, 16, 46)"}
+# style.css's --bg, --fg, --accent and --muted (placeholder: 5.74:1 light, 6.80:1 dark)
+DARK = {"bg": "rgb(22, 24, 27)", "fg": "rgb(228, 228, 228)", "accent": "rgb(255, 107, 125)",
+        "muted": "rgb(160, 160, 160)"}
+LIGHT = {"bg": "rgb(255, 255, 255)", "fg": "rgb(34, 34, 34)", "accent": "rgb(200, 16, 46)",
+         "muted": "rgb(102, 102, 102)"}
 WORD = re.compile(r"[0-9A-Za-z]")
 COMBOS = [(w, s) for s in ("light", "dark") for w in (390, 1000, 1280)]
 
@@ -122,7 +125,10 @@ def test_panel_colours_enter_and_results_page(browser: Any, demo_server: str, de
     colours = page.evaluate("""() => { const c = s => getComputedStyle(document.querySelector(s));
         return {input: [c('.tw-search-field input').backgroundColor, c('.tw-search-field input').color],
                 button: [c('.tw-search-submit').backgroundColor, c('.tw-search-submit').color],
-                panel: [c('.tw-search-panel').backgroundColor, c('.tw-search-panel').color]}; }""")
+                panel: [c('.tw-search-panel').backgroundColor, c('.tw-search-panel').color],
+                placeholder: getComputedStyle(document.querySelector('.tw-search-field input'), '::placeholder').color};
+        }""")
+    assert colours["placeholder"] == want["muted"]
     assert colours["input"] == [want["bg"], want["fg"]]
     assert colours["panel"] == [want["bg"], want["fg"]]
     assert colours["button"][0] == want["accent"]
