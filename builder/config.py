@@ -44,7 +44,7 @@ KEYS: dict[str, tuple[str, Any]] = {
                  "mapping `{zh-cn: 软件, zh-tw: 軟體}` gives each edition its own form.", []),
     "link_topics": ("Link the first mention of a topic in an article to its topic page.", True),
     "search_fallback": ("Where the search form goes when JavaScript is off (a URL; empty: the "
-                        "site's tags page).", ""),
+                        "edition's search/ page).", ""),
     "unsafe_html": ("Allow a sanitised subset of raw HTML in Markdown instead of escaping it.", False),
     "menu": ("Header menu: a list of `{name, url}`; `url` is site-relative (`tags/`) or absolute.", None),
     "build_date": ("Fixed build timestamp (ISO 8601) for feeds; `SOURCE_DATE_EPOCH` wins when set.", ""),

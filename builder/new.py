@@ -1,5 +1,6 @@
 """`tongwen new "标题"`: create an article (or a topic) with front matter in the seed's shape and a
-readable pinyin slug (新的文章 → xin-de-wen-zhang.md). Never overwrites a file."""
+readable pinyin slug (新的文章 → xin-de-wen-zhang.md). Never overwrites a file. As in Hugo, a new
+article is a draft (`draft: true`): builds leave it out unless run with --drafts."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ def article_text(title: str, date: dt.datetime, lang: str) -> str:
         "---",
         f"title: {_q(title)}",
         f"date: \"{date.strftime('%Y-%m-%d %H:%M:%S')}\"",
+        "draft: true",  # Hugo's default: published only once the editor sets draft: false
         'summary: ""',
         "categories: []",
         "lang:",
@@ -138,4 +140,7 @@ def new(site_dir: Path, title: str, kind: str = "article", section: str = "") ->
         print(f"{rel}:1: already exists; not overwritten", file=sys.stderr)
         return 1
     print(rel)
+    if kind != "topic":
+        print(f"{rel}: a draft (draft: true): `tongwen serve --drafts` previews it; set draft: false to publish it",
+              file=sys.stderr)
     return 0

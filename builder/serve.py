@@ -82,11 +82,15 @@ CLIENT_JS = b"""// tongwen serve: reload if a build finished while this page was
 """
 
 CLIENT_CSS = b"""#tongwen-error{position:fixed;z-index:2147483647;inset:auto 0 0 0;max-height:60vh;overflow:auto;
-margin:0;padding:1em 1.25em;background:#2b0d0d;color:#ffe9e9;border-top:4px solid #e5484d;
-font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;box-shadow:0 -4px 24px rgba(0,0,0,.4)}
-#tongwen-error h2{margin:0 0 .5em;font:bold 15px/1.4 system-ui,sans-serif;color:#fff}
-#tongwen-error pre{margin:0;white-space:pre-wrap;word-break:break-word;font:inherit;color:inherit}
-#tongwen-error p{margin:.5em 0 0;font:13px/1.4 system-ui,sans-serif;opacity:.8}
+margin:0;padding:1em 1.25em;background:#2b0d0d;color:#fff;border:0;border-top:4px solid #e5484d;
+font:16px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;text-align:left;color-scheme:dark;
+box-shadow:0 -4px 24px rgba(0,0,0,.4)}
+#tongwen-error h2,#tongwen-error pre,#tongwen-error p{margin:0;padding:0;border:0;border-radius:0;background:none;
+box-shadow:none;text-shadow:none;opacity:1;letter-spacing:normal;text-transform:none}
+#tongwen-error h2{margin-bottom:.5em;font:600 13px/1.4 system-ui,sans-serif;color:#ffc9c9}
+#tongwen-error pre{white-space:pre-wrap;overflow-wrap:anywhere;font:bold 17px/1.5 ui-monospace,SFMono-Regular,
+Menlo,Consolas,monospace;color:#fff}
+#tongwen-error p{margin-top:.6em;font:13px/1.4 system-ui,sans-serif;color:#f0d0d0}
 """
 
 

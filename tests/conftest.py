@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import textwrap
 from html.parser import HTMLParser
@@ -14,6 +15,14 @@ from builder.pipeline.build import build
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 CHROMIUM = Path("/usr/bin/chromium")
+# Why a test is skipped, in words a user can act on.
+NO_CHROMIUM = ("needs Debian's Chromium at /usr/bin/chromium: `bash tools/test.sh` installs it "
+               "(or: sudo apt-get install chromium fonts-wqy-microhei)")
+NO_PLAYWRIGHT = "needs Playwright's Python API: `bash tools/test.sh` installs it into .venv/ (pip install -e '.[test]')"
+# 60 articles from public Chinese sites (and their SOURCES.md), kept beside the repository, not in it
+REAL_CORPUS = Path(os.environ.get("TONGWEN_REAL_CORPUS") or SHARED / "corpus" / "real")
+NO_REAL_CORPUS = (f"optional: needs the corpus of real articles (Markdown files from public Chinese sites, not part of "
+                  f"this repository) in {REAL_CORPUS}; set TONGWEN_REAL_CORPUS=DIR to use another folder")
 
 
 # Every build in these modules is checked against a clean build of the same inputs (`build --verify`):

@@ -126,6 +126,10 @@ def write_site(folder: Path, docs: list[SearchDoc]) -> None:
             stub.parent.mkdir(parents=True, exist_ok=True)
             stub.write_text(f'<!doctype html><title>{d.url[e.key]}</title><link rel="icon" href="data:,">',
                             encoding="utf-8")
+    for e in EDITIONS:  # the search page the form's Enter opens (search/?q=…): a stub here too
+        stub = folder / (e.prefix + "/" if e.prefix else "") / "search" / "index.html"
+        stub.parent.mkdir(parents=True, exist_ok=True)
+        stub.write_text('<!doctype html><title>search</title><link rel="icon" href="data:,">', encoding="utf-8")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined)
     strings = {

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from builder.model.documents import Edition, GlossaryEntry
 from builder.text.convert import make_converter
 from builder.text.markdown import parse
 from builder.text.opencc import convert_many, opencc_converter
+from conftest import NO_REAL_CORPUS, REAL_CORPUS
 
-REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "real"
+REAL = REAL_CORPUS
 TW = Edition(code="zh-TW", name="繁體", prefix="zh-tw", script="Hant", opencc="s2twp")
 CN = Edition(code="zh-CN", name="简体", prefix="", script="Hans", opencc="")
 
@@ -51,7 +50,7 @@ def _corpus_texts() -> list[str]:
     return texts
 
 
-@pytest.mark.skipif(not REAL.is_dir(), reason="real corpus absent")
+@pytest.mark.skipif(not REAL.is_dir(), reason=NO_REAL_CORPUS)
 def test_real_corpus_batches() -> None:
     texts = _corpus_texts()
     assert texts

@@ -11,9 +11,10 @@ import shutil
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliab_util import LOCATED, REPO, SITE_YAML, all_live_scripts, build, make_site
+from reliab_util import LOCATED, SITE_YAML, all_live_scripts, build, make_site
 
 from builder.cli import main
+from conftest import NO_REAL_CORPUS, REAL_CORPUS
 
 EXAMPLES = 150
 ODD = ["\r", "\r\n", "\u202e", "\u2066", "\x00", "\\", '"', "'", "\\\"", "<script>alert(1)</script>",
@@ -65,10 +66,10 @@ def test_fuzz_example_count():
     assert counter["n"] >= EXAMPLES * 0.9 or counter["n"] == 0, counter
 
 
-REAL = REPO.parent / "shared" / "corpus" / "real"
+REAL = REAL_CORPUS
 
 
-@pytest.mark.skipif(not REAL.is_dir(), reason="../shared/corpus/real is absent")
+@pytest.mark.skipif(not REAL.is_dir(), reason=NO_REAL_CORPUS)
 def test_real_corpus_builds(capsys, tmp_path):
     files = {f"content/posts/{p.name}": p.read_bytes() for p in sorted(REAL.glob("*.md")) if p.name != "SOURCES.md"}
     assert len(files) == 60

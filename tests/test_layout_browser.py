@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from webtools import block_external, browser, build_demo, serve
 
-PAGES = ["", "posts/1688-growth-path/", "tags/", "tags/wallstreetcn/", "topics/五大举措/",
+PAGES = ["", "posts/1688-growth-path/", "search/", "tags/", "tags/wallstreetcn/", "topics/五大举措/",
          "topics/五大举措/bao-shengyi/", "404.html"]
 
 
@@ -63,7 +63,11 @@ def test_images_reserve_space_and_keyboard(demo: Path) -> None:
                 break
         assert "INPUT:search" in seen
         page.keyboard.type("1688")
-        page.keyboard.press("Enter")  # search.js answers in place: results, reachable by keyboard
-        page.wait_for_selector(".tw-search-list a", timeout=10000)
-        assert "1688" in page.inner_text(".tw-search-list")
+        page.keyboard.press("Enter")  # the search page for the query lists the results
+        page.wait_for_selector(".tw-search-results .tw-search-list a", timeout=10000)
+        assert "/search/?q=1688" in page.url and "1688" in page.inner_text(".tw-search-results")
+        page.focus(".search-page input[name=q]")
+        page.keyboard.press("Tab")  # from the search box: the button, then the first result
+        page.keyboard.press("Tab")
+        assert page.evaluate("!!document.activeElement.closest('.tw-search-results .tw-search-item')")
         ctx.close()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from builder.text.markdown import new_parser
+from conftest import NO_REAL_CORPUS, REAL_CORPUS
 
-REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "real"
+REAL = REAL_CORPUS
 
 SAMPLES = [
     "见 https://example.com/a 与 www.example.org。", "邮件 a@b.cn 或 mailto:x@y.com",
@@ -39,7 +38,7 @@ def test_samples() -> None:
     assert any(t.type == "link_open" for tok in md.parse(SAMPLES[1], {}) for t in tok.children or ())
 
 
-@pytest.mark.skipif(not REAL.is_dir(), reason="real corpus absent")
+@pytest.mark.skipif(not REAL.is_dir(), reason=NO_REAL_CORPUS)
 def test_real_corpus() -> None:
     files = sorted(REAL.glob("*.md"))
     assert files

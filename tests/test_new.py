@@ -42,11 +42,13 @@ def test_new_article(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: py
     text = f.read_text(encoding="utf-8")
     assert 'date: "2025-02-11 18:56:06"' in text  # Asia/Shanghai, the site default
     keys = [ln.split(":")[0] for ln in text.split("---")[1].splitlines() if ln and not ln.startswith(" ")]
-    assert keys == ["title", "date", "summary", "categories", "lang", "translations", "tags", "menu", "thumbnail",
-                    "lead", "comments", "authorbox", "pager", "toc", "mathjax", "sidebar", "widgets"]
+    assert keys == ["title", "date", "draft", "summary", "categories", "lang", "translations", "tags", "menu",
+                    "thumbnail", "lead", "comments", "authorbox", "pager", "toc", "mathjax", "sidebar", "widgets"]
     meta, _body, _line, errors = read(text, "x.md", load_config(site))
     assert not errors and meta.title == "新的文章" and meta.widgets == ("search", "recent", "taglist")
-    assert "content/posts/xin-de-wen-zhang.md" in capsys.readouterr().out
+    assert meta.draft is True  # Hugo's default
+    out, err = capsys.readouterr()
+    assert "content/posts/xin-de-wen-zhang.md" in out and "draft: false" in err
     # never overwrite
     f.write_text(text + "正文\n", encoding="utf-8")
     assert main(["new", "新的文章", "--site", str(site)]) == 1
@@ -68,3 +70,29 @@ def test_new_topic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = (site / "content/topics/赛道/chu-hai.md").read_text(encoding="utf-8")
     assert 'title: "出海"' in text and 'aliases: ["出海"]' in text and "weight: 0" in text
     assert main(["check", str(site)]) == 0
+
+
+def test_new_article_is_a_draft_until_published(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    """`tongwen new` then `tongwen build`: nothing is published (an empty page at the top of the home
+    page otherwise); --drafts includes it; with draft: false and no text, the build warns."""
+    site = _site(tmp_path)
+    assert main(["new", "测试文章", "--site", str(site)]) == 0
+    src = site / "content/posts/ce-shi-wen-zhang.md"
+    capsys.readouterr()
+    assert main(["build", str(site), "--out", str(tmp_path / "out")]) == 0
+    assert not (tmp_path / "out/posts/ce-shi-wen-zhang").exists()
+    assert "测试文章" not in (tmp_path / "out/index.html").read_text(encoding="utf-8")
+    assert "no warnings" in capsys.readouterr().out
+    assert main(["build", str(site), "--drafts", "--out", str(tmp_path / "drafts")]) == 0
+    assert (tmp_path / "drafts/posts/ce-shi-wen-zhang/index.html").is_file()
+    assert "no warnings" in capsys.readouterr().out  # a draft previewed with --drafts is not published
+    src.write_text(src.read_text(encoding="utf-8").replace("draft: true", "draft: false"), encoding="utf-8")
+    caplog.clear()
+    assert main(["build", str(site), "--out", str(tmp_path / "out")]) == 0
+    assert "1 warning" in capsys.readouterr().out
+    assert [r.getMessage().split(": ", 1)[0] for r in caplog.records] == ["content/posts/ce-shi-wen-zhang.md:26"]
+    assert "no text" in caplog.records[0].getMessage()
+    src.write_text(src.read_text(encoding="utf-8") + "正文。\n", encoding="utf-8")
+    assert main(["build", str(site), "--out", str(tmp_path / "out")]) == 0
+    assert "no warnings" in capsys.readouterr().out

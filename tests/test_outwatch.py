@@ -17,7 +17,7 @@ from builder.errors import BuildFailed
 from builder.incremental import fingerprint
 from builder.incremental.state import load_state
 from builder.output import watch as outwatch
-from builder.output.write import MANIFEST
+from builder.output.folder import MANIFEST
 from builder.pipeline.build import build
 from builder.render import topic_pages
 

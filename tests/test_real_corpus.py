@@ -11,10 +11,10 @@ from builder.pipeline.load import SourceFile, load_file
 from builder.text.convert import make_converter
 from builder.text.markdown import passages
 from builder.text.opencc import source_script
-from conftest import SHARED, page_text, squash
+from conftest import NO_REAL_CORPUS, REAL_CORPUS, page_text, squash
 
-CORPUS = SHARED / "corpus" / "real"
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/real is absent")
+CORPUS = REAL_CORPUS
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=NO_REAL_CORPUS)
 
 
 def test_real_corpus_builds_with_every_paragraph(tmp_path: Path) -> None:

@@ -219,7 +219,7 @@ def _use_numpy(monkeypatch: pytest.MonkeyPatch, numpy: bool) -> None:
     if not numpy:
         monkeypatch.setattr(search, "_NUMPY", False)  # the pure-Python path
     elif search._numpy() is None:
-        pytest.skip("numpy is not installed")
+        pytest.skip("needs numpy (a dependency of Tongwen): run `bash tools/install.sh`")
     else:
         monkeypatch.setattr(search, "_PY_BELOW", 0)  # even a few documents take the NumPy path
 

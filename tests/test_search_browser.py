@@ -12,10 +12,12 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: builder, tests
+from conftest import NO_CHROMIUM, NO_PLAYWRIGHT  # noqa: E402
 from tests.search_harness import make_doc, write_site  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -23,9 +25,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--no-first-run", "--disable-sync"]
 
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+    pytest.skip(NO_CHROMIUM, allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT)
 
+NUM_A = "2025" * 10  # a 40-digit number just before the match: a naive snippet starts inside it
+NUM_B = "3141592653589793238462643383279"  # where a naive 110-character snippet would end
 DOCS = [
     make_doc("1688找到生意增长新路径", "电商行业持续内卷，如何破解电商增长困局无疑是平台在2025年的头等大事。"
              "2月10日，1688启动“产业带强势复苏”招商活动，发布了五大举措。", "2025-02-11", slug="growth",
@@ -33,6 +37,9 @@ DOCS = [
     make_doc("企业软件采购指南", "很多中小企业在采购软件时只看价格。本文讨论信息系统与网络安全的取舍，"
              "以及如何评估软件供应商。", "2024-06-01", slug="software"),
     make_doc("产业带工厂的数字化", "产业带上的工厂正在拥抱数字化转型。", "2023-03-05", slug="factory"),
+    make_doc("长数字的摘要",
+             "甲乙丙丁" * 10 + NUM_A + "的跨境业务，" + "戊己庚辛" * 13 + "壬癸" + NUM_B + "子丑寅卯" * 5,
+             "2021-01-01", slug="numbers"),
     make_doc("<img src=x onerror=alert(1)>标题里的尖括号", "正文里也有<b>标签</b>，必须按文本显示。",
              "2022-01-01", slug="xss"),
 ]
@@ -185,6 +192,17 @@ def test_nonsense_shows_empty_message(open_page) -> None:
     assert q.status() == "沒有找到結果"
 
 
+def test_snippet_is_cut_at_number_boundaries(open_page) -> None:
+    p = open_page("zh-cn")
+    p.type("跨境")
+    p.settle()
+    assert p.titles() == ["长数字的摘要"]
+    snip = p.page.locator(".tw-search-item .tw-search-snippet").text_content() or ""
+    assert snip.startswith("…" + NUM_A + "的跨境业务")  # the whole number, not its last 16 digits
+    assert snip.endswith("壬癸…") and "314" not in snip  # ends before the second number, not inside it
+    assert "跨境" in p.page.locator(".tw-search-item mark").all_text_contents()
+
+
 def test_untrusted_text_is_not_html(open_page) -> None:
     p = open_page("zh-cn")
     p.type("尖括号")
@@ -215,11 +233,23 @@ def test_keyboard_navigation(open_page, base: str) -> None:
     assert "/posts/" in p.page.url and "/posts/x/" not in p.page.url
 
 
-def test_enter_searches_and_panel_does_not_shift_layout(open_page) -> None:
+def test_enter_opens_the_search_page_and_panel_does_not_shift_layout(open_page) -> None:
     p = open_page("zh-cn")
     before = p.page.locator("#after").bounding_box()
-    p.input.click()
-    p.input.fill("电商")
-    p.input.press("Enter")
+    p.type("电商")
+    p.settle()
     assert "1688找到生意增长新路径" in p.titles()
     assert p.page.locator("#after").bounding_box() == before
+    with p.page.expect_navigation():
+        p.input.press("Enter")  # no result chosen: the edition's search page lists them all
+    url = p.page.url
+    assert "/posts/" not in url and ("/search/?q=" in url or "/search/index.html?q=" in url)
+    assert url.endswith("?q=" + quote("电商"))
+
+
+def test_button_opens_the_search_page_of_the_edition(open_page) -> None:
+    p = open_page("zh-tw")
+    p.input.fill("軟體 採購")
+    with p.page.expect_navigation():
+        p.page.locator(".tw-search-submit").click()
+    assert "/zh-tw/search/" in p.page.url and p.page.url.endswith("?q=" + quote("軟體 採購"))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM
+from conftest import CHROMIUM, NO_CHROMIUM
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 SEED_CN = "1688找到生意增长新路径"
 SEED_TW = "1688找到生意增長新路徑"
 

@@ -27,6 +27,7 @@ import pytest
 
 from builder.pipeline.build import build
 from builder.serve import strip_injected
+from conftest import NO_CHROMIUM, NO_PLAYWRIGHT
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,8 +36,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 SEED = "content/posts/1688-growth-path.md"
 SEED_URL = "posts/1688-growth-path/"
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
-sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
+sync_api = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT)
 
 
 class Server:
@@ -193,6 +194,40 @@ def test_front_matter_error_shows_in_page_and_fix_recovers(server: Server, page:
     assert page.locator("#tongwen-error").count() == 0
 
 
+def test_error_overlay_is_readable_in_light_and_dark(server: Server, page: Any, site: Path) -> None:
+    """The overlay over the demo's own styles (a page's `pre`, `h2`, `p` rules must not leak in): every
+    text at contrast ≥ 4.5:1 in both schemes and three widths, `path:line: message` the largest text."""
+    import webtools
+    open_connected(page, server.url + SEED_URL)
+    src = site / SEED
+    good = src.read_text(encoding="utf-8")
+    assert 'date: "2025-02-11' in good
+    src.write_text(good.replace('date: "2025-02-11', 'date: "2025-02-30', 1), encoding="utf-8")
+    try:
+        page.wait_for_selector("#tongwen-error", timeout=15000)
+        line = page.inner_text("#tongwen-error pre")
+        assert f"{SEED}:" in line and "day is out of range for month" in line
+        for scheme in ("light", "dark"):
+            for width in (390, 1000, 1280):
+                page.emulate_media(color_scheme=scheme)
+                page.set_viewport_size({"width": width, "height": 800})
+                for sel in ("#tongwen-error pre", "#tongwen-error h2", "#tongwen-error p"):
+                    ratio = page.evaluate(webtools.CONTRAST, sel)
+                    assert ratio >= 4.5, f"{scheme} {width}px: {sel} contrast {ratio:.2f}"
+                sizes = page.evaluate("""() => ['pre', 'h2', 'p'].map(t => {
+                    const s = getComputedStyle(document.querySelector('#tongwen-error ' + t));
+                    return [parseFloat(s.fontSize), +s.fontWeight]; })""")
+                assert sizes[0][0] > max(sizes[1][0], sizes[2][0]) and sizes[0][1] >= 700, sizes
+                box = page.locator("#tongwen-error pre").bounding_box()
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
+    finally:
+        page.emulate_media(color_scheme="light")
+        page.set_viewport_size({"width": 1280, "height": 720})
+        open_connected(page, server.url + SEED_URL)
+        src.write_text(good, encoding="utf-8")
+        wait_text(page, "day is out of range", present=False)
+
+
 def _mixed_edits(site: Path, server: Server) -> int:
     """At least 10 edits of every kind; some wait for a rebuild, some land in bursts or mid-build."""
     posts, topic = site / "content" / "posts", site / "content" / "topics" / "五大举措" / "bao-shengyi.md"
@@ -283,3 +318,4 @@ def test_sigint_stops_the_server(server: Server) -> None:
     code, out, err = server.stop()
     assert code == 0, err
     assert "tongwen: stopped" in out and "Traceback" not in err
+

@@ -28,7 +28,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_html_is_valid(demo: Path) -> None:
     if shutil.which("java") is None or not VNU.is_file():
-        pytest.skip("java or tools/node_modules/vnu-jar missing (cd tools && npm ci)")
+        pytest.skip("needs Java and the Nu HTML Checker: `bash tools/test.sh` installs both "
+                    "(or: sudo apt-get install default-jre-headless; cd tools && npm ci)")
     files = sorted(str(p) for p in demo.rglob("*.html"))
     assert len(files) > 20
     run = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
@@ -41,10 +42,11 @@ def test_html_is_valid(demo: Path) -> None:
 
 def test_accessibility(demo: Path) -> None:
     if not AXE.is_file():
-        pytest.skip("tools/node_modules/axe-core missing (cd tools && npm ci)")
+        pytest.skip("needs axe-core in tools/node_modules: `bash tools/test.sh` installs it (or: cd tools && npm ci)")
     found = []
     # every page in the light scheme, the article and topic pages again in the dark one
     runs = [("light", p) for p in AXE_PAGES] + [("dark", p) for p in AXE_PAGES[1::2]]
+    runs += [(s, "search/?q=1688") for s in ("light", "dark")]  # the results search.js lists in the page
     with serve(demo) as base, browser() as b:
         for scheme in ("light", "dark"):
             ctx = b.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900},  # type: ignore[attr-defined]
@@ -54,6 +56,8 @@ def test_accessibility(demo: Path) -> None:
             for prefix in ("", "zh-tw/"):
                 for path in (p for s, p in runs if s == scheme):
                     page.goto(base + prefix + path)
+                    if "?q=" in path:
+                        page.wait_for_selector(".tw-search-results .tw-search-item", timeout=10000)
                     page.add_script_tag(path=str(AXE))
                     violations = page.evaluate(
                         "async () => (await axe.run()).violations.map(v => ({id: v.id, impact: v.impact, "

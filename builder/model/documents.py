@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from markdown_it.token import Token
+
 T = TypeVar("T")
 D = TypeVar("D")
-
-from markdown_it.token import Token
 
 
 def pair_value(pairs: tuple[tuple[str, T], ...], key: str, default: D) -> T | D:

@@ -25,7 +25,7 @@ from ..incremental import skeleton
 from ..incremental.session import Keys, Session
 from ..incremental.state import StateIncomplete
 from ..incremental.store import Memory
-from ..model import Document, Site
+from ..model import Document, Entry, Site
 from ..output.patch import Patch
 from ..output.staging import Staging
 from ..render import Incremental, render_site
@@ -106,6 +106,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         with steps("load"):
             writer = session.writer()
             model = Model(*session.load())
+            warn_empty(model.site.articles)
         with steps("incremental"):
             date = build_date(config, model.site.articles[0].date if model.site.articles else None)
             keys, writer = session.keys(model.site, model.docs, date, writer)
@@ -191,6 +192,17 @@ def _render_and_index(model: Model, config: SiteConfig, date: dt.datetime, keys:
             writer.write(o)
             outputs += 1
     return inc, state, pages, outputs
+
+
+def warn_empty(articles: tuple[Entry, ...]) -> None:
+    """Warn about each published article without text (`tongwen new` makes a draft for this reason).
+    A reused skeleton's documents not read back are unchanged since the full load that warned."""
+    for a in articles:
+        d = a.canonical
+        if ("body" in d.__dict__ or "_lazy" not in d.__dict__) and not d.tokens and not d.body.strip() \
+                and not d.meta.draft:  # (a draft built with --drafts is a preview)
+            log.warning("%s:%d: the article has no text but is published (add text, or set draft: true)",
+                        d.source, d.body_line)
 
 
 def site_config(site_dir: Path, base_url: str | None) -> SiteConfig:

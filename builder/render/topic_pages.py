@@ -110,7 +110,7 @@ def _topic_record(ctx: Ctx, t: Topic, search_docs: dict[str, SearchDoc]) -> list
     translation — while every edition's part of a record is updated together.)"""
     rendered, aliases, description = _topic_text(ctx, t)
     _add_search(search_docs, t.entry.source, "topic", t.entry, ctx, ctx.topic_names[t.entry.source], description,
-                rendered.text + "\n" + " ".join(aliases), [])
+                rendered.text, aliases)  # aliases are keywords (like tags), not text for the snippet
     return []
 
 

@@ -18,9 +18,13 @@
   var ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_';
   var DIGIT = new Int8Array(128).fill(-1);
   for (var i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i;
-  var PAGE = 10; // results shown at once; "more" shows the next PAGE
+  var PAGE = 10; // results shown at once in the dropdown; "more" shows the next PAGE
+  var PAGE_FULL = 50; // results shown at once on the search page
   var MAX_GROUPS = 12; // bound the shards one (pasted) query may fetch
   var SNIPPET = 110; // characters of snippet around the first match
+  var LEAD = 24; // characters of context before the first match
+  var IN_WORD = new RegExp('[' + WORD + ']', 'iu'); // letters and digits: a snippet never cuts through them
+  var BREAK = /[\s\u3000。，、；：！？,.;:!?）)」』》】]/; // a clause may start after one of these
   var DEBOUNCE = 160;
 
   // ---- loading index files ------------------------------------------------------------------------
@@ -302,30 +306,68 @@
     if (pos < to) el.appendChild(document.createTextNode(text.slice(pos, to)));
   }
 
+  function inWord(text, at) { // is `at` strictly inside a run of letters or digits?
+    return at > 0 && at < text.length && IN_WORD.test(text[at - 1]) && IN_WORD.test(text[at]);
+  }
+
+  // Where a snippet starting near `at` should start: at the first clause start between `at` and
+  // `limit` (the first match) if there is one; never inside a word or number, nor a surrogate pair.
+  function snippetStart(text, at, limit) {
+    if (at <= 0) return 0;
+    if (!BREAK.test(text[at - 1])) {
+      for (var j = at; j < limit; j++) {
+        if (BREAK.test(text[j])) { at = j + 1; break; }
+      }
+    }
+    var w = at;
+    while (inWord(text, w) && at - w < LEAD) w--;
+    if (!inWord(text, w)) at = w;
+    else while (inWord(text, at) && at < limit) at++; // a very long word: start after it
+    if (/[\udc00-\udfff]/.test(text[at] || '')) at--;
+    while (at < limit && /\s/.test(text[at])) at++;
+    return at;
+  }
+
+  // Where a snippet ending near `at` should end: never inside a word or number or surrogate pair.
+  function snippetEnd(text, at, from) {
+    if (at >= text.length) return text.length;
+    var w = at;
+    while (inWord(text, w) && w > from) w--;
+    if (w > from) at = w;
+    else while (inWord(text, at)) at++; // one word fills the snippet: end after it
+    if (/[\ud800-\udbff]/.test(text[at - 1] || '')) at++;
+    while (at > from && /\s/.test(text[at - 1])) at--;
+    return at;
+  }
+
   function snippet(el, text, ns) {
     var iv = matches(text, ns);
     var start = 0;
-    if (iv.length) start = Math.max(0, iv[0][0] - 24);
-    var end = Math.min(text.length, start + SNIPPET);
-    if (end === text.length) start = Math.max(0, end - SNIPPET);
-    // never split a surrogate pair
-    if (start > 0 && /[\udc00-\udfff]/.test(text[start])) start--;
-    if (end < text.length && /[\ud800-\udbff]/.test(text[end - 1])) end++;
+    if (iv.length) start = Math.max(0, iv[0][0] - LEAD);
+    if (Math.min(text.length, start + SNIPPET) === text.length) start = Math.max(0, text.length - SNIPPET);
+    start = snippetStart(text, start, iv.length ? iv[0][0] : text.length);
+    var end = snippetEnd(text, Math.min(text.length, start + SNIPPET), start);
     if (start > 0) el.appendChild(document.createTextNode('…'));
     appendMarked(el, text, iv, start, end);
     if (end < text.length) el.appendChild(document.createTextNode('…'));
   }
 
   // ---- the widget ---------------------------------------------------------------------------------
+  // Two modes. In a page's widget, results drop down under the box (a listbox, arrow keys) and Enter
+  // or the button opens the search page for the query. On the search page (a [data-tw-search-results]
+  // block after the form), results are listed in the page, with snippets, and the address keeps ?q=.
   var uid = 0;
 
-  function Widget(form) {
+  function Widget(form, results) {
     this.form = form;
     this.input = form.querySelector('input[name="q"]');
     this.panel = form.querySelector('.tw-search-panel');
-    this.status = form.querySelector('.tw-search-status');
-    this.list = form.querySelector('.tw-search-list');
-    this.more = form.querySelector('.tw-search-more');
+    this.inPage = !!results;
+    var out = results || this.panel;
+    this.results = results;
+    this.status = out.querySelector('.tw-search-status');
+    this.list = out.querySelector('.tw-search-list');
+    this.more = out.querySelector('.tw-search-more');
     this.root = form.getAttribute('data-root') || '';
     this.editionRoot = form.getAttribute('data-edition-root') || '';
     this.edition = form.getAttribute('data-edition') || '';
@@ -339,6 +381,10 @@
     this.last = null;
     this.list.id = this.id + '-list';
     this.input.setAttribute('aria-controls', this.list.id);
+    if (this.inPage) {
+      this.input.removeAttribute('aria-autocomplete');
+      this.list.removeAttribute('role');
+    }
     this.bind();
   }
 
@@ -347,28 +393,39 @@
     return n === undefined ? s : s.replace('{n}', String(n));
   };
 
+  // The search page of this edition for query q (relative to the page, like every index URL).
+  Widget.prototype.pageUrl = function (q) {
+    var u = this.editionRoot + 'search/' + (isFile ? 'index.html' : '');
+    return (u || './') + (q ? '?q=' + encodeURIComponent(q) : '');
+  };
+
   Widget.prototype.bind = function () {
     var self = this;
     var prefetch = function () { getManifest(self.root).catch(function () {}); };
     this.input.addEventListener('focus', prefetch);
     this.input.addEventListener('pointerdown', prefetch);
-    this.input.addEventListener('focus', function () {
-      if (self.hits.length || self.status.textContent) self.open();
-    });
     this.input.addEventListener('input', function (e) {
       if (e.isComposing) return; // wait for the IME to commit (compositionend)
       self.schedule();
     });
     this.input.addEventListener('compositionend', function () { self.schedule(); });
-    this.input.addEventListener('keydown', function (e) { self.key(e); });
-    this.form.addEventListener('submit', function (e) {
-      e.preventDefault();
-      self.search(true);
-    });
     this.more.addEventListener('click', function () {
       self.showMore();
-      self.input.focus();
+      if (!self.inPage) self.input.focus();
     });
+    this.form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      if (self.inPage) {
+        self.search(true);
+      } else {
+        location.href = self.pageUrl(self.input.value.trim());
+      }
+    });
+    if (this.inPage) return;
+    this.input.addEventListener('focus', function () {
+      if (self.hits.length || self.status.textContent) self.open();
+    });
+    this.input.addEventListener('keydown', function (e) { self.key(e); });
     this.list.addEventListener('mousemove', function (e) {
       var li = e.target.closest && e.target.closest('[role="option"]');
       if (li) self.setActive(Array.prototype.indexOf.call(self.list.children, li), false);
@@ -378,6 +435,9 @@
     });
     this.form.addEventListener('focusout', function (e) {
       if (e.relatedTarget && !self.form.contains(e.relatedTarget)) self.close();
+    });
+    window.addEventListener('resize', function () {
+      if (!self.panel.hidden) self.place();
     });
   };
 
@@ -399,6 +459,7 @@
       if (next < 0) next = n - 1;
       this.setActive(next, true);
     } else if (e.key === 'Enter') {
+      // with a result chosen, Enter opens it; otherwise the form's submit opens the search page
       if (this.active >= 0 && !this.panel.hidden && e.isComposing !== true) {
         e.preventDefault();
         var a = this.list.children[this.active].querySelector('a');
@@ -417,6 +478,7 @@
   };
 
   Widget.prototype.setActive = function (i, scroll) {
+    if (this.inPage) return;
     var items = this.list.children;
     if (this.active >= 0 && items[this.active]) items[this.active].setAttribute('aria-selected', 'false');
     this.active = i;
@@ -429,12 +491,33 @@
     }
   };
 
+  // Keep the dropdown inside the window: as wide as the form, or wider (up to 26em) where the
+  // window has room, shifted left over the content when the form sits near the right edge.
+  Widget.prototype.place = function () {
+    var p = this.panel;
+    var vw = document.documentElement.clientWidth || window.innerWidth;
+    var box = this.form.getBoundingClientRect();
+    var margin = Math.min(8, Math.max(0, box.left));
+    var em = parseFloat(getComputedStyle(p).fontSize) || 16;
+    var width = Math.min(Math.max(box.width, 26 * em), vw - 2 * margin);
+    var left = box.left;
+    if (left + width > vw - margin) left = Math.max(margin, Math.min(box.right, vw - margin) - width);
+    p.style.width = width + 'px';
+    p.style.left = (left - box.left) + 'px';
+  };
+
   Widget.prototype.open = function () {
+    if (this.inPage) {
+      this.results.hidden = false;
+      return;
+    }
     this.panel.hidden = false;
+    this.place();
     // the panel's visibility is the state; a searchbox input takes no aria-expanded
   };
 
   Widget.prototype.close = function () {
+    if (this.inPage) return;
     this.panel.hidden = true;
     // (no aria-expanded: not allowed on a searchbox input)
     this.setActive(-1, false);
@@ -449,10 +532,28 @@
     this.status.textContent = '';
     this.more.hidden = true;
     this.close();
+    if (this.inPage) {
+      this.results.hidden = true;
+      this.remember('');
+    }
   };
 
   Widget.prototype.setStatus = function (s) {
     this.status.textContent = s;
+  };
+
+  // On the search page the address follows the query (a reload or a shared link shows the same).
+  Widget.prototype.remember = function (q) {
+    if (!this.inPage) return;
+    var hint = document.querySelector('[data-tw-search-hint]');
+    if (hint) hint.hidden = !!q;
+    try {
+      var u = new URL(location.href);
+      if ((u.searchParams.get('q') || '') === q) return;
+      if (q) u.searchParams.set('q', q);
+      else u.searchParams.delete('q');
+      history.replaceState(null, '', u.href);
+    } catch (err) { /* file:// in some browsers: the address stays as it is */ }
   };
 
   Widget.prototype.search = function (now) {
@@ -465,6 +566,7 @@
     }
     if (q === this.last && !now) return Promise.resolve();
     var seq = ++this.seq;
+    this.remember(q.trim());
     return getManifest(this.root).then(function () {
       var parsed = parse(q);
       if (!parsed.groups.length) {
@@ -497,7 +599,7 @@
   Widget.prototype.showMore = function (seq, first) {
     var self = this;
     if (seq === undefined) seq = this.seq;
-    var page = this.hits.slice(this.shown, this.shown + PAGE);
+    var page = this.hits.slice(this.shown, this.shown + (this.inPage ? PAGE_FULL : PAGE));
     if (first && !this.hits.length) {
       this.setStatus(this.text('empty'));
       this.more.hidden = true;
@@ -536,13 +638,15 @@
   // row = [url, title, date, kind, text]
   Widget.prototype.item = function (row, i) {
     var li = document.createElement('li');
-    li.setAttribute('role', 'option');
-    li.setAttribute('aria-selected', 'false');
+    if (!this.inPage) {
+      li.setAttribute('role', 'option');
+      li.setAttribute('aria-selected', 'false');
+    }
     li.id = this.id + '-' + i;
     li.className = 'tw-search-item';
     var a = document.createElement('a');
     a.href = this.href(row[0]);
-    a.tabIndex = -1;
+    if (!this.inPage) a.tabIndex = -1;
     var title = document.createElement('span');
     title.className = 'tw-search-title';
     appendMarked(title, row[1], matches(row[1], this.ns), 0, row[1].length);
@@ -573,13 +677,21 @@
 
   function init() {
     var forms = document.querySelectorAll('form[data-tw-search]');
+    var results = document.querySelector('[data-tw-search-results]'); // only on the search page
     var widgets = [];
-    for (var j = 0; j < forms.length; j++) widgets.push(new Widget(forms[j]));
-    // a query in the address bar (the form submitted before this script ran, or a shared link)
+    var pageWidget = null;
+    for (var j = 0; j < forms.length; j++) {
+      var w = new Widget(forms[j], !pageWidget && results && forms[j].closest('.search-page') ? results : null);
+      if (w.inPage) pageWidget = w;
+      widgets.push(w);
+    }
+    // the query in the address: the search page lists its results (a form submitted before this
+    // script ran, or a shared link); on any other page the first widget shows them
     var q = new URLSearchParams(location.search).get('q');
-    if (q && widgets.length) {
-      widgets[0].input.value = q;
-      widgets[0].search(true);
+    var target = pageWidget || widgets[0];
+    if (q && target) {
+      target.input.value = q;
+      target.search(true);
     }
   }
 
