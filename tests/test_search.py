@@ -214,7 +214,7 @@ def _edge_docs() -> list:
 
 
 def _use_numpy(monkeypatch: pytest.MonkeyPatch, numpy: bool) -> None:
-    import builder.search as search
+    import builder.search.index as search
 
     if not numpy:
         monkeypatch.setattr(search, "_NUMPY", False)  # the pure-Python path
@@ -226,7 +226,7 @@ def _use_numpy(monkeypatch: pytest.MonkeyPatch, numpy: bool) -> None:
 
 def test_a_few_documents_do_not_import_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     """An edit indexes one or two records: the pure path, without NumPy's import (same bytes)."""
-    import builder.search as search
+    import builder.search.index as search
 
     def no_numpy() -> None:
         raise AssertionError("NumPy asked for")
@@ -245,7 +245,7 @@ def test_a_few_documents_do_not_import_numpy(monkeypatch: pytest.MonkeyPatch) ->
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_fast_builder_matches_reference_byte_for_byte(monkeypatch: pytest.MonkeyPatch, workers: str,
                                                       numpy: bool) -> None:
-    import builder.search as search
+    import builder.search.index as search
     from tests import search_reference
 
     _use_numpy(monkeypatch, numpy)
@@ -267,7 +267,7 @@ def test_a_failed_indexer_child_is_done_over_in_the_parent(monkeypatch: pytest.M
     leaves the parent to index its half: the same files."""
     import os
 
-    import builder.search as search
+    import builder.search.index as search
 
     monkeypatch.setenv("TONGWEN_SEARCH_WORKERS", "1")
     docs = synthetic_docs(60, chars=(300, 900), seed=5)
@@ -296,7 +296,7 @@ def test_three_editions_match_reference(monkeypatch: pytest.MonkeyPatch, numpy: 
     """A third edition's differences count only where neither earlier edition has the token."""
     from dataclasses import replace
 
-    import builder.search as search
+    import builder.search.index as search
     from builder.model import Edition
     from tests import search_reference
 
@@ -320,7 +320,7 @@ def test_three_editions_match_reference(monkeypatch: pytest.MonkeyPatch, numpy: 
 
 
 def test_fast_path_helpers() -> None:
-    import builder.search as search
+    import builder.search.index as search
 
     assert search._cjk_table()[ord("软")] and search._cjk_table()[0x2A6D6] and not search._cjk_table()[ord("a")]
     text = "ＡＢＣ 軟體 Straße ΑΣ"

@@ -13,7 +13,6 @@ import pytest
 
 from builder.model import Edition, Output, SearchDoc
 from builder.search import (
-    _apply_postings,
     build_search,
     build_search_state,
     encode_postings,
@@ -21,6 +20,7 @@ from builder.search import (
     save_state,
     update_search,
 )
+from builder.search.index import _apply_postings
 
 EDITIONS = (
     Edition(code="zh-CN", name="简体", prefix="", script="Hans", opencc=""),
@@ -162,7 +162,7 @@ def start(seed: int, n: int = 14) -> dict[str, SearchDoc]:
 def test_random_edit_sequences_match_full_builds(seed: int, small: bool, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     if small:  # many shards and small metadata chunks, whose counts change along the way
-        import builder.search as search
+        import builder.search.index as search
 
         monkeypatch.setattr(search, "SHARD_TARGET", 700)
         monkeypatch.setattr(search, "CHUNK_TARGET", 9000)
@@ -227,7 +227,7 @@ def test_a_new_chunk_size_builds_the_index_in_full() -> None:
 
 
 def test_chunk_size_is_a_power_of_two_at_most_the_documents() -> None:
-    from builder.search import CHUNK_TARGET, _chunk_size
+    from builder.search.index import CHUNK_TARGET, _chunk_size
 
     assert _chunk_size(5, [5 * 100]) == 5  # one chunk holds a small site, whatever its rows weigh
     assert _chunk_size(5, [5 * 110]) == 5
@@ -328,7 +328,7 @@ def test_damaged_or_stale_state_is_never_used(tmp_path: Path) -> None:
 
 
 def test_builder_code_change_invalidates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import builder.search as search
+    import builder.search.index as search
 
     docs = start(8)
     _, state = build_search_state(docs, EDITIONS)
@@ -355,7 +355,7 @@ def test_postings_surgery_matches_encoding_from_scratch() -> None:
 
 
 def test_shard_count_change_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    import builder.search as search
+    import builder.search.index as search
 
     docs = start(10)
     _, state = build_search_state(docs, EDITIONS)
@@ -375,7 +375,7 @@ def test_shard_count_change_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_load_state_provides_the_fold_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import builder.search as search
+    import builder.search.index as search
 
     docs = start(11)
     _, state = build_search_state(docs, EDITIONS)

@@ -1172,7 +1172,7 @@ def _code_digest() -> str:
     h.update(f"{STATE_FORMAT}|{SHARD_TARGET}|{MIN_SHARDS}|{MAX_SHARDS}|{CHUNK_TARGET}|{SNIPPET_CHARS}|"
              f"{MAX_EQUIV}|{PREFIX_MIN}|{PREFIX_MAX}".encode())
     here = os.path.dirname(os.path.abspath(__file__))
-    for name in ("search.py", "model.py"):
+    for name in ("index.py", "../model.py"):
         with open(os.path.join(here, name), "rb") as f:
             h.update(f.read())
     h.update(_opencc_sig().encode())
