@@ -1,4 +1,4 @@
-"""The search index (builder/search.py): tokens, folding, files, determinism and download budgets."""
+"""The search index (builder/search/): tokens, folding, files, determinism and download budgets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Incremental search-index updates (builder/search.py: build_search_state, update_search,
+"""Incremental search-index updates (builder/search/update.py and store.py: build_search_state, update_search,
 save_state, load_state): after any sequence of edits, an update applied to the previous index files
 gives exactly the files of a full build."""
 
