@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from builder.search import decode_postings, query_groups, shard_of  # noqa: E402
+from builder.search import Fold, decode_postings, query_groups, shard_of  # noqa: E402
 
 STATIC = Path(__file__).resolve().parent.parent / "builder/theme/static"
 _CALL = re.compile(r"^(__tw_search_\w+)\((.*)\);\n$", re.S)
@@ -36,8 +36,9 @@ def payload(data: bytes) -> list[object]:
 class Index:
     """The index files (path → bytes), and a model of search.js's query path recording its fetches."""
 
-    def __init__(self, files: Mapping[str, bytes]) -> None:
+    def __init__(self, files: Mapping[str, bytes], fold: Fold | None = None) -> None:
         self.files = dict(files)
+        self.fold = fold  # the character fold queries are read with (from OpenCC on first use if None)
         self.manifest: dict = payload(self.files["search/manifest.js"])[0]  # type: ignore[assignment]
 
     @classmethod
@@ -54,7 +55,9 @@ class Index:
         """(ranked [(id, row)], set of fetched paths)."""
         fetched = {"search/manifest.js"}
         lists = []
-        for g in query_groups(query):
+        if self.fold is None:
+            self.fold = Fold.from_opencc()
+        for g in query_groups(query, self.fold):
             m: dict[int, int] = {}
             for t in g:
                 path = self.shard_path(t)

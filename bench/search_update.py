@@ -55,12 +55,12 @@ def main() -> None:
     import opencc
     from search_index import make_docs
 
-    from builder.model.documents import SearchDoc
-    from builder.search import build_search, build_search_state, fold_map, load_state, save_state, update_search
+    from builder.model import SearchDoc
+    from builder.search import Fold, build_search, build_search_state, load_state, save_state, update_search
 
     t0 = time.perf_counter()
-    fold_map()
-    print(f"fold_map (once per process, OpenCC): {time.perf_counter() - t0:.2f} s")
+    fold = Fold.from_opencc()
+    print(f"fold (once per build, OpenCC): {time.perf_counter() - t0:.2f} s")
     tw = opencc.OpenCC("s2twp.json").convert
     for n in args.sizes:
         with open(make_docs(n, args.work), "rb") as f:
@@ -69,12 +69,12 @@ def main() -> None:
         walls_old, walls_new, cpu_old, cpu_new = [], [], [], []
         for _ in range(args.full_runs):
             t0, c0 = time.perf_counter(), cpu()
-            full = build_search(docs_list, editions)
+            full = build_search(docs_list, editions, fold)
             walls_old.append(time.perf_counter() - t0)
             cpu_old.append(cpu() - c0)
             del full
             t0, c0 = time.perf_counter(), cpu()
-            outputs, state = build_search_state(docs, editions)
+            outputs, state = build_search_state(docs, editions, fold)
             walls_new.append(time.perf_counter() - t0)
             cpu_new.append(cpu() - c0)
         folder = args.work / f"state{n}"
@@ -126,7 +126,7 @@ def main() -> None:
               f"all: {', '.join(f'{x:.3f}' for x in t_all)}); outputs changed: median {med(n_out)}; "
               f"state now {folder_size(folder) / 1e6:.1f} MB", flush=True)
         if args.check:
-            want = {o.path: o.data for o in build_search([docs[k] for k in sorted(docs)], editions)}
+            want = {o.path: o.data for o in build_search([docs[k] for k in sorted(docs)], editions, fold)}
             same = want == files
             print(f"  check against a full build: {'identical' if same else 'DIFFERENT'}", flush=True)
             if not same:

@@ -7,15 +7,22 @@ from __future__ import annotations
 
 import random
 import shutil
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
-from builder.model.documents import Edition, SearchDoc
-from builder.search import build_search
+from builder.model import Edition, SearchDoc
+from builder.search import Fold, build_search
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC = ROOT / "builder" / "theme" / "static"
 TEMPLATES = ROOT / "builder" / "theme" / "templates"
+
+
+@cache
+def fold_table() -> Fold:
+    """One character fold for the test session (a build makes its own; OpenCC takes ~0.2 s)."""
+    return Fold.from_opencc()
+
 
 EDITIONS = (
     Edition(code="zh-CN", name="简体", prefix="", script="Hans", opencc=""),
@@ -113,7 +120,7 @@ def write_site(folder: Path, docs: list[SearchDoc]) -> None:
     edition at posts/x/ (two levels deep, like a real article) rendering the widget template."""
     import jinja2
 
-    for out in build_search(docs, EDITIONS):
+    for out in build_search(docs, EDITIONS, fold_table()):
         p = folder / out.path
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(out.data)

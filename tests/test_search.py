@@ -1,4 +1,4 @@
-"""The search index (builder/search.py): tokens, folding, files, determinism and download budgets."""
+"""The search index (builder/search/): tokens, folding, files, determinism and download budgets."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from builder.search import (  # noqa: E402
     query_groups,
     tokenize,
 )
-from tests.search_harness import EDITIONS, make_doc, synthetic_docs  # noqa: E402
+from tests.search_harness import EDITIONS, fold_table, make_doc, synthetic_docs  # noqa: E402
 
 KB = 1000
 
@@ -26,41 +26,42 @@ KB = 1000
 # ---- reading the index back, the way search.js does: bench/search_cost.py ------------------------
 
 def index_of(outputs) -> Index:  # type: ignore[no-untyped-def]
-    return Index({o.path: o.data for o in outputs})
+    return Index({o.path: o.data for o in outputs}, fold_table())
 
 
 # ---- tokens -------------------------------------------------------------------------------------------
 
 
 def test_cjk_unigrams_and_bigrams_without_spaces() -> None:
-    assert tokenize("产业带") == sorted(["产", "业", "带", "产业", "业带"])
+    assert tokenize("产业带", fold_table()) == sorted(["产", "业", "带", "产业", "业带"])
     # runs are cut by punctuation and Latin: no bigram across them
-    toks = tokenize("电商，平台")
+    toks = tokenize("电商，平台", fold_table())
     assert "商平" not in toks and "商，" not in toks and {"电商", "平台"} <= set(toks)
 
 
 def test_latin_lower_cased_and_digits_kept() -> None:
-    toks = set(tokenize("1688启动AI计划, iPhone15 和 SaaS"))
+    toks = set(tokenize("1688启动AI计划, iPhone15 和 SaaS", fold_table()))
     assert {"1688", "ai", "iphone15", "iphone", "15", "saas"} <= toks
     assert "AI" not in toks
     assert {"168*", "iph*", "iphone*"} <= toks  # prefixes for results while typing
-    assert set(tokenize("１６８８ＡＩ")) >= {"1688", "ai"}  # full-width folds to ASCII
+    assert set(tokenize("１６８８ＡＩ", fold_table())) >= {"1688", "ai"}  # full-width folds to ASCII
 
 
 def test_both_scripts_fold_to_the_same_tokens() -> None:
-    assert tokenize("產業帶強勢") == tokenize("产业带强势")
-    assert tokenize("復甦") != tokenize("复苏")  # a phrase (s2twp: 复苏 → 復甦): found via both editions
-    assert fold("臺灣") == fold("台湾")
+    assert tokenize("產業帶強勢", fold_table()) == tokenize("产业带强势", fold_table())
+    # a phrase (s2twp: 复苏 → 復甦): found via both editions
+    assert tokenize("復甦", fold_table()) != tokenize("复苏", fold_table())
+    assert fold("臺灣", fold_table()) == fold("台湾", fold_table())
     assert fold("軟體") == "软体"  # character fold only; the phrase 软件 comes from the other edition
 
 
 def test_query_groups() -> None:
-    assert query_groups("产业带") == [["产业"], ["业带"]]
-    assert query_groups("產") == [["产"]]
-    assert query_groups("1688") == [["1688", "1688*"]]  # the last word may still grow
-    assert query_groups("168") == [["168", "168*"]]
-    assert query_groups("1688 电商") == [["1688"], ["电商"]]
-    assert query_groups("ai") == [["ai"]]
+    assert query_groups("产业带", fold_table()) == [["产业"], ["业带"]]
+    assert query_groups("產", fold_table()) == [["产"]]
+    assert query_groups("1688", fold_table()) == [["1688", "1688*"]]  # the last word may still grow
+    assert query_groups("168", fold_table()) == [["168", "168*"]]
+    assert query_groups("1688 电商", fold_table()) == [["1688"], ["电商"]]
+    assert query_groups("ai", fold_table()) == [["ai"]]
 
 
 def test_postings_round_trip() -> None:
@@ -85,7 +86,7 @@ SMALL = [
 
 
 def test_files_layout_and_callbacks() -> None:
-    outs = build_search(SMALL, EDITIONS)
+    outs = build_search(SMALL, EDITIONS, fold_table())
     paths = [o.path for o in outs]
     assert paths == sorted(paths) and len(set(paths)) == len(paths)
     assert "search/manifest.js" in paths
@@ -104,18 +105,18 @@ def test_files_layout_and_callbacks() -> None:
 
 
 def test_deterministic() -> None:
-    a = build_search(SMALL, EDITIONS)
+    a = build_search(SMALL, EDITIONS, fold_table())
     b = build_search(list(reversed(SMALL)), EDITIONS)
     assert a == b
     docs = synthetic_docs(60, chars=(300, 600))
     shuffled = docs[:]
     random.Random(1).shuffle(shuffled)
-    assert build_search(docs, EDITIONS) == build_search(shuffled, EDITIONS)
+    assert build_search(docs, EDITIONS, fold_table()) == build_search(shuffled, EDITIONS, fold_table())
 
 
 @pytest.mark.parametrize("query", ["軟體", "软件", "軟件", "软体", "資訊", "信息", "網路", "网络"])
 def test_phrase_level_folding(query: str) -> None:
-    idx = index_of(build_search(SMALL, EDITIONS))
+    idx = index_of(build_search(SMALL, EDITIONS, fold_table()))
     for edition in ("zh-cn", "zh-tw"):
         hits, _ = idx.search(query, edition)
         assert [row[0] for _, row in hits] == (["posts/software/"] if edition == "zh-cn"
@@ -125,7 +126,7 @@ def test_phrase_level_folding(query: str) -> None:
 
 
 def test_equivalents_for_highlighting() -> None:
-    idx = index_of(build_search(SMALL, EDITIONS))
+    idx = index_of(build_search(SMALL, EDITIONS, fold_table()))
     _, shard = payload(idx.files[idx.shard_path("软体")])
     assert "软件" in shard["e"]["软体"]
     _, shard = payload(idx.files[idx.shard_path("软件")])
@@ -139,13 +140,13 @@ def test_ranking_title_first_then_recency() -> None:
         make_doc("数字化", "无关", "2019-01-01", slug="title"),
         make_doc("别的", "数字化", "2023-01-01", slug="body-older"),
     ]
-    hits, _ = index_of(build_search(docs, EDITIONS)).search("数字化")
+    hits, _ = index_of(build_search(docs, EDITIONS, fold_table())).search("数字化")
     assert [row[0] for _, row in hits] == ["posts/title/", "posts/body-new/", "posts/body-old/",
                                            "posts/body-older/"]
 
 
 def test_digits_and_tags_and_topics() -> None:
-    idx = index_of(build_search(SMALL, EDITIONS))
+    idx = index_of(build_search(SMALL, EDITIONS, fold_table()))
     assert [r[0] for _, r in idx.search("1688")[0]] == ["posts/growth/"]
     assert [r[0] for _, r in idx.search("168")[0]] == ["posts/growth/"]  # prefix while typing
     assert [r[0] for _, r in idx.search("電商")[0]] == ["posts/growth/"]  # tag and summary
@@ -160,7 +161,7 @@ N_BUDGET = 2000
 
 @pytest.fixture(scope="module")
 def big() -> Index:
-    return index_of(build_search(synthetic_docs(N_BUDGET), EDITIONS))
+    return index_of(build_search(synthetic_docs(N_BUDGET), EDITIONS, fold_table()))
 
 
 def test_shard_and_chunk_bounds(big: Index) -> None:
@@ -213,49 +214,23 @@ def _edge_docs() -> list:
     ]
 
 
-def _use_numpy(monkeypatch: pytest.MonkeyPatch, numpy: bool) -> None:
-    import builder.search as search
-
-    if not numpy:
-        monkeypatch.setattr(search, "_NUMPY", False)  # the pure-Python path
-    elif search._numpy() is None:
-        pytest.skip("needs numpy (a dependency of Tongwen): run `bash tools/install.sh`")
-    else:
-        monkeypatch.setattr(search, "_PY_BELOW", 0)  # even a few documents take the NumPy path
-
-
-def test_a_few_documents_do_not_import_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An edit indexes one or two records: the pure path, without NumPy's import (same bytes)."""
-    import builder.search as search
-
-    def no_numpy() -> None:
-        raise AssertionError("NumPy asked for")
-
-    monkeypatch.setattr(search, "_numpy", no_numpy)
-    keys = [e.key for e in EDITIONS]
-    docs = synthetic_docs(3, chars=(300, 900), seed=5)
-    postings, _equiv = search._index_range(docs, keys, 0, len(docs))
-    assert postings
-    monkeypatch.setattr(search, "_PY_BELOW", 2)
-    with pytest.raises(AssertionError, match="NumPy asked for"):
-        search._index_range(docs, keys, 0, len(docs))
-
-
-@pytest.mark.parametrize("numpy", [True, False])
+@pytest.mark.parametrize("piece", [37, 1 << 17])
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_fast_builder_matches_reference_byte_for_byte(monkeypatch: pytest.MonkeyPatch, workers: str,
-                                                      numpy: bool) -> None:
+                                                      piece: int) -> None:
     import builder.search as search
+    import builder.search.index as index
+    import builder.search.parallel as parallel
     from tests import search_reference
 
-    _use_numpy(monkeypatch, numpy)
-    monkeypatch.setattr(search, "_BLOCK_CHARS", 20_000)  # the NumPy path: several blocks of documents …
-    monkeypatch.setattr(search, "_SLICE", 500)  # … and postings encoded in several slices
+    monkeypatch.setattr(index, "BLOCK_CHARS", 20_000)  # several blocks of documents …
+    monkeypatch.setattr(index, "SLICE", 500)  # … and postings encoded in several slices
+    monkeypatch.setattr(index, "PIECE", piece)  # 37: ranges indexed in pieces (ids beyond 2**17), joined
     monkeypatch.setenv("TONGWEN_SEARCH_WORKERS", workers)
-    monkeypatch.setattr(search, "PARALLEL_MIN_DOCS", 2)  # also split these few documents
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_DOCS", 2)  # also split these few documents
     docs = synthetic_docs(240, chars=(300, 900), seed=11) + _edge_docs()
     for subset in (docs, _edge_docs(), docs[:1]):
-        new = search.build_search(subset, EDITIONS)
+        new = search.build_search(subset, EDITIONS, fold_table())
         old = search_reference.build_search(subset, EDITIONS)
         assert [o.path for o in new] == [o.path for o in old]
         for a, b in zip(new, old, strict=True):
@@ -263,19 +238,20 @@ def test_fast_builder_matches_reference_byte_for_byte(monkeypatch: pytest.Monkey
 
 
 def test_a_failed_indexer_child_is_done_over_in_the_parent(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The forked child's result is read as it arrives (search._from_child); a child that fails
+    """The forked child's result is read as it arrives (parallel.from_child); a child that fails
     leaves the parent to index its half: the same files."""
     import os
 
     import builder.search as search
+    import builder.search.parallel as parallel
 
     monkeypatch.setenv("TONGWEN_SEARCH_WORKERS", "1")
     docs = synthetic_docs(60, chars=(300, 900), seed=5)
-    want = search.build_search(docs, EDITIONS)
+    want = search.build_search(docs, EDITIONS, fold_table())
     monkeypatch.setenv("TONGWEN_SEARCH_WORKERS", "2")
-    monkeypatch.setattr(search, "_workers", lambda: 2)  # whatever the cores here
-    monkeypatch.setattr(search, "PARALLEL_MIN_DOCS", 2)
-    parent, real = os.getpid(), search._index_range
+    monkeypatch.setattr(parallel, "workers", lambda: 2)  # whatever the cores here
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_DOCS", 2)
+    parent, real = os.getpid(), parallel.index_range
     forks = []
 
     def index_range(*args, **kw):  # type: ignore[no-untyped-def]
@@ -283,16 +259,15 @@ def test_a_failed_indexer_child_is_done_over_in_the_parent(monkeypatch: pytest.M
             raise RuntimeError("child")
         return real(*args, **kw)
 
-    monkeypatch.setattr(search, "_index_range", index_range)
-    real_in_child = search._in_child
-    monkeypatch.setattr(search, "_in_child", lambda *a: forks.append(1) or real_in_child(*a))
-    got = search.build_search(docs, EDITIONS)
+    monkeypatch.setattr(parallel, "index_range", index_range)
+    real_in_child = parallel.in_child
+    monkeypatch.setattr(parallel, "in_child", lambda *a: forks.append(1) or real_in_child(*a))
+    got = search.build_search(docs, EDITIONS, fold_table())
     assert forks, "the index was not split"
     assert [(o.path, o.data) for o in got] == [(o.path, o.data) for o in want]
 
 
-@pytest.mark.parametrize("numpy", [True, False])
-def test_three_editions_match_reference(monkeypatch: pytest.MonkeyPatch, numpy: bool) -> None:
+def test_three_editions_match_reference(monkeypatch: pytest.MonkeyPatch) -> None:
     """A third edition's differences count only where neither earlier edition has the token."""
     from dataclasses import replace
 
@@ -300,7 +275,6 @@ def test_three_editions_match_reference(monkeypatch: pytest.MonkeyPatch, numpy: 
     from builder.model import Edition
     from tests import search_reference
 
-    _use_numpy(monkeypatch, numpy)
     monkeypatch.setenv("TONGWEN_SEARCH_WORKERS", "1")
     editions = (*EDITIONS, Edition(code="zh-HK", name="香港", prefix="zh-hk", script="Hant", opencc="s2hk.json"))
     hk = ["软件软件产业", "內存很大。軟件好。", "一。二。三", "軟件def產業", "同样的文本", "软件软件软件 abc"]
@@ -312,7 +286,7 @@ def test_three_editions_match_reference(monkeypatch: pytest.MonkeyPatch, numpy: 
     # 体 and 软体 are in both later editions' differences, with other counts (1 in 繁體, 3 here)
     docs.append(replace(docs[1], url={k: u.replace("e1", "e99") for k, u in docs[1].url.items()},
                         text={"zh-cn": "软件。", "zh-tw": "軟體。", "zh-hk": "软体软体软体。"}))
-    new = search.build_search(docs, editions)
+    new = search.build_search(docs, editions, fold_table())
     old = search_reference.build_search(docs, editions)
     assert [o.path for o in new] == [o.path for o in old]
     for a, b in zip(new, old, strict=True):
@@ -320,9 +294,9 @@ def test_three_editions_match_reference(monkeypatch: pytest.MonkeyPatch, numpy: 
 
 
 def test_fast_path_helpers() -> None:
-    import builder.search as search
+    from builder.search.tokens import cjk_table
 
-    assert search._cjk_table()[ord("软")] and search._cjk_table()[0x2A6D6] and not search._cjk_table()[ord("a")]
+    table = cjk_table()
+    assert table[ord("软")] and table[0x2A6D6] and not table[ord("a")]
     text = "ＡＢＣ 軟體 Straße ΑΣ"
-    assert search._fold_fast(text) == fold(text)
-    assert search._token(ord("软") | ord("件") << 32) == "软件" and search._token(1) is None
+    assert fold_table().fast(text) == fold(text, fold_table())

@@ -1,4 +1,4 @@
-"""Incremental search-index updates (builder/search.py: build_search_state, update_search,
+"""Incremental search-index updates (builder/search/update.py and store.py: build_search_state, update_search,
 save_state, load_state): after any sequence of edits, an update applied to the previous index files
 gives exactly the files of a full build."""
 
@@ -13,7 +13,7 @@ import pytest
 
 from builder.model.documents import Edition, Output, SearchDoc
 from builder.search import (
-    _apply_postings,
+    Fold,
     build_search,
     build_search_state,
     encode_postings,
@@ -21,6 +21,7 @@ from builder.search import (
     save_state,
     update_search,
 )
+from builder.search.postings import apply_postings
 
 EDITIONS = (
     Edition(code="zh-CN", name="简体", prefix="", script="Hans", opencc=""),
@@ -31,6 +32,12 @@ EDITIONS = (
 _WORDS = ["软件", "信息", "网络", "数据", "服务器", "产业带", "供应链", "平台", "商家", "增长", "内存", "视频",
           "程序员", "数字化", "电商", "物流", "跨境", "直播", "品牌", "工厂", "用户", "打印机", "鼠标", "质量"]
 _LATIN = ["AI", "App", "1688", "GMV", "SaaS", "B2B", "h20", "iPhone15"]
+
+
+@cache
+def fold_table() -> Fold:
+    """One character fold for the tests (a build makes its own; OpenCC takes ~0.2 s)."""
+    return Fold.from_opencc()
 
 
 @cache
@@ -53,9 +60,7 @@ _PHRASES = ["硬盘", "光盘", "字节", "博客", "出租车", "自行车", "�
 
 @lru_cache(maxsize=1)
 def _rare() -> list[str]:
-    from builder.search import fold_map
-
-    chars = sorted({f for f in fold_map().values() if "\u4e00" <= f <= "\u9fff"})
+    chars = sorted({f for f in fold_table().table.values() if "\u4e00" <= f <= "\u9fff"})
     return chars[::max(1, len(chars) // 300)] + _PHRASES + [f" zq{i} " for i in range(100)]
 
 
@@ -162,14 +167,14 @@ def start(seed: int, n: int = 14) -> dict[str, SearchDoc]:
 def test_random_edit_sequences_match_full_builds(seed: int, small: bool, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     if small:  # many shards and small metadata chunks, whose counts change along the way
-        import builder.search as search
+        import builder.search.files as search_files
 
-        monkeypatch.setattr(search, "SHARD_TARGET", 700)
-        monkeypatch.setattr(search, "CHUNK_TARGET", 9000)
+        monkeypatch.setattr(search_files, "SHARD_TARGET", 700)
+        monkeypatch.setattr(search_files, "CHUNK_TARGET", 9000)
     rnd = random.Random(seed)
     docs = start(seed)
-    outputs, state = build_search_state(docs, EDITIONS)
-    assert outputs == build_search([docs[k] for k in sorted(docs)], EDITIONS)
+    outputs, state = build_search_state(docs, EDITIONS, fold_table())
+    assert outputs == build_search([docs[k] for k in sorted(docs)], EDITIONS, fold_table())
     files = {o.path: o.data for o in outputs}
     counter = [0]
     incremental: dict[str, int] = {}
@@ -187,7 +192,7 @@ def test_random_edit_sequences_match_full_builds(seed: int, small: bool, tmp_pat
                 del docs[k]
             else:
                 docs[k] = d
-        full, full_state = build_search_state(docs, EDITIONS)
+        full, full_state = build_search_state(docs, EDITIONS, fold_table())
         want = {o.path: o.data for o in full}
         if res is None:  # only when ids, shard count or chunk size change
             why = ("ids" if kind in ("add", "remove", "date") else "chunk" if full_state.chunk != state.chunk
@@ -214,31 +219,31 @@ def test_a_new_chunk_size_builds_the_index_in_full() -> None:
     """The metadata chunk size is a power of two: a small change to the average row keeps it (an
     incremental update), a large one changes it, and then only a full build can lay the chunks out."""
     docs = start(9, n=30)
-    _, state = build_search_state(docs, EDITIONS)
+    _, state = build_search_state(docs, EDITIONS, fold_table())
     k = "content/posts/001.md"
     small = dict(docs)
     small[k] = replace(docs[k], title={e: t + "软件" for e, t in docs[k].title.items()})
     assert update_search(state, {k: small[k]}, EDITIONS) is not None
     big = dict(docs)
     big[k] = replace(docs[k], title={e: t + "软件" * 20000 for e, t in docs[k].title.items()})
-    _, full_state = build_search_state(big, EDITIONS)
+    _, full_state = build_search_state(big, EDITIONS, fold_table())
     assert full_state.chunk < state.chunk
     assert update_search(state, {k: big[k]}, EDITIONS) is None
 
 
 def test_chunk_size_is_a_power_of_two_at_most_the_documents() -> None:
-    from builder.search import CHUNK_TARGET, _chunk_size
+    from builder.search.files import CHUNK_TARGET, chunk_size
 
-    assert _chunk_size(5, [5 * 100]) == 5  # one chunk holds a small site, whatever its rows weigh
-    assert _chunk_size(5, [5 * 110]) == 5
+    assert chunk_size(5, [5 * 100]) == 5  # one chunk holds a small site, whatever its rows weigh
+    assert chunk_size(5, [5 * 110]) == 5
     for avg in (30, 47, 100, 200, 1000):
-        c = _chunk_size(10_000, [10_000 * avg])
+        c = chunk_size(10_000, [10_000 * avg])
         assert c & (c - 1) == 0 and c <= CHUNK_TARGET // avg < 2 * c
 
 
 def test_one_article_appended_sentence_is_incremental(tmp_path: Path) -> None:
     docs = start(9, n=30)
-    outputs, state = build_search_state(docs, EDITIONS)
+    outputs, state = build_search_state(docs, EDITIONS, fold_table())
     save_state(state, tmp_path / "st")
     files = {o.path: o.data for o in outputs}
     for _ in range(3):
@@ -255,14 +260,14 @@ def test_one_article_appended_sentence_is_incremental(tmp_path: Path) -> None:
         assert not any("/meta/" in p for p in paths)  # the snippet (first 900 characters) is unchanged
         assert 0 < len(outs) < len(files) / 2
         files = apply(files, outs, removed)
-        assert files == {o.path: o.data for o in build_search_state(docs, EDITIONS)[0]}
+        assert files == {o.path: o.data for o in build_search_state(docs, EDITIONS, fold_table())[0]}
         save_state(new_state, tmp_path / "st")  # appends to the same folder
     assert len(list((tmp_path / "st").glob("blob-*"))) == 1
 
 
 def test_unchanged_document_gives_no_outputs() -> None:
     docs = start(3)
-    _, state = build_search_state(docs, EDITIONS)
+    _, state = build_search_state(docs, EDITIONS, fold_table())
     k = "content/posts/002.md"
     res = update_search(state, {k: docs[k]}, EDITIONS)
     assert res is not None and res[0] == [] and res[1] == []
@@ -270,7 +275,7 @@ def test_unchanged_document_gives_no_outputs() -> None:
 
 def test_not_incremental_cases() -> None:
     docs = start(4)
-    _, state = build_search_state(docs, EDITIONS)
+    _, state = build_search_state(docs, EDITIONS, fold_table())
     k = "content/posts/002.md"
     assert update_search(state, {"content/posts/new.md": docs[k]}, EDITIONS) is None  # added
     assert update_search(state, {k: None}, EDITIONS) is None  # removed
@@ -281,19 +286,20 @@ def test_not_incremental_cases() -> None:
 
 def test_old_state_stays_usable() -> None:
     docs = start(6)
-    outputs, state = build_search_state(docs, EDITIONS)
+    outputs, state = build_search_state(docs, EDITIONS, fold_table())
     k = "content/posts/003.md"
     a = with_text(docs[k], docs[k].text["zh-cn"] + "第一种改法。")
     b = with_text(docs[k], docs[k].text["zh-cn"] + "第二种改法视频。")
     ra, rb = update_search(state, {k: a}, EDITIONS), update_search(state, {k: b}, EDITIONS)
     assert ra is not None and rb is not None
     files = {o.path: o.data for o in outputs}
-    assert apply(files, rb[0], rb[1]) == {o.path: o.data for o in build_search_state({**docs, k: b}, EDITIONS)[0]}
+    full = build_search_state({**docs, k: b}, EDITIONS, fold_table())[0]
+    assert apply(files, rb[0], rb[1]) == {o.path: o.data for o in full}
 
 
 def test_damaged_or_stale_state_is_never_used(tmp_path: Path) -> None:
     docs = start(7)
-    _, state = build_search_state(docs, EDITIONS)
+    _, state = build_search_state(docs, EDITIONS, fold_table())
     folder = tmp_path / "st"
     assert load_state(folder) is None  # missing
     save_state(state, folder)
@@ -328,12 +334,14 @@ def test_damaged_or_stale_state_is_never_used(tmp_path: Path) -> None:
 
 
 def test_builder_code_change_invalidates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import builder.search as search
+    import builder.search.store as store
+    import builder.search.update as update
 
     docs = start(8)
-    _, state = build_search_state(docs, EDITIONS)
+    _, state = build_search_state(docs, EDITIONS, fold_table())
     save_state(state, tmp_path / "st")
-    monkeypatch.setattr(search, "_code_digest", lambda: "another builder")
+    monkeypatch.setattr(store, "code_digest", lambda: "another builder")
+    monkeypatch.setattr(update, "code_digest", lambda: "another builder")
     assert load_state(tmp_path / "st") is None
     assert update_search(state, {}, EDITIONS) is None
 
@@ -345,7 +353,7 @@ def test_postings_surgery_matches_encoding_from_scratch() -> None:
         s = encode_postings([i * 32 + w for i, w in sorted(cur.items())])
         changes = {rnd.choice([*cur, rnd.randrange(3000)]) if cur else rnd.randrange(3000):
                    None if rnd.random() < 0.4 else rnd.randrange(32) for _ in range(rnd.randint(1, 4))}
-        out = _apply_postings(s, changes)
+        out = apply_postings(s, changes)
         for i, w in changes.items():
             if w is None:
                 cur.pop(i, None)
@@ -355,31 +363,40 @@ def test_postings_surgery_matches_encoding_from_scratch() -> None:
 
 
 def test_shard_count_change_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    import builder.search as search
+    import builder.search.files as search_files
 
     docs = start(10)
-    _, state = build_search_state(docs, EDITIONS)
+    _, state = build_search_state(docs, EDITIONS, fold_table())
     target = -(-state.total // 32)  # the index is then exactly at 32 shards' limit
-    monkeypatch.setattr(search, "SHARD_TARGET", target)
-    outputs, state = build_search_state(docs, EDITIONS)
+    monkeypatch.setattr(search_files, "SHARD_TARGET", target)
+    outputs, state = build_search_state(docs, EDITIONS, fold_table())
     assert state.shards == 32
     k = "content/posts/001.md"
     grown = with_text(docs[k], docs[k].text["zh-cn"] + "qwertyuiop asdfghjkl zxcvbnm。")
     assert update_search(state, {k: grown}, EDITIONS) is None
-    assert build_search_state({**docs, k: grown}, EDITIONS)[1].shards == 64
+    assert build_search_state({**docs, k: grown}, EDITIONS, fold_table())[1].shards == 64
     same_size = replace(docs[k], title={"zh-cn": docs[k].title["zh-cn"], "zh-tw": docs[k].title["zh-tw"] + " "})
     res = update_search(state, {k: same_size}, EDITIONS)  # same tokens: still incremental
     assert res is not None
     files = apply({o.path: o.data for o in outputs}, res[0], res[1])
-    assert files == {o.path: o.data for o in build_search_state({**docs, k: same_size}, EDITIONS)[0]}
+    assert files == {o.path: o.data for o in build_search_state({**docs, k: same_size}, EDITIONS, fold_table())[0]}
 
 
-def test_load_state_provides_the_fold_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import builder.search as search
+def test_the_state_carries_the_fold_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loaded state brings the character fold it was built with: an update in a new process does
+    not ask OpenCC for it again."""
+    import builder.search.tokens as tokens
 
     docs = start(11)
-    _, state = build_search_state(docs, EDITIONS)
+    _, state = build_search_state(docs, EDITIONS, fold_table())
     save_state(state, tmp_path / "st")
-    monkeypatch.setattr(search, "_FOLD", None)  # a new process: OpenCC not asked yet
-    assert load_state(tmp_path / "st") is not None
-    assert search._FOLD is not None and search._FOLD == search._compute_fold_map()
+
+    def no_opencc() -> dict[int, str]:
+        raise AssertionError("OpenCC asked for the fold")
+
+    monkeypatch.setattr(tokens, "fold_map", no_opencc)
+    loaded = load_state(tmp_path / "st")
+    assert loaded is not None and loaded.fold_table.table == fold_table().table
+    k = "content/posts/001.md"
+    res = update_search(loaded, {k: with_text(docs[k], docs[k].text["zh-cn"] + "新句子。")}, EDITIONS)
+    assert res is not None
