@@ -35,6 +35,20 @@ def test_differences_names_missing_extra_and_changed_files(tmp_path: Path) -> No
     assert "stale" in found["sub/changed.html"]
 
 
+def test_differences_ignore_files_the_build_did_not_write(tmp_path: Path) -> None:
+    """A file the user put in the output folder is theirs (an incremental build leaves it alone):
+    only what the manifest lists is compared."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    for root in (a, b):
+        root.mkdir()
+        (root / "index.html").write_text("page", encoding="utf-8")
+    (a / ".tongwen-manifest").write_text("index.html\n", encoding="utf-8")
+    (a / "mine.txt").write_text("not Tongwen's", encoding="utf-8")
+    assert differences(a, b) == []
+    (a / "index.html").write_text("stale", encoding="utf-8")
+    assert [str(e.where.path) for e in differences(a, b)] == ["index.html"]
+
+
 def test_verify_passes_an_honest_incremental_build(tmp_path: Path) -> None:
     site, out = _site(tmp_path / "site"), tmp_path / "out"
     build(site, out, jobs=1)

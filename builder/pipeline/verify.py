@@ -12,8 +12,9 @@ import os
 from pathlib import Path
 
 from ..errors import BuildError, error
+from ..output.folder import MANIFEST
 
-_IGNORED = (".tongwen-manifest",)  # the writer's own record of what it wrote, not a page
+_IGNORED = (MANIFEST,)  # the writer's own record of what it wrote, not a page
 
 
 def _tree(root: Path) -> dict[str, Path]:
@@ -27,9 +28,19 @@ def _tree(root: Path) -> dict[str, Path]:
     return found
 
 
+def _written(out: Path) -> dict[str, Path]:
+    """The files the build wrote into `out`: those its manifest lists (a file the user put beside
+    them is theirs, and an incremental build leaves it alone), else every file."""
+    try:
+        listed = (out / MANIFEST).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return _tree(out)
+    return {rel: out / rel for rel in listed if rel and (out / rel).is_file()}
+
+
 def differences(built: Path, clean: Path) -> list[BuildError]:
     """Every file that is missing, extra or different in `built` compared with `clean`."""
-    a, b = _tree(built), _tree(clean)
+    a, b = _written(built), _tree(clean)
     errors = []
     for rel in sorted(a.keys() | b.keys()):
         if rel not in a:
