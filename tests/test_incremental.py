@@ -142,6 +142,7 @@ def test_an_edit_no_other_page_shows_renders_only_the_article(site: Path, tmp_pa
     assert_same(out, tmp_path / "clean")
 
 
+@pytest.mark.no_verify
 def test_a_body_edit_renders_only_the_list_page_showing_it(site: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Home list pages are carried page by page: of the 6 home pages per edition, only the one
@@ -170,6 +171,7 @@ def test_a_body_edit_renders_only_the_list_page_showing_it(site: Path, tmp_path:
     assert_same(out, tmp_path / "clean")
 
 
+@pytest.mark.no_verify
 def test_a_new_mention_renders_only_the_first_page_of_the_sibling_topics(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A topic's first page lists its sibling topics with their counts; its later pages do not. A
@@ -201,6 +203,7 @@ def test_a_new_mention_renders_only_the_first_page_of_the_sibling_topics(
     assert_same(out, tmp_path / "clean")
 
 
+@pytest.mark.no_verify
 def test_a_mentioned_passage_past_the_summary_renders_topic_pages_not_lists(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """List pages and feeds show an article's summary only: an edit to a passage that mentions a
@@ -366,6 +369,7 @@ def test_edit_sequences_equal_clean_builds(site: Path, tmp_path: Path, seed: int
         shutil.rmtree(shadow)
 
 
+@pytest.mark.no_verify
 def test_edit_during_a_build_is_not_recorded(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file saved while a build runs: that build's output mixes old and new inputs, so neither its
     fingerprint nor its state may be recorded; the next build does the work and equals a clean one."""
