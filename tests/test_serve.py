@@ -20,18 +20,12 @@ import pytest
 from tornado import ioloop
 
 from builder.pipeline.build import build
-from builder.serve import (
-    MARK_OPEN,
-    Preview,
-    Watcher,
-    application,
-    content_type,
-    error_overlay,
-    host_allowed,
-    inject,
-    resolve_request,
-    strip_injected,
-)
+from builder.preview.client import MARK_OPEN, error_overlay, inject, strip_injected
+from builder.preview.handlers import host_allowed
+from builder.preview.paths import content_type, resolve_request
+from builder.preview.state import Preview
+from builder.preview.watch import Watcher
+from builder.serve import application
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -316,7 +310,7 @@ def test_changes_during_a_build_give_exactly_one_more(tmp_path: Path) -> None:
         gate.set()
 
         async def until_idle() -> None:
-            while pv.building or pv.dirty or pv._scheduled:
+            while pv.building or pv.pending:
                 await asyncio.sleep(0.01)
         loop.run_sync(until_idle, timeout=20)
         assert len(calls) == 2 and pv.builds == 2 and pv.errors == []
