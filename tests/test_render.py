@@ -10,6 +10,7 @@ import pytest
 
 from builder.errors import BuildFailed
 from builder.pipeline.build import build
+from builder.render.strings import strings_for
 from conftest import make_and_build, read, write_site
 
 
@@ -170,3 +171,12 @@ def test_summary_by_characters_and_reading_time(tmp_path: Path) -> None:
     card = re.search(r'<p class="card-summary">(.*?)</p>', read(out, "index.html"), re.S)
     assert card and 60 <= len(card.group(1)) <= 121
     assert "阅读约 2 分钟" in read(out, "posts/a/index.html")  # 780 characters at 400 per minute
+
+
+def test_ui_strings_have_the_same_keys_and_placeholders_in_both_scripts() -> None:
+    """theme/i18n/zh-Hans.yaml and zh-Hant.yaml: every name in both, with the same `{…}` slots."""
+    hans, hant = strings_for("Hans"), strings_for("Hant")
+    assert hans.keys() == hant.keys()
+    assert "home" in hans and hans["home"] != hant["home"]
+    for key in hans:
+        assert re.findall(r"\{\w+\}", hans[key]) == re.findall(r"\{\w+\}", hant[key]), key

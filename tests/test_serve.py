@@ -20,18 +20,12 @@ import pytest
 from tornado import ioloop
 
 from builder.pipeline.build import build
-from builder.serve import (
-    MARK_OPEN,
-    Preview,
-    Watcher,
-    application,
-    content_type,
-    error_overlay,
-    host_allowed,
-    inject,
-    resolve_request,
-    strip_injected,
-)
+from builder.preview.client import MARK_OPEN, error_overlay, inject, strip_injected
+from builder.preview.handlers import host_allowed
+from builder.preview.paths import content_type, resolve_request
+from builder.preview.state import Preview
+from builder.preview.watch import Watcher
+from builder.serve import application
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -153,7 +147,7 @@ def running(tmp_path: Path) -> Iterator[Running]:
     yield from _run(pv)
 
 
-def _run(pv: Preview) -> Iterator[Running]:
+def _run(pv: Preview, loopback_only: bool = True) -> Iterator[Running]:
     port = free_port()
     ready = threading.Event()
     box: dict[str, object] = {}
@@ -162,7 +156,7 @@ def _run(pv: Preview) -> Iterator[Running]:
         asyncio.set_event_loop(asyncio.new_event_loop())
         loop = ioloop.IOLoop.current()
         pv.loop = loop
-        server = application(pv, port).listen(port, address="127.0.0.1")
+        server = application(pv, port, loopback_only=loopback_only).listen(port, address="127.0.0.1")
         box["loop"], box["server"] = loop, server
         ready.set()
         loop.start()
@@ -259,6 +253,21 @@ def test_foreign_host_header_is_refused(running: Running) -> None:
     assert not host_allowed("127.0.0.1.evil.example:80", loopback_only=True)
 
 
+def test_the_host_guard_is_each_servers_own(running: Running, tmp_path: Path) -> None:
+    """A server bound beyond loopback answers any Host; one on loopback in the same process still refuses."""
+    pv = Preview(make_site(tmp_path / "open"))
+    pv.build_once()
+    opened = _run(pv, loopback_only=False)
+    try:
+        other = next(opened)
+        assert other.get("/", host="evil.example")[0] == 200
+        assert other.get("/__tongwen/status.json", host="evil.example")[0] == 200
+        assert running.get("/", host="evil.example")[0] == 403
+        assert running.get("/__tongwen/client.js", host="evil.example")[0] == 403
+    finally:
+        next(opened, None)
+
+
 def test_build_error_keeps_last_good_site_and_shows_overlay(running: Running) -> None:
     pv = running.preview
     good_root = pv.root
@@ -316,7 +325,7 @@ def test_changes_during_a_build_give_exactly_one_more(tmp_path: Path) -> None:
         gate.set()
 
         async def until_idle() -> None:
-            while pv.building or pv.dirty or pv._scheduled:
+            while pv.building or pv.pending:
                 await asyncio.sleep(0.01)
         loop.run_sync(until_idle, timeout=20)
         assert len(calls) == 2 and pv.builds == 2 and pv.errors == []

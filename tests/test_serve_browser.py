@@ -26,7 +26,7 @@ from urllib.parse import quote
 import pytest
 
 from builder.pipeline.build import build
-from builder.serve import strip_injected
+from builder.preview.client import strip_injected
 from conftest import NO_CHROMIUM, NO_PLAYWRIGHT
 
 REPO = Path(__file__).resolve().parent.parent

@@ -5,8 +5,10 @@ exhaustive list behind `tongwen check --conversions --all`; `choices.py` groups 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
 
 from ..config import SiteConfig
 from ..model import Document, Edition, GlossaryEntry, Site
@@ -14,26 +16,22 @@ from .convert import make_converter
 from .markdown import CJK_RE, passages
 from .opencc import Convert, opencc_converter, source_script
 
-# Simplified characters with several Traditional forms, chosen by meaning (OpenCC's STCharacters
-# ships only as a binary .ocd2; this table adds the well-known cases to what per-character
-# s2t/s2tw/s2hk disagreement finds).
-ONE_TO_MANY: dict[str, str] = {
-    "发": "發髮", "后": "後后", "干": "幹乾干", "面": "面麵", "里": "裡裏里", "台": "臺台檯颱",
-    "系": "系係繫", "只": "只隻", "复": "復複覆", "历": "歷曆", "钟": "鐘鍾", "松": "松鬆",
-    "范": "范範", "制": "制製", "准": "准準", "冲": "沖衝", "尽": "盡儘", "汇": "匯彙", "获": "獲穫",
-    "谷": "谷穀", "斗": "斗鬥", "丑": "丑醜", "云": "云雲", "余": "余餘", "表": "表錶", "卷": "卷捲",
-    "采": "采採", "征": "征徵", "志": "志誌", "朴": "朴樸", "仆": "仆僕", "胡": "胡鬍", "须": "須鬚",
-    "御": "御禦", "郁": "郁鬱", "吁": "吁籲", "蒙": "蒙矇濛懞", "几": "幾几", "据": "據据", "了": "了瞭",
-    "借": "借藉", "咸": "咸鹹", "涂": "涂塗", "团": "團糰", "党": "黨党", "划": "划劃", "伙": "伙夥",
-    "参": "參蔘", "签": "簽籤", "纤": "纖縴", "坛": "壇罈", "当": "當噹", "尝": "嘗嚐", "恶": "惡噁",
-    "饥": "飢饑", "困": "困睏", "布": "布佈", "占": "占佔", "厘": "釐厘", "折": "折摺", "赞": "贊讚",
-    "舍": "舍捨", "症": "症癥", "着": "著着", "游": "遊游", "岩": "岩巖", "姜": "姜薑", "凶": "凶兇",
-    "夸": "誇夸", "向": "向嚮", "沈": "沈瀋", "致": "致緻", "托": "托託", "注": "注註", "周": "周週",
-    "价": "價价", "帘": "簾帘", "霉": "霉黴", "术": "術朮", "脏": "臟髒", "荡": "蕩盪", "尸": "屍尸",
-    "适": "適适", "才": "才纔", "吊": "吊弔", "扎": "扎紮", "摆": "擺襬", "叶": "葉叶", "刮": "刮颳",
-    "筑": "築筑", "雕": "雕鵰", "欲": "欲慾", "峰": "峰峯", "杰": "傑杰", "升": "升昇", "秋": "秋鞦",
-}
+ONE_TO_MANY_FILE = Path(__file__).with_name("one_to_many.tsv")
 
+
+def read_one_to_many(path: Path = ONE_TO_MANY_FILE) -> dict[str, str]:
+    """Simplified character → its Traditional forms chosen by meaning (发 → 發髮), from the table's
+    lines `简<TAB>繁繁`; lines starting with # are comments."""
+    table: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            simplified, forms = line.split("\t")
+            table[simplified] = forms
+    return table
+
+
+# read once, when `tongwen check` first imports this module; read-only
+ONE_TO_MANY: Mapping[str, str] = MappingProxyType(read_one_to_many())
 
 
 def candidates(ch: str) -> str:
