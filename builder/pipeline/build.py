@@ -65,20 +65,23 @@ class Steps(dict[str, float]):
 
 def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_url: str | None = None,
           jobs: int | None = None, progress: Progress | None = None, reuse: bool = True,
-          verify: bool | None = None, memory: Memory | None = None) -> BuildResult:
+          verify: bool | None = None, memory: Memory | None = None,
+          on_loaded: Callable[[], None] | None = None) -> BuildResult:
     """Build `site_dir` into `out` (default: its `output_dir`). `jobs`: worker processes (default:
     TONGWEN_JOBS or the core count). `progress(stage, files_written)` is called now and then.
     `reuse=False`: a clean build that neither reads nor records `.tongwen-cache/`.
     `verify` (default: TONGWEN_VERIFY=1): then build again with `reuse=False` and raise BuildFailed
     naming every output that differs (pipeline/verify.py); the build itself stays published.
-    `memory`: decoded cache rows kept between builds by a long-lived caller (the preview server)."""
+    `memory`: decoded cache rows kept between builds by a long-lived caller (the preview server).
+    `on_loaded()` is called once the site model is loaded (the command line freezes it for the
+    garbage collector there: cli.py)."""
     try:
-        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory)
+        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded)
     except skeleton.SnapshotDamaged as exc:  # nothing was published: build again without it
         log.warning("%s; loading the site afresh", exc)
         config = load_config(site_dir)
         skeleton.forget(site_dir, out if out is not None else site_dir / config.output_dir)
-        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory)
+        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded)
     if verify if verify is not None else os.environ.get("TONGWEN_VERIFY") == "1":
         with tempfile.TemporaryDirectory(prefix="tongwen-verify-") as tmp:
             build(site_dir, Path(tmp) / "public", drafts, base_url, jobs, reuse=False, verify=False)
@@ -89,7 +92,8 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
 
 
 def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None, jobs: int | None,
-           progress: Progress | None, reuse: bool, memory: Memory | None) -> BuildResult:
+           progress: Progress | None, reuse: bool, memory: Memory | None,
+           on_loaded: Callable[[], None] | None) -> BuildResult:
     steps = Steps()
     with steps("config"):
         config = site_config(site_dir, base_url)
@@ -106,6 +110,8 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         with steps("load"):
             writer = session.writer()
             model = Model(*session.load())
+            if on_loaded is not None:
+                on_loaded()
             warn_empty(model.site.articles)
         with steps("incremental"):
             date = build_date(config, model.site.articles[0].date if model.site.articles else None)
