@@ -1,6 +1,7 @@
 from builder.config import DEFAULT_EDITIONS
 from builder.text.convert import make_converter
-from builder.text.markdown import RenderEnv, parse, passages, render, split_more
+from builder.text.html import RenderEnv, render
+from builder.text.markdown import parse, passages, split_more
 
 HANS, HANT = DEFAULT_EDITIONS
 

@@ -19,7 +19,8 @@ from builder.pipeline.build import build
 from builder.pipeline.mentions import build_matcher, make_linker
 from builder.render import THEME, job, plan
 from builder.text import summary as text_summary
-from builder.text.markdown import parse, render_texts
+from builder.text.html import render_texts
+from builder.text.markdown import parse
 from conftest import write_site
 
 COLL = '---\ntitle: "赛道"\ngroups: ["增长"]\n---\n\n赛道介绍。\n'

@@ -12,7 +12,8 @@ import ahocorasick_rs
 from ..incremental.store import Store, digest
 from ..model import Entry, Site, Topic
 from ..model.documents import Document
-from ..text.markdown import Passage, passages, tokens_of
+from ..text.markdown import Passage, passages
+from ..text.memo import tokens_of
 from ..text.opencc import fold, opencc_converter
 
 

@@ -11,7 +11,8 @@ from ..incremental.store import Store, digest
 from ..model import Document, Edition, Entry
 from ..pipeline.mentions import Matcher, make_linker
 from ..pipeline.paths import root_of
-from ..text.markdown import Rendered, RenderEnv, convert_known, render, summary_tokens_of, tokens_of
+from ..text.html import Rendered, RenderEnv
+from ..text.memo import convert_known, render, summary_tokens_of, tokens_of
 from ..text.opencc import Convert, is_identity, source_script
 from ..text.summary import summarize
 from .context import Ctx

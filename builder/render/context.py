@@ -14,7 +14,9 @@ from typing import Any
 from ..config import SiteConfig
 from ..model import Document, Edition, Entry, Site, Term
 from ..text.convert import make_converter
-from ..text.markdown import CJK_RE, Rendered, convert_known
+from ..text.html import Rendered
+from ..text.markdown import CJK_RE
+from ..text.memo import convert_known
 from ..text.opencc import Convert, fold
 from .rows import _Row
 

@@ -17,7 +17,8 @@ from ..incremental.store import Store, digest
 from ..model import Document, Entry, Site, Term
 from ..pipeline.mentions import Matcher, Mention, doc_mentions, make_linker
 from ..pipeline.paths import root_of
-from ..text.markdown import convert_texts, forget_parsed, preconvert, render_texts, summary_tokens_of, tokens_of
+from ..text.html import render_texts
+from ..text.memo import convert_texts, forget_parsed, preconvert, summary_tokens_of, tokens_of
 from ..text.opencc import Convert, is_identity
 from .article_page import _article
 from .body import _body_key, _deferred, _topic_hrefs

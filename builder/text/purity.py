@@ -19,7 +19,7 @@ from ..config import SiteConfig
 from ..model import Site
 from ..model.documents import Document, Edition
 from .convert import make_converter
-from .markdown import tokens_of
+from .memo import tokens_of
 from .opencc import source_script
 from .scriptchars import classify
 
