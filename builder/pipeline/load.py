@@ -165,7 +165,7 @@ def load_file(src: SourceFile, config: SiteConfig, parse_markdown: bool = True,
               store: Store | None = None, digests: FileDigests | None = None
               ) -> tuple[Document | None, list[BuildError]]:
     """One source → a Document. With `parse_markdown=False` the Markdown is kept as text (`body`) and
-    parsed later, where it is rendered (`markdown.tokens_of`): a parallel build parses in the workers.
+    parsed later, where it is rendered (`memo.TextMemo.tokens_of`): a parallel build parses in the workers.
     With a `store` (cache.py), an unparsed Document is reused when the file's bytes, its path, the
     site config and the builder are all unchanged: those are everything `_from_bytes` reads."""
     rel = src.rel

@@ -16,7 +16,7 @@ from ..model import Document, Edition, Entry, Site, Term
 from ..text.convert import make_converter
 from ..text.html import Rendered
 from ..text.markdown import CJK_RE
-from ..text.memo import convert_known
+from ..text.memo import TextMemo
 from ..text.opencc import Convert, fold
 from .rows import _Row
 
@@ -40,10 +40,12 @@ def doc_converter(doc: Document, edition: Edition, config: SiteConfig) -> Conver
 
 class Converters:
     """The converters one render uses, each made once: for documents, by (language, edition,
-    glossary), and for the site's own words and terms, by (edition, site glossary). Owned by one
-    render and shared by its editions' contexts (and inherited by its forked workers)."""
+    glossary), and for the site's own words and terms, by (edition, site glossary); and the render's
+    work memo (`text`: what its current unit of work parsed and converted). Owned by one render and
+    shared by its editions' contexts (and inherited by its forked workers)."""
 
-    def __init__(self) -> None:
+    def __init__(self, text: TextMemo) -> None:
+        self.text = text
         self._docs: dict[tuple[Any, ...], Convert] = {}
         self._terms: dict[tuple[Any, ...], Convert] = {}
 
@@ -69,7 +71,7 @@ class Converters:
 
     def title(self, doc: Document, edition: Edition, config: SiteConfig) -> str:
         """A document's title in the edition's script."""
-        return convert_known(self.doc(doc, edition, config), doc.meta.title or doc.stem)
+        return self.text.convert_known(self.doc(doc, edition, config), doc.meta.title or doc.stem)
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,11 @@ class Ctx:
     def doc_conv(self, doc: Document) -> Convert:
         """The converter of a document's text into this edition's script."""
         return self.converters.doc(doc, self.edition, self.config)
+
+    @property
+    def text(self) -> TextMemo:
+        """The render's work memo (parses and conversions of the current unit of work)."""
+        return self.converters.text
 
     def term_conv(self) -> Convert:
         """The converter of the site's own words (terms, aliases, groups, title) into this edition."""
