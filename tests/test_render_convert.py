@@ -19,7 +19,7 @@ from builder.pipeline.build import build
 from builder.pipeline.mentions import build_matcher, make_linker
 from builder.render import THEME, job, plan
 from builder.text import summary as text_summary
-from builder.text.html import render_texts
+from builder.text.html import new_renderer, render_texts
 from builder.text.markdown import parse
 from builder.text.memo import TextMemo
 from conftest import write_site
@@ -152,7 +152,7 @@ def test_render_texts_predicts_the_linker_cuts() -> None:
     m = build_matcher([["出海"], ["分销"]])
     assert m is not None
     tokens = parse("## 出海标题\n\n先说分销，[出海](x)再出海，又出海。\n\n![出海图](a.png)\n")
-    texts = render_texts(tokens, make_linker(m, ("a/", "b/")))
+    texts = render_texts(tokens, new_renderer(), make_linker(m, ("a/", "b/")))
     # the heading and the link text are not cut; the first mention outside them is
     assert texts == ["出海标题", "先说", "分销", "，", "出海", "再", "出海", "，又出海。", "出海图"]
 

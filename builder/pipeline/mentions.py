@@ -14,10 +14,10 @@ from ..model import Entry, Site, Topic
 from ..model.documents import Document
 from ..text.markdown import Passage, passages
 from ..text.memo import TextMemo
-from ..text.opencc import fold, opencc_converter
+from ..text.opencc import ScriptFold, opencc_converter
 
 
-def alias_forms(alias: str) -> set[str]:
+def alias_forms(alias: str, fold: ScriptFold) -> set[str]:
     """An alias written in either script matches text in both: its Simplified fold plus the
     Traditional forms OpenCC would produce (Taiwan phrases, plain Traditional, Hong Kong)."""
     base = fold(alias)
@@ -49,9 +49,10 @@ def build_matcher(alias_lists: Sequence[Sequence[str]], store: Store | None = No
         forms, topics = hit
     else:
         topic_of: dict[str, int] = {}
+        fold = ScriptFold()  # (this matcher's)
         for i, aliases in enumerate(alias_lists):
             for a in aliases:
-                for form in sorted(alias_forms(a)):
+                for form in sorted(alias_forms(a, fold)):
                     topic_of.setdefault(form, i)
         forms = tuple(sorted(topic_of))
         topics = tuple(topic_of[f] for f in forms)

@@ -16,10 +16,10 @@ a leading underscore are private to the package: its modules share them, other p
 """
 
 from ..text.summary import reading_minutes, summarize
-from .context import doc_converter, term_name
+from .context import doc_converter
 from .env import THEME, environment, template_error
 from .reuse import Incremental
 from .site import render_site
 
 __all__ = ["THEME", "Incremental", "doc_converter", "environment", "reading_minutes", "render_site", "summarize",
-           "template_error", "term_name"]
+           "template_error"]

@@ -17,19 +17,10 @@ from ..text.convert import make_converter
 from ..text.html import Rendered
 from ..text.markdown import CJK_RE
 from ..text.memo import TextMemo
-from ..text.opencc import Convert, fold
+from ..text.opencc import Convert, ScriptFold
 from .rows import _Row
 
 ROOT_MARK = "\x1e"  # stands for "the current page's relative root" in shared fragments
-
-
-def term_name(name: str, edition: Edition, config: SiteConfig, conv: Convert | None = None) -> str:
-    """A term is shown in each edition's script: 软件 / 軟體, whichever script it was written in.
-    `conv`: the edition's term converter, if the caller holds one (`Converters.terms`)."""
-    if not CJK_RE.search(name):
-        return name
-    base = fold(name)
-    return (conv if conv is not None else make_converter("zh-CN", edition, config.glossary))(base)
 
 
 def doc_converter(doc: Document, edition: Edition, config: SiteConfig) -> Convert:
@@ -40,12 +31,14 @@ def doc_converter(doc: Document, edition: Edition, config: SiteConfig) -> Conver
 
 class Converters:
     """The converters one render uses, each made once: for documents, by (language, edition,
-    glossary), and for the site's own words and terms, by (edition, site glossary); and the render's
-    work memo (`text`: what its current unit of work parsed and converted). Owned by one render and
-    shared by its editions' contexts (and inherited by its forked workers)."""
+    glossary), and for the site's own words and terms, by (edition, site glossary); the render's
+    Simplified fold (`fold`) and work memo (`text`: what its current unit of work parsed and
+    converted). Owned by one render and shared by its editions' contexts (and inherited by its
+    forked workers)."""
 
     def __init__(self, text: TextMemo) -> None:
         self.text = text
+        self.fold = ScriptFold()
         self._docs: dict[tuple[Any, ...], Convert] = {}
         self._terms: dict[tuple[Any, ...], Convert] = {}
 
@@ -65,9 +58,10 @@ class Converters:
         return conv
 
     def term_name(self, name: str, edition: Edition, config: SiteConfig) -> str:
+        """A term is shown in each edition's script: 软件 / 軟體, whichever script it was written in."""
         if not CJK_RE.search(name):
             return name
-        return term_name(name, edition, config, self.terms(edition, config))
+        return self.terms(edition, config)(self.fold(name))
 
     def title(self, doc: Document, edition: Edition, config: SiteConfig) -> str:
         """A document's title in the edition's script."""

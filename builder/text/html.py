@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -51,20 +50,20 @@ class Rendered:
     text: str  # plain text in the edition's script, blocks separated by newlines
 
 
-@lru_cache(maxsize=2)
-def renderer(unsafe_html: bool = False) -> MarkdownIt:
+def new_renderer(unsafe_html: bool = False) -> MarkdownIt:
+    """A parser that renders with Tongwen's rules (`RULES`); its owner keeps it (`memo.TextMemo`)."""
     return new_parser(unsafe_html, rules=RULES)
 
 
-def render(tokens: Sequence[Token], env: RenderEnv, unsafe_html: bool = False) -> Rendered:
-    """The tokens as HTML, their headings and their text, in `env`'s edition."""
-    md = renderer(unsafe_html)
+def render(tokens: Sequence[Token], env: RenderEnv, md: MarkdownIt) -> Rendered:
+    """The tokens as HTML, their headings and their text, in `env`'s edition; `md`: a parser made
+    by `new_renderer` (the render options are the same whatever its `unsafe_html`)."""
     html = md.renderer.render(list(tokens), md.options, {"tw": env})
     assert env.toc is not None and env.text is not None
     return Rendered(html, tuple(env.toc), "".join(env.text).strip())
 
 
-def render_texts(tokens: Sequence[Token], linker: Linker | None = None, unsafe_html: bool = False) -> list[str]:
+def render_texts(tokens: Sequence[Token], md: MarkdownIt, linker: Linker | None = None) -> list[str]:
     """The texts a render of `tokens` asks its converter for, in render order: text tokens (with
     `linker`, the segments it cuts those outside links and headings into, as `_text` does; pass a
     fresh linker made like the render's, so it predicts the render's cuts), image alt texts and
@@ -73,7 +72,6 @@ def render_texts(tokens: Sequence[Token], linker: Linker | None = None, unsafe_h
     out: list[str] = []
     in_heading = False
     in_link = 0
-    md: MarkdownIt | None = None
     for tok in tokens:
         if tok.type == "heading_open":
             in_heading = True
@@ -96,7 +94,6 @@ def render_texts(tokens: Sequence[Token], linker: Linker | None = None, unsafe_h
                     in_link -= 1
                 elif t == "image":
                     if c.children:
-                        md = md or renderer(unsafe_html)
                         out.append(md.renderer.renderInlineAsText(c.children, md.options, {}))  # type: ignore[attr-defined]
                     else:
                         out.append(c.content)

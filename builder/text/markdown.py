@@ -11,7 +11,6 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -147,14 +146,10 @@ def _quick_pretest(md: MarkdownIt) -> None:
     md.linkify.pretest = pretest  # type: ignore[union-attr]
 
 
-@lru_cache(maxsize=2)
-def parser(unsafe_html: bool = False) -> MarkdownIt:
-    return new_parser(unsafe_html)
-
-
 def new_parser(unsafe_html: bool = False, quick_linkify: bool = True,
                rules: Mapping[str, Callable[..., str]] | None = None) -> MarkdownIt:
-    """A parser configured as Tongwen parses; `rules`: render rules to add (`html.RULES`)."""
+    """A parser configured as Tongwen parses; `rules`: render rules to add (`html.RULES`). Making
+    one costs about 0.3 ms: whoever parses many texts keeps one (`load`, `memo.TextMemo`)."""
     md = MarkdownIt("commonmark", {"html": unsafe_html, "linkify": True, "typographer": False})
     md.enable(["table", "strikethrough", "linkify"])
     if quick_linkify:
@@ -168,7 +163,8 @@ def new_parser(unsafe_html: bool = False, quick_linkify: bool = True,
 
 
 def parse(text: str, unsafe_html: bool = False) -> list[Token]:
-    return parser(unsafe_html).parse(text, {})
+    """One text parsed by a parser made for it (one-off use; see `new_parser`)."""
+    return new_parser(unsafe_html).parse(text, {})
 
 
 # --- passages ---------------------------------------------------------------------------------

@@ -14,8 +14,7 @@ from types import MappingProxyType
 from markdown_it.token import Token
 
 from ..model.documents import Document
-from .html import Linker, Rendered, RenderEnv, render, render_texts
-from .markdown import parse
+from .html import Linker, Rendered, RenderEnv, new_renderer, render, render_texts
 from .opencc import Convert, convert_many, is_identity
 
 _NONE: Mapping[str, str] = MappingProxyType({})  # the converted texts of a converter nothing converted for
@@ -24,10 +23,10 @@ _NONE: Mapping[str, str] = MappingProxyType({})  # the converted texts of a conv
 class TextMemo:
     """Parses by text and conversions by (converter, text) since the last `clear()`. A conversion is
     a function of the converter and the text, and a parse of the text and the Markdown options
-    (`unsafe_html`, fixed per memo), so any later lookup is exact."""
+    (`unsafe_html`, fixed per memo: its parser `md`), so any later lookup is exact."""
 
     def __init__(self, unsafe_html: bool = False) -> None:
-        self.unsafe_html = unsafe_html
+        self.md = new_renderer(unsafe_html)  # parses this memo's texts and renders its tokens
         self._parsed: dict[str, tuple[Token, ...]] = {}
         # converter → text → converted: what the renders since the last `clear()` converted
         self._converted: dict[Convert, dict[str, str]] = {}
@@ -55,7 +54,7 @@ class TextMemo:
     def _parse(self, text: str) -> tuple[Token, ...]:
         tokens = self._parsed.get(text)
         if tokens is None:
-            tokens = self._parsed[text] = tuple(parse(text, self.unsafe_html))
+            tokens = self._parsed[text] = tuple(self.md.parse(text, {}))
         return tokens
 
     # --- conversion ----------------------------------------------------------------------------------
@@ -102,10 +101,10 @@ class TextMemo:
     def render(self, tokens: Sequence[Token], env: RenderEnv) -> Rendered:
         """`html.render`, the text tokens converted in one batch first (`_batched`)."""
         env.convert = self._batched(env.convert, tokens)
-        return render(tokens, env, self.unsafe_html)
+        return render(tokens, env, self.md)
 
     def render_texts(self, tokens: Sequence[Token], linker: Linker | None = None) -> list[str]:
-        return render_texts(tokens, linker, self.unsafe_html)
+        return render_texts(tokens, self.md, linker)
 
     def _batched(self, convert: Convert, tokens: Sequence[Token]) -> Convert:
         """`convert`, with the document's text tokens converted up front in one batch (convert_many):

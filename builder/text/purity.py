@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from markdown_it.token import Token
 
@@ -20,7 +21,7 @@ from ..model import Site
 from ..model.documents import Document, Edition
 from .convert import make_converter
 from .memo import TextMemo
-from .opencc import source_script
+from .opencc import Convert, source_script
 from .scriptchars import classify
 
 _HAN = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0x20000, 0x3FFFF))
@@ -89,19 +90,23 @@ def tally(site: Site, config: SiteConfig) -> list[Tally]:
     """Every edition's figures, over the pages the site publishes (deterministic: sorted sources)."""
     out = []
     memo = TextMemo(config.unsafe_html)  # (a document is parsed once for every edition)
+    convs: dict[tuple[Any, ...], Convert] = {}  # (language, edition, glossary) → converter
     for ed in config.editions:
         t = Tally(ed)
         for entry in sorted(site.index.values(), key=lambda e: e.source):
-            _tally_doc(t, entry.doc(ed.key), ed, config, memo)
+            _tally_doc(t, entry.doc(ed.key), ed, config, memo, convs)
         out.append(t)
     return out
 
 
-def _tally_doc(t: Tally, doc: Document, ed: Edition, config: SiteConfig, memo: TextMemo) -> None:
+def _tally_doc(t: Tally, doc: Document, ed: Edition, config: SiteConfig, memo: TextMemo,
+               convs: dict[tuple[Any, ...], Convert]) -> None:
     if not source_script(doc.lang):
         return  # not Chinese: never converted, not counted
     glossary = config.glossary + doc.meta.glossary
-    conv = make_converter(doc.lang, ed, glossary)
+    conv = convs.get((doc.lang, ed, glossary))
+    if conv is None:
+        conv = convs[(doc.lang, ed, glossary)] = make_converter(doc.lang, ed, glossary)
     forms = {f for e in glossary for _k, f in e.forms} | {e.form(ed.key) or "" for e in glossary}
     pinned = sorted((f for f in forms if f), key=lambda f: (-len(f), f))
     for line, text in _texts(doc, memo):
