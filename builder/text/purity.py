@@ -22,7 +22,7 @@ from ..model.documents import Document, Edition
 from .convert import make_converter
 from .memo import TextMemo
 from .opencc import Convert, source_script
-from .scriptchars import classify
+from .scriptchars import Classifier
 
 _HAN = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0x20000, 0x3FFFF))
 KINDS = {"traditional": "Traditional-only", "simplified": "Simplified-only", "hk": "Hong Kong variant",
@@ -91,18 +91,21 @@ def tally(site: Site, config: SiteConfig) -> list[Tally]:
     out = []
     memo = TextMemo(config.unsafe_html)  # (a document is parsed once for every edition)
     convs: dict[tuple[Any, ...], Convert] = {}  # (language, edition, glossary) → converter
+    classify = Classifier()
     for ed in config.editions:
         t = Tally(ed)
         for entry in sorted(site.index.values(), key=lambda e: e.source):
-            _tally_doc(t, entry.doc(ed.key), ed, config, memo, convs)
+            _tally_doc(t, entry.doc(ed.key), ed, config, (memo, convs, classify))
         out.append(t)
     return out
 
 
-def _tally_doc(t: Tally, doc: Document, ed: Edition, config: SiteConfig, memo: TextMemo,
-               convs: dict[tuple[Any, ...], Convert]) -> None:
+def _tally_doc(t: Tally, doc: Document, ed: Edition, config: SiteConfig,
+               tools: tuple[TextMemo, dict[tuple[Any, ...], Convert], Classifier]) -> None:
+    """`tools`: the tally's parses, converters and classifier (each made once for every document)."""
     if not source_script(doc.lang):
         return  # not Chinese: never converted, not counted
+    memo, convs, classify = tools
     glossary = config.glossary + doc.meta.glossary
     conv = convs.get((doc.lang, ed, glossary))
     if conv is None:
