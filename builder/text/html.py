@@ -68,7 +68,7 @@ def render_texts(tokens: Sequence[Token], md: MarkdownIt, linker: Linker | None 
     `linker`, the segments it cuts those outside links and headings into, as `_text` does; pass a
     fresh linker made like the render's, so it predicts the render's cuts), image alt texts and
     link and image titles. Rare ones (`-{…}-` fallbacks) are left out: a text left out or
-    predicted wrongly only costs its own conversion later (`preconvert`)."""
+    predicted wrongly only costs its own conversion later (`memo.TextMemo.preconvert`)."""
     out: list[str] = []
     in_heading = False
     in_link = 0
