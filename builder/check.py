@@ -110,7 +110,8 @@ def check_links(site: Site, docs: Sequence[Document], config: SiteConfig) -> lis
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
-    from .text.opencc import fold
+    from .text.opencc import ScriptFold
+    fold = ScriptFold()
     choices = sorted(choices)
     same = [c for c in choices if fold(c) == fold(word)]  # written in the other script: 小節 / 小节
     if same:

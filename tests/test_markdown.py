@@ -1,12 +1,13 @@
 from builder.config import DEFAULT_EDITIONS
 from builder.text.convert import make_converter
-from builder.text.markdown import RenderEnv, parse, passages, render, split_more
+from builder.text.html import RenderEnv, new_renderer, render
+from builder.text.markdown import parse, passages, split_more
 
 HANS, HANT = DEFAULT_EDITIONS
 
 
 def _render(src: str, edition=HANS, lang: str = "zh-CN"):  # type: ignore[no-untyped-def]
-    return render(parse(src), RenderEnv(make_converter(lang, edition), edition.key, edition.script))
+    return render(parse(src), RenderEnv(make_converter(lang, edition), edition.key, edition.script), new_renderer())
 
 
 def test_tables_strikethrough_footnotes() -> None:

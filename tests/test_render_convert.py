@@ -1,5 +1,5 @@
 """The article phase converts each chunk's texts in one OpenCC batch per converter, the first-mention
-linker's cuts included (render.plan._Plan._preconvert, markdown.preconvert), and the output is the same
+linker's cuts included (render.plan._Plan._preconvert, memo.TextMemo.preconvert), and the output is the same
 as converting each text when the render asks for it."""
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from builder.pipeline.build import build
 from builder.pipeline.mentions import build_matcher, make_linker
 from builder.render import THEME, job, plan
 from builder.text import summary as text_summary
-from builder.text.markdown import parse, render_texts
+from builder.text.html import new_renderer, render_texts
+from builder.text.markdown import parse
+from builder.text.memo import TextMemo
 from conftest import write_site
 
 COLL = '---\ntitle: "赛道"\ngroups: ["增长"]\n---\n\n赛道介绍。\n'
@@ -140,7 +142,7 @@ def test_output_is_the_same_as_converting_on_demand(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("TONGWEN_JOBS", str(jobs))
     build(site, tmp_path / "batched", jobs=jobs)
     shutil.rmtree(site / ".tongwen-cache")
-    monkeypatch.setattr(plan, "preconvert", lambda batches: None)  # every text converted when asked
+    monkeypatch.setattr(TextMemo, "preconvert", lambda self, batches: None)  # every text converted when asked
     build(site, tmp_path / "on-demand", jobs=jobs)
     assert "軟件" in (tmp_path / "batched/zh-tw/posts/a0/index.html").read_text(encoding="utf-8")
     assert _tree_equal(tmp_path / "batched", tmp_path / "on-demand") == []
@@ -150,7 +152,7 @@ def test_render_texts_predicts_the_linker_cuts() -> None:
     m = build_matcher([["出海"], ["分销"]])
     assert m is not None
     tokens = parse("## 出海标题\n\n先说分销，[出海](x)再出海，又出海。\n\n![出海图](a.png)\n")
-    texts = render_texts(tokens, make_linker(m, ("a/", "b/")))
+    texts = render_texts(tokens, new_renderer(), make_linker(m, ("a/", "b/")))
     # the heading and the link text are not cut; the first mention outside them is
     assert texts == ["出海标题", "先说", "分销", "，", "出海", "再", "出海", "，又出海。", "出海图"]
 

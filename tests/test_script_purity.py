@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from builder.cli import main
-from builder.text.scriptchars import classify
+from builder.text.scriptchars import Classifier
 from conftest import REPO, SHARED
 
 REAL = SHARED / "corpus" / "real"
@@ -22,6 +22,7 @@ def _figures(out: str) -> dict[str, int]:
 
 
 def test_classes() -> None:
+    classify = Classifier()
     assert classify("价", "Hant") == "simplified" and classify("这", "Hant") == "simplified"
     assert classify("綫", "Hant") == "hk" and classify("恒", "Hant") == "hk" and classify("爲", "Hant") == "hk"
     assert classify("這", "Hans") == "traditional" and classify("著", "Hans") == ""

@@ -9,6 +9,7 @@ from builder.errors import BuildFailed
 from builder.pipeline.build import build
 from builder.pipeline.mentions import alias_forms, build_matcher
 from builder.text.markdown import parse
+from builder.text.opencc import ScriptFold
 from conftest import make_and_build, read, write_site
 
 COLL = '---\ntitle: "赛道"\ngroups: ["增长", "效率"]\n---\n\n赛道介绍。\n'
@@ -95,7 +96,7 @@ def test_overlapping_aliases_prefer_longest() -> None:
     m = build_matcher([["出海"], ["出海仓"], ["海外"]])
     assert m is not None
     assert m.find("出海仓与海外，出海") == [(0, 3, 1), (4, 6, 2), (7, 9, 0)]
-    assert {"软件", "軟體"} <= alias_forms("軟體")
+    assert {"软件", "軟體"} <= alias_forms("軟體", ScriptFold())
 
 
 @pytest.mark.parametrize("bad, message", [

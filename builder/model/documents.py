@@ -114,7 +114,7 @@ class Document:
     section: str  # folder under content/, e.g. "posts" or "topics/五大举措"
     translation_of: str = ""  # for `a.zh-tw.md`: the source of `a.md`; "" otherwise
     # When the build defers Markdown parsing to the render workers, `tokens` is () and `body` (and
-    # `summary_src`, the text before <!--more-->) keep the source; see markdown.tokens_of.
+    # `summary_src`, the text before <!--more-->) keep the source; see memo.TextMemo.tokens_of.
     body: str = ""
     summary_src: str | None = None
 

@@ -11,7 +11,7 @@ from ..config import SiteConfig
 from ..errors import BuildError, BuildFailed, error
 from ..model.documents import Document, Term
 from ..model.site import Collection, Entry, Site, Topic
-from ..text.opencc import fold_key
+from ..text.opencc import ScriptFold
 from .load import Resource
 from .paths import UnsafePath, clean_url, slugify
 
@@ -82,8 +82,9 @@ def derive(docs: Sequence[Document], resources: Sequence[Resource], config: Site
     articles = sorted((e for e in entries if e.kind == "article"),
                       key=lambda e: (-e.sort_time.timestamp(), e.source))
     sections = sorted((e for e in entries if e.kind == "section"), key=lambda e: e.path)
-    terms = tuple((tax, _terms(tax, articles, errors)) for tax in TAXONOMIES)
-    collections, topics = _topics(entries, errors)
+    fold = ScriptFold()  # (this derive's: term and alias keys)
+    terms = tuple((tax, _terms(tax, articles, errors, fold)) for tax in TAXONOMIES)
+    collections, topics = _topics(entries, errors, fold)
     redirects = _redirects(entries, errors)
     site = Site(config=config, articles=tuple(articles), sections=tuple(sections),
                 collections=collections, topics=topics, terms=terms, redirects=redirects,
@@ -98,13 +99,14 @@ def derive(docs: Sequence[Document], resources: Sequence[Resource], config: Site
     return site
 
 
-def _terms(taxonomy: str, articles: Sequence[Entry], errors: list[BuildError]) -> tuple[Term, ...]:
+def _terms(taxonomy: str, articles: Sequence[Entry], errors: list[BuildError],
+           fold: ScriptFold) -> tuple[Term, ...]:
     names: dict[str, str] = {}
     members: dict[str, list[str]] = defaultdict(list)
     first_source: dict[str, str] = {}
     for entry in sorted(articles, key=lambda e: e.source):
         for name in getattr(entry.canonical.meta, taxonomy):
-            key = fold_key(name)
+            key = fold.key(name)
             if not key:
                 continue
             names.setdefault(key, name)
@@ -113,7 +115,7 @@ def _terms(taxonomy: str, articles: Sequence[Entry], errors: list[BuildError]) -
     seen: set[tuple[str, str]] = set()
     for entry in articles:
         for name in getattr(entry.canonical.meta, taxonomy):
-            key = fold_key(name)
+            key = fold.key(name)
             if key and (key, entry.source) not in seen:
                 seen.add((key, entry.source))
                 members[key].append(entry.source)
@@ -139,7 +141,8 @@ def site_line(source: str, articles: Sequence[Entry], key: str) -> int:
     return 1
 
 
-def _topics(entries: Sequence[Entry], errors: list[BuildError]) -> tuple[tuple[Collection, ...], tuple[Topic, ...]]:
+def _topics(entries: Sequence[Entry], errors: list[BuildError],
+            fold: ScriptFold) -> tuple[tuple[Collection, ...], tuple[Topic, ...]]:
     colls = {e.canonical.section.split("/", 1)[1]: e for e in entries if e.kind == "collection"}
     by_coll: dict[str, list[Topic]] = defaultdict(list)
     seen_alias: dict[str, tuple[str, int]] = {}
@@ -156,7 +159,7 @@ def _topics(entries: Sequence[Entry], errors: list[BuildError]) -> tuple[tuple[C
                                 "that mention it, e.g. aliases: [出海, 跨境]"))
             continue
         for alias in meta.aliases:
-            key = fold_key(alias)
+            key = fold.key(alias)
             if key in seen_alias and seen_alias[key][0] != e.source:
                 other, line = seen_alias[key]
                 errors.append(error(e.source, meta.line_of("aliases"), f"alias '{alias}' is also an alias "

@@ -17,9 +17,11 @@ from ..incremental.store import Store, digest
 from .frontmatter import read
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
     from ..incremental.fingerprint import FileDigests
 from ..model.documents import Document
-from ..text.markdown import parse, split_more
+from ..text.markdown import new_parser, split_more
 
 MARKDOWN_EXT = (".md", ".markdown")
 _LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$", re.IGNORECASE)
@@ -162,12 +164,13 @@ def classify(rel: str, config: SiteConfig) -> tuple[str, str, str, str]:
 
 
 def load_file(src: SourceFile, config: SiteConfig, parse_markdown: bool = True,
-              store: Store | None = None, digests: FileDigests | None = None
+              store: Store | None = None, digests: FileDigests | None = None, parser: MarkdownIt | None = None
               ) -> tuple[Document | None, list[BuildError]]:
     """One source → a Document. With `parse_markdown=False` the Markdown is kept as text (`body`) and
-    parsed later, where it is rendered (`markdown.tokens_of`): a parallel build parses in the workers.
+    parsed later, where it is rendered (`memo.TextMemo.tokens_of`): a parallel build parses in the workers.
     With a `store` (cache.py), an unparsed Document is reused when the file's bytes, its path, the
-    site config and the builder are all unchanged: those are everything `_from_bytes` reads."""
+    site config and the builder are all unchanged: those are everything `_from_bytes` reads.
+    `parser`: the caller's (`new_parser`), when it loads many files with `parse_markdown`."""
     rel = src.rel
     key = None
     file_digest = None
@@ -188,7 +191,7 @@ def load_file(src: SourceFile, config: SiteConfig, parse_markdown: bool = True,
     except OSError as exc:
         return None, [error(rel, 1, f"cannot read: {exc.strerror}")]
     if store is None or parse_markdown:
-        return _from_bytes(rel, raw, config, parse_markdown)
+        return _from_bytes(rel, raw, config, parse_markdown, parser)
     if digests is not None and file_digest is not None and digests.hash(raw) != file_digest:
         key = None  # changed since it was hashed: file it under what was read
     if key is None:
@@ -213,8 +216,8 @@ def doc_key(rel: str, config: SiteConfig, file_digest: bytes) -> bytes:
     return digest("document", rel, _CONFIG_REPR[1], file_digest)
 
 
-def _from_bytes(rel: str, raw: bytes, config: SiteConfig,
-                parse_markdown: bool) -> tuple[Document | None, list[BuildError]]:
+def _from_bytes(rel: str, raw: bytes, config: SiteConfig, parse_markdown: bool,
+                parser: MarkdownIt | None = None) -> tuple[Document | None, list[BuildError]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -232,8 +235,9 @@ def _from_bytes(rel: str, raw: bytes, config: SiteConfig,
         return Document(source=rel, kind=kind, lang=_canonical_lang(lang), meta=meta, tokens=(),
                         body_line=body_line, summary_tokens=None, stem=stem, section=section,
                         body=body, summary_src=summary_src), []
-    tokens = parse(body, config.unsafe_html)
-    summary_tokens = tuple(parse(summary_src, config.unsafe_html)) if summary_src is not None else None
+    md = parser or new_parser(config.unsafe_html)
+    tokens = md.parse(body, {})
+    summary_tokens = tuple(md.parse(summary_src, {})) if summary_src is not None else None
     return Document(source=rel, kind=kind, lang=_canonical_lang(lang), meta=meta, tokens=tuple(tokens),
                     body_line=body_line, summary_tokens=summary_tokens, stem=stem, section=section), []
 
@@ -272,5 +276,6 @@ def load(config: SiteConfig, parse_markdown: bool = True, store: Store | None = 
 def map_sources(sources: list[SourceFile], config: SiteConfig, parse_markdown: bool = True,
                 store: Store | None = None, digests: FileDigests | None = None
                 ) -> Iterator[tuple[Document | None, list[BuildError]]]:
+    parser = new_parser(config.unsafe_html) if parse_markdown else None  # (this load's)
     for src in sources:
-        yield load_file(src, config, parse_markdown, store, digests)
+        yield load_file(src, config, parse_markdown, store, digests, parser)

@@ -12,11 +12,12 @@ import ahocorasick_rs
 from ..incremental.store import Store, digest
 from ..model import Entry, Site, Topic
 from ..model.documents import Document
-from ..text.markdown import Passage, passages, tokens_of
-from ..text.opencc import fold, opencc_converter
+from ..text.markdown import Passage, passages
+from ..text.memo import TextMemo
+from ..text.opencc import ScriptFold, opencc_converter
 
 
-def alias_forms(alias: str) -> set[str]:
+def alias_forms(alias: str, fold: ScriptFold) -> set[str]:
     """An alias written in either script matches text in both: its Simplified fold plus the
     Traditional forms OpenCC would produce (Taiwan phrases, plain Traditional, Hong Kong)."""
     base = fold(alias)
@@ -48,9 +49,10 @@ def build_matcher(alias_lists: Sequence[Sequence[str]], store: Store | None = No
         forms, topics = hit
     else:
         topic_of: dict[str, int] = {}
+        fold = ScriptFold()  # (this matcher's)
         for i, aliases in enumerate(alias_lists):
             for a in aliases:
-                for form in sorted(alias_forms(a)):
+                for form in sorted(alias_forms(a, fold)):
                     topic_of.setdefault(form, i)
         forms = tuple(sorted(topic_of))
         topics = tuple(topic_of[f] for f in forms)
@@ -81,27 +83,30 @@ def find_mentions(site: Site, unsafe_html: bool = False) -> dict[str, tuple[Ment
     out: dict[str, list[Mention]] = defaultdict(list)
     if m is None:
         return {}
+    text = TextMemo(unsafe_html)
     for entry in site.articles:
-        add_mentions(out, entry_mentions(site, entry, m, unsafe_html))
+        add_mentions(out, entry_mentions(site, entry, m, text))
+        text.clear()
     return {k: tuple(v) for k, v in out.items()}
 
 
-def entry_mentions(site: Site, entry: Entry, m: Matcher, unsafe_html: bool = False) -> list[Mention]:
+def entry_mentions(site: Site, entry: Entry, m: Matcher, text: TextMemo) -> list[Mention]:
     """One article's mentions, in the order `find_mentions` lists them (a parallel build computes
     these where the article is parsed, then merges them in article order)."""
     out = []
     docs = {id(d): d for _k, d in entry.docs}
     for doc in docs.values():
-        for p, t in doc_mentions(doc, m, unsafe_html):
+        for p, t in doc_mentions(doc, m, text):
             out.append(Mention(entry, doc, p, site.topics[t].entry.source))
     return out
 
 
-def doc_mentions(doc: Document, m: Matcher, unsafe_html: bool = False) -> list[tuple[Passage, int]]:
+def doc_mentions(doc: Document, m: Matcher, text: TextMemo) -> list[tuple[Passage, int]]:
     """(passage, topic index) for every topic each passage of one document mentions, in passage
-    order. Depends only on the document's tokens and the matcher (the topics' aliases)."""
+    order. Depends only on the document's tokens and the matcher (the topics' aliases); `text`
+    parses a document whose parsing was deferred."""
     out = []
-    for p in passages(tokens_of(doc, unsafe_html)):
+    for p in passages(text.tokens_of(doc)):
         hit = {t for _s, _e, t in m.find(p.match_text)}
         for t in sorted(hit):
             out.append((p, t))

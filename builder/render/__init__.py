@@ -8,7 +8,8 @@ an incremental render reuses (reuse.py, rows.py).
 Must not touch: the model it is given (`Site`, documents: read only), the output folder (it yields
 `Output`s; write.py writes them), the search index (built by the caller's `search_builder`), and
 any module-level state: what a render computes lives in objects it owns (`_Plan`, `Ctx`,
-`EditionMemo`, `Converters`) and is passed explicitly.
+`EditionMemo`, `Converters` with its fold and work memo, `text.memo.TextMemo`) and is passed
+explicitly.
 
 Dependencies run one way: env, rows → context → body → page_vars → edition and the pages →
 plan → list and topic pages → page_jobs → site (no module imports one that imports it). Names with
@@ -16,10 +17,10 @@ a leading underscore are private to the package: its modules share them, other p
 """
 
 from ..text.summary import reading_minutes, summarize
-from .context import doc_converter, term_name
+from .context import doc_converter
 from .env import THEME, environment, template_error
 from .reuse import Incremental
 from .site import render_site
 
 __all__ = ["THEME", "Incremental", "doc_converter", "environment", "reading_minutes", "render_site", "summarize",
-           "template_error", "term_name"]
+           "template_error"]

@@ -10,7 +10,7 @@ from ..model import Entry, Output, SearchDoc
 from ..pipeline.mentions import Matcher
 from ..pipeline.paths import output_file, root_of
 from ..text.summary import reading_minutes
-from .body import _article_body, _content_lang, _known, _topic_hrefs
+from .body import _article_body, _content_lang, _topic_hrefs
 from .context import Ctx
 from .env import _render_template
 from .page_vars import _add_search, _link, _page_vars, _term_links
@@ -27,7 +27,7 @@ def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | Non
     root = root_of(full)
     hrefs = _topic_hrefs(ctx, doc, root, topic_matcher, doc_topics)
     rendered, summary = _article_body(ctx, doc, entry, root, topic_matcher, hrefs, store, matcher_sig, body_key)
-    conv = _known(ctx.doc_conv(doc))
+    conv = ctx.text.known(ctx.doc_conv(doc))
     title = conv(doc.meta.title or doc.stem)
     v = _page_vars(ctx, "article", entry.path, title, doc)
     ctx.summaries[entry.source] = summary

@@ -11,8 +11,8 @@ from ..incremental.store import Store, digest
 from ..model import Document, Edition, Entry
 from ..pipeline.mentions import Matcher, make_linker
 from ..pipeline.paths import root_of
-from ..text.markdown import Rendered, RenderEnv, convert_known, render, summary_tokens_of, tokens_of
-from ..text.opencc import Convert, is_identity, source_script
+from ..text.html import Rendered, RenderEnv
+from ..text.opencc import source_script
 from ..text.summary import summarize
 from .context import Ctx
 
@@ -36,7 +36,7 @@ def _render_doc(ctx: Ctx, doc: Document, entry: Entry, linker: Any = None,
         sanitize = clean
     env = RenderEnv(convert=conv, edition_key=e.key, edition_script=e.script, resolve_link=resolve,
                     linker=linker, sanitize=sanitize)
-    return render(tokens_of(doc, ctx.config.unsafe_html), env, ctx.config.unsafe_html)
+    return ctx.text.render(ctx.text.tokens_of(doc), env)
 
 
 def _resolve_link(ctx: Ctx, doc: Document, href: str, root: str) -> str:
@@ -58,19 +58,12 @@ def _resolve_link(ctx: Ctx, doc: Document, href: str, root: str) -> str:
 def _summary(ctx: Ctx, doc: Document, rendered_text: str) -> str:
     conv = ctx.doc_conv(doc)
     if doc.meta.summary.strip():
-        return convert_known(conv, doc.meta.summary.strip())
-    summary_tokens = summary_tokens_of(doc, ctx.config.unsafe_html)
+        return ctx.text.convert_known(conv, doc.meta.summary.strip())
+    summary_tokens = ctx.text.summary_tokens_of(doc)
     if summary_tokens is not None:
         env = RenderEnv(convert=conv, edition_key=ctx.edition.key, edition_script=ctx.edition.script)
-        return render(summary_tokens, env).text.replace("\n", " ").strip()
+        return ctx.text.render(summary_tokens, env).text.replace("\n", " ").strip()
     return summarize(rendered_text, ctx.config.summary_length)
-
-
-def _known(conv: Convert) -> Convert:
-    """`conv`, looking texts up first among those converted ahead (`markdown.preconvert`)."""
-    if is_identity(conv):
-        return conv
-    return lambda text: convert_known(conv, text)
 
 
 def _topic_hrefs(ctx: Ctx, doc: Document, root: str, topic_matcher: Matcher | None,

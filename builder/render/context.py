@@ -14,20 +14,13 @@ from typing import Any
 from ..config import SiteConfig
 from ..model import Document, Edition, Entry, Site, Term
 from ..text.convert import make_converter
-from ..text.markdown import CJK_RE, Rendered, convert_known
-from ..text.opencc import Convert, fold
+from ..text.html import Rendered
+from ..text.markdown import CJK_RE
+from ..text.memo import TextMemo
+from ..text.opencc import Convert, ScriptFold
 from .rows import _Row
 
 ROOT_MARK = "\x1e"  # stands for "the current page's relative root" in shared fragments
-
-
-def term_name(name: str, edition: Edition, config: SiteConfig, conv: Convert | None = None) -> str:
-    """A term is shown in each edition's script: 软件 / 軟體, whichever script it was written in.
-    `conv`: the edition's term converter, if the caller holds one (`Converters.terms`)."""
-    if not CJK_RE.search(name):
-        return name
-    base = fold(name)
-    return (conv if conv is not None else make_converter("zh-CN", edition, config.glossary))(base)
 
 
 def doc_converter(doc: Document, edition: Edition, config: SiteConfig) -> Convert:
@@ -38,10 +31,14 @@ def doc_converter(doc: Document, edition: Edition, config: SiteConfig) -> Conver
 
 class Converters:
     """The converters one render uses, each made once: for documents, by (language, edition,
-    glossary), and for the site's own words and terms, by (edition, site glossary). Owned by one
-    render and shared by its editions' contexts (and inherited by its forked workers)."""
+    glossary), and for the site's own words and terms, by (edition, site glossary); the render's
+    Simplified fold (`fold`) and work memo (`text`: what its current unit of work parsed and
+    converted). Owned by one render and shared by its editions' contexts (and inherited by its
+    forked workers)."""
 
-    def __init__(self) -> None:
+    def __init__(self, text: TextMemo) -> None:
+        self.text = text
+        self.fold = ScriptFold()
         self._docs: dict[tuple[Any, ...], Convert] = {}
         self._terms: dict[tuple[Any, ...], Convert] = {}
 
@@ -61,13 +58,14 @@ class Converters:
         return conv
 
     def term_name(self, name: str, edition: Edition, config: SiteConfig) -> str:
+        """A term is shown in each edition's script: 软件 / 軟體, whichever script it was written in."""
         if not CJK_RE.search(name):
             return name
-        return term_name(name, edition, config, self.terms(edition, config))
+        return self.terms(edition, config)(self.fold(name))
 
     def title(self, doc: Document, edition: Edition, config: SiteConfig) -> str:
         """A document's title in the edition's script."""
-        return convert_known(self.doc(doc, edition, config), doc.meta.title or doc.stem)
+        return self.text.convert_known(self.doc(doc, edition, config), doc.meta.title or doc.stem)
 
 
 @dataclass(frozen=True)
@@ -136,6 +134,11 @@ class Ctx:
     def doc_conv(self, doc: Document) -> Convert:
         """The converter of a document's text into this edition's script."""
         return self.converters.doc(doc, self.edition, self.config)
+
+    @property
+    def text(self) -> TextMemo:
+        """The render's work memo (parses and conversions of the current unit of work)."""
+        return self.converters.text
 
     def term_conv(self) -> Convert:
         """The converter of the site's own words (terms, aliases, groups, title) into this edition."""

@@ -111,13 +111,12 @@ def _term_pairs(ctx: Ctx, doc: Document, tax: str) -> list[tuple[str, str]]:
     key = (tax, doc.source)
     found = ctx.memo.term_pairs.get(key)
     if found is None:
-        from ..text.opencc import fold_key
         by_key = ctx.memo.term_index.get(tax)
         if by_key is None:
             by_key = ctx.memo.term_index[tax] = {t.key: t for t in ctx.site.taxonomy(tax)}
         found = []
         for name in getattr(doc.meta, tax):
-            t = by_key.get(fold_key(name))
+            t = by_key.get(ctx.converters.fold.key(name))
             if t is not None:
                 found.append((ctx.term_names[(tax, t.key)], f"{tax}/{t.slug}/"))
         ctx.memo.term_pairs[key] = found

@@ -17,7 +17,7 @@ from ..incremental.store import Store, digest
 from ..model import Document, Entry, Site, Term
 from ..pipeline.mentions import Matcher, Mention, doc_mentions, make_linker
 from ..pipeline.paths import root_of
-from ..text.markdown import convert_texts, forget_parsed, preconvert, render_texts, summary_tokens_of, tokens_of
+from ..text.memo import TextMemo
 from ..text.opencc import Convert, is_identity
 from .article_page import _article
 from .body import _body_key, _deferred, _topic_hrefs
@@ -58,6 +58,12 @@ class _Plan:
     _passages: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
     _term_entries: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
     _topic_index: dict[str, int] | None = None
+
+    @property
+    def text(self) -> TextMemo:
+        """The render's work memo, which its contexts share (`Converters.text`): cleared after each
+        unit of work (a chunk of articles, one other job)."""
+        return self.ctxs[0].text
 
     def carry_term(self, term: tuple[str, str, str], sources: Sequence[str]) -> bool:
         """Whether a family of jobs (a term's pages and feed in one edition, or one list page)
@@ -201,7 +207,7 @@ class _Plan:
                     self._quotes(found, res)
             if self.store is not None:
                 res.keys[i] = tuple(dict.fromkeys(keys_of[i] + self.store.used_since(mark)))
-        forget_parsed()
+        self.text.clear()
         if self.store is not None:
             res.cache = self.store.drain()
         return res
@@ -211,12 +217,11 @@ class _Plan:
         """Convert up front, one batch per converter, the texts the chunk's article renders will
         convert: the text of each body the cache does not hold (with the first-mention linker's
         cuts, predicted by a fresh linker), its summary and quoted passages, and each article's
-        title, lead, author and summary. Only ever a lookup table: see `markdown.preconvert`.
+        title, lead, author and summary. Only ever a lookup table: see `TextMemo.preconvert`.
         Returns the bodies' cache keys, (article, edition) → key, their rows read ahead."""
         articles = self.site.articles
         batches: dict[Convert, list[str]] = {}
         bodies: list[tuple[int, Ctx, Document, tuple[str | None, ...] | None, bytes | None]] = []
-        unsafe = self.config.unsafe_html
         body_keys: dict[tuple[int, int], bytes] = {}
         for i in chunk:
             entry = articles[i]
@@ -249,12 +254,12 @@ class _Plan:
             conv = ctx.doc_conv(doc)
             texts = batches[conv]
             linker = make_linker(self.topic_matcher, hrefs) if hrefs and self.topic_matcher is not None else None
-            texts.extend(render_texts(tokens_of(doc, unsafe), linker, unsafe))
-            summary_tokens = summary_tokens_of(doc, unsafe)
+            texts.extend(self.text.render_texts(self.text.tokens_of(doc), linker))
+            summary_tokens = self.text.summary_tokens_of(doc)
             if summary_tokens is not None and not doc.meta.summary.strip():
-                texts.extend(render_texts(summary_tokens, None, unsafe))
+                texts.extend(self.text.render_texts(summary_tokens))
             texts.extend([m.passage.text for m in found_of[i] if m.doc is doc])  # quoted by topic pages
-        preconvert(batches)
+        self.text.preconvert(batches)
         return body_keys
 
     def _quotes(self, found: list[Mention], res: _Result) -> None:
@@ -275,7 +280,7 @@ class _Plan:
                              tuple(texts.values()))
                 converted = self.store.get(key, tuple)
                 if converted is None or len(converted) != len(texts):
-                    converted = tuple(convert_texts(conv, list(texts.values())))
+                    converted = tuple(self.text.convert_texts(conv, list(texts.values())))
                     self.store.put(key, converted)
                 res.quotes.extend((k, source, a, t) for a, t in zip(texts, converted, strict=True))
 
@@ -290,7 +295,7 @@ class _Plan:
                 key = digest("mentions", doc.body, self.config.unsafe_html, self.matcher_sig)
                 found = self.store.get(key, list)
             if found is None:
-                found = doc_mentions(doc, self.topic_matcher, self.config.unsafe_html)
+                found = doc_mentions(doc, self.topic_matcher, self.text)
                 if key is not None and self.store is not None:
                     self.store.put(key, found)
             out.extend(Mention(entry, doc, p, self.site.topics[t].entry.source) for p, t in found)
@@ -311,7 +316,7 @@ class _Plan:
                     res.keys[j] = self.store.used_since(mark)
             except _TEMPLATE_FAILURES as exc:
                 self._fail(res, k, j, exc)
-            forget_parsed()
+            self.text.clear()
         if self.store is not None:
             res.cache = self.store.drain()
         return res

@@ -22,6 +22,7 @@ from ..incremental.store import Store, digest
 from ..model import Edition, Output, SearchDoc, Site
 from ..pipeline.mentions import matcher
 from ..pipeline.parallel import run_chunks
+from ..text.memo import TextMemo
 from . import feeds
 from .context import Converters, Ctx
 from .edition import _edition_ctx
@@ -110,7 +111,7 @@ def _start(site: Site, config: SiteConfig, build_date: dt.datetime, store: Store
             or any(t.entry.source not in prev.mentions for t in site.topics)
             or not store.has_all(list(prev.mentions.values()))):  # (read later: StateIncomplete if damaged)
         prev = inc.previous = None
-    ctxs = _contexts(site, config, env, build_date, store, inc, prev)
+    ctxs = _contexts(site, config, env, build_date, store, inc, prev, TextMemo(config.unsafe_html))
     plan = _Plan(site, config, ctxs, env, matcher(site.topics, store), store=store,
                  matcher_sig=digest("matcher", tuple(t.aliases for t in site.topics)),  # matcher()'s input
                  global_sig=inc.global_sig if inc is not None else None)  # (for caches keyed by what a page reads)
@@ -118,11 +119,12 @@ def _start(site: Site, config: SiteConfig, build_date: dt.datetime, store: Store
 
 
 def _contexts(site: Site, config: SiteConfig, env: jinja2.Environment, build_date: dt.datetime,
-              store: Store | None, inc: Incremental | None, prev: RenderState | None) -> tuple[Ctx, ...]:
+              store: Store | None, inc: Incremental | None, prev: RenderState | None,
+              text: TextMemo) -> tuple[Ctx, ...]:
     """Each edition's context; BuildFailed if a widget template fails."""
     # a kept article's summary is read from its memo when a page that is rendered shows it
     blobs = {src: memo for src, (_key, memo) in prev.articles.items()} if prev is not None else None
-    converters = Converters()
+    converters = Converters(text)
     ctxs = []
     for k, edition in enumerate(config.editions):
         try:

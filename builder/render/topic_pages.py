@@ -16,7 +16,8 @@ from ..incremental.store import Store, digest
 from ..model import Collection, Entry, Output, SearchDoc, Topic
 from ..pipeline.mentions import Matcher, Mention, highlight_spans
 from ..pipeline.paths import output_file
-from ..text.markdown import Passage, Rendered
+from ..text.html import Rendered
+from ..text.markdown import Passage
 from ..text.summary import summarize
 from . import feeds
 from .body import _render_doc

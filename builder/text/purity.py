@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from markdown_it.token import Token
 
@@ -19,9 +20,9 @@ from ..config import SiteConfig
 from ..model import Site
 from ..model.documents import Document, Edition
 from .convert import make_converter
-from .markdown import tokens_of
-from .opencc import source_script
-from .scriptchars import classify
+from .memo import TextMemo
+from .opencc import Convert, source_script
+from .scriptchars import Classifier
 
 _HAN = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0x20000, 0x3FFFF))
 KINDS = {"traditional": "Traditional-only", "simplified": "Simplified-only", "hk": "Hong Kong variant",
@@ -55,11 +56,11 @@ class Tally:
         return sorted(rows, key=lambda r: (-r[2], r[1]))[:n]
 
 
-def _texts(doc: Document, unsafe_html: bool) -> Iterable[tuple[int, str]]:
+def _texts(doc: Document, memo: TextMemo) -> Iterable[tuple[int, str]]:
     """(line in the file, text) for the title and every text of the body: not code, not `-{…}-`."""
     if doc.meta.title:
         yield doc.meta.line_of("title"), doc.meta.title
-    for tok in tokens_of(doc, unsafe_html):
+    for tok in memo.tokens_of(doc):
         if tok.type != "inline":
             continue
         line = doc.body_line + (tok.map[0] if tok.map else 0)
@@ -88,22 +89,30 @@ def _breaks_before(children: Sequence[Token], child: Token) -> int:
 def tally(site: Site, config: SiteConfig) -> list[Tally]:
     """Every edition's figures, over the pages the site publishes (deterministic: sorted sources)."""
     out = []
+    memo = TextMemo(config.unsafe_html)  # (a document is parsed once for every edition)
+    convs: dict[tuple[Any, ...], Convert] = {}  # (language, edition, glossary) → converter
+    classify = Classifier()
     for ed in config.editions:
         t = Tally(ed)
         for entry in sorted(site.index.values(), key=lambda e: e.source):
-            _tally_doc(t, entry.doc(ed.key), ed, config)
+            _tally_doc(t, entry.doc(ed.key), ed, config, (memo, convs, classify))
         out.append(t)
     return out
 
 
-def _tally_doc(t: Tally, doc: Document, ed: Edition, config: SiteConfig) -> None:
+def _tally_doc(t: Tally, doc: Document, ed: Edition, config: SiteConfig,
+               tools: tuple[TextMemo, dict[tuple[Any, ...], Convert], Classifier]) -> None:
+    """`tools`: the tally's parses, converters and classifier (each made once for every document)."""
     if not source_script(doc.lang):
         return  # not Chinese: never converted, not counted
+    memo, convs, classify = tools
     glossary = config.glossary + doc.meta.glossary
-    conv = make_converter(doc.lang, ed, glossary)
+    conv = convs.get((doc.lang, ed, glossary))
+    if conv is None:
+        conv = convs[(doc.lang, ed, glossary)] = make_converter(doc.lang, ed, glossary)
     forms = {f for e in glossary for _k, f in e.forms} | {e.form(ed.key) or "" for e in glossary}
     pinned = sorted((f for f in forms if f), key=lambda f: (-len(f), f))
-    for line, text in _texts(doc, config.unsafe_html):
+    for line, text in _texts(doc, memo):
         out = conv(text)
         for form in pinned:
             out = out.replace(form, " ")

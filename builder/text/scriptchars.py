@@ -12,7 +12,7 @@ installed OpenCC where its `opencc_dict` tool is shipped.
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
 
 # Simplified characters that are also Traditional characters (STCharacters: 云 → 雲 云).
 ST_DUAL = frozenset(
@@ -66,7 +66,6 @@ SLIP_PINS_TW = {"被发": "被發", "被发左衽": "被髮左衽", "伙伴": "�
 _RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))  # CJK Extension A and the Unified Ideographs
 
 
-@cache
 def char_map(*configs: str) -> dict[str, str]:
     """Every BMP ideograph that the OpenCC `configs`, applied in turn to it alone, change into one
     other character. One call per config: no OpenCC phrase spans a line break."""
@@ -80,7 +79,6 @@ def char_map(*configs: str) -> dict[str, str]:
     return {c: o for c, o in zip(chars, out, strict=True) if o != c and len(o) == 1}
 
 
-@cache
 def simplified_only() -> dict[str, str]:
     """Characters of Simplified script only, and their Taiwan form (这 → 這, 恒 → 恆, 价 → 價)."""
     s2t = char_map("s2t")
@@ -90,7 +88,6 @@ def simplified_only() -> dict[str, str]:
     return out
 
 
-@cache
 def hk_variants() -> dict[str, str]:
     """Hong Kong variant characters and their Taiwan form (綫 → 線, 衞 → 衛, 恒 → 恆)."""
     out = {c: t for c, t in char_map("hk2t", "t2tw").items() if c not in TW_ACCEPTED}
@@ -98,20 +95,34 @@ def hk_variants() -> dict[str, str]:
     return out
 
 
-@cache
 def traditional_only() -> dict[str, str]:
     """Characters of Traditional script only, and their Simplified form (這 → 这)."""
     return {c: s for c, s in char_map("t2s").items()
             if c not in TS_DUAL and c not in CN_ALSO and c not in CANTONESE}
 
 
-def classify(ch: str, script: str) -> str:
-    """What `ch` is in text of an edition of `script` ('Hans' or 'Hant'): 'cantonese', 'hk'
-    (a Hong Kong variant), 'simplified' or 'traditional' (outside the edition's script), or ''."""
-    if ch in CANTONESE or (script == "Hant" and ch in HK_USAGE):
-        return "cantonese"
-    if script == "Hans":
-        return "traditional" if ch in traditional_only() else ""
-    if ch in hk_variants():
-        return "hk"
-    return "simplified" if ch in simplified_only() else ""
+class Classifier:
+    """`classify`, its three tables (`traditional_only`, `hk_variants`, `simplified_only`: about
+    30 ms of OpenCC) made once, when first needed, for its owner (one `check --script`)."""
+
+    __slots__ = ("_tables",)
+
+    def __init__(self) -> None:
+        self._tables: dict[str, dict[str, str]] = {}
+
+    def _table(self, make: Callable[[], dict[str, str]]) -> dict[str, str]:
+        got = self._tables.get(make.__name__)
+        if got is None:
+            got = self._tables[make.__name__] = make()
+        return got
+
+    def __call__(self, ch: str, script: str) -> str:
+        """What `ch` is in text of an edition of `script` ('Hans' or 'Hant'): 'cantonese', 'hk'
+        (a Hong Kong variant), 'simplified' or 'traditional' (outside the edition's script), or ''."""
+        if ch in CANTONESE or (script == "Hant" and ch in HK_USAGE):
+            return "cantonese"
+        if script == "Hans":
+            return "traditional" if ch in self._table(traditional_only) else ""
+        if ch in self._table(hk_variants):
+            return "hk"
+        return "simplified" if ch in self._table(simplified_only) else ""
