@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import zoneinfo
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,12 @@ class SiteConfig:
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @cached_property
+    def text(self) -> str:
+        """The whole configuration as text (its repr), for cache keys: made once per config, not
+        once per file keyed with it."""
+        return repr(self)
 
     def edition(self, key: str) -> Edition | None:
         for e in self.editions:

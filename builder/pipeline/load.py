@@ -205,15 +205,9 @@ def load_file(src: SourceFile, config: SiteConfig, parse_markdown: bool = True,
     return doc, errors
 
 
-_CONFIG_REPR: tuple[SiteConfig | None, str] = (None, "")
-
-
 def doc_key(rel: str, config: SiteConfig, file_digest: bytes) -> bytes:
     """A loaded document's cache key: its path, the config and the file's digest (all it is made of)."""
-    global _CONFIG_REPR
-    if _CONFIG_REPR[0] is not config:
-        _CONFIG_REPR = (config, repr(config))  # one repr per build, not per file
-    return digest("document", rel, _CONFIG_REPR[1], file_digest)
+    return digest("document", rel, config.text, file_digest)
 
 
 def _from_bytes(rel: str, raw: bytes, config: SiteConfig, parse_markdown: bool,
