@@ -10,10 +10,10 @@ from markupsafe import Markup
 
 from ..model import Entry, Output, SearchDoc, Term
 from ..pipeline.paths import output_file
-from . import feeds
 from .body import _render_doc
 from .context import Ctx
 from .env import _render_template
+from .feeds import FEED_ITEMS, rss
 from .job import Job, _job
 from .page_vars import _card, _page_vars, _search_term
 from .plan import _Plan
@@ -73,7 +73,7 @@ def _terms_index(ctx: Ctx, env: jinja2.Environment, tax: str, terms: Sequence[Te
 
 def _term_feed(ctx: Ctx, tax: str, t: Term, name: str, entries: list[Entry], sd: dict[str, SearchDoc]) -> Output:
     _search_term(ctx, tax, t, name, sd)
-    return feeds.rss(ctx, f"{tax}/{t.slug}/", name, entries)
+    return rss(ctx, f"{tax}/{t.slug}/", name, entries)
 
 
 def list_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
@@ -81,7 +81,7 @@ def list_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
     in the order a serial build renders them (`page_jobs`)."""
     site, e, env = plan.site, ctx.edition, plan.env
     articles = site.articles
-    feed_n = feeds.FEED_ITEMS
+    feed_n = FEED_ITEMS
     jobs: list[Job] = []
     # home and section list pages are carried page by page: a page stands while none of the
     # articles it shows was rendered again (what it is and which articles it shows, in which order,

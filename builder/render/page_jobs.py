@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from . import feeds
 from .context import Ctx
+from .feeds import FEED_ITEMS, rss
 from .job import Job, _job
 from .list_pages import list_jobs
 from .other_pages import _not_found, _redirect, _search_page
@@ -20,8 +20,8 @@ def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
     jobs = list_jobs(plan, ctx) + collection_jobs(plan, ctx)
     for alias, target in plan.site.redirects:
         jobs.append(_job(_redirect, ctx, plan.env, alias, target, ident=(alias, target)))
-    jobs.append(_job(feeds.rss, ctx, "", _site_vars(ctx)["title"], list(articles), ident=("",),
-                     entries=articles[:feeds.FEED_ITEMS]))
+    jobs.append(_job(rss, ctx, "", _site_vars(ctx)["title"], list(articles), ident=("",),
+                     entries=articles[:FEED_ITEMS]))
     jobs.append(_job(_search_page, ctx, plan.env))
     jobs.append(_job(_not_found, ctx, plan.env))
     return jobs

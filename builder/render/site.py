@@ -23,10 +23,10 @@ from ..model import Edition, Output, SearchDoc, Site
 from ..pipeline.mentions import matcher
 from ..pipeline.parallel import run_chunks
 from ..text.memo import TextMemo
-from . import feeds
 from .context import Converters, Ctx
 from .edition import _edition_ctx
 from .env import environment, template_error
+from .feeds import sitemap
 from .job import Job, _Result
 from .other_pages import _static_files
 from .page_jobs import _rest_jobs
@@ -361,7 +361,7 @@ def _site_files(run: _Run) -> Iterator[Output]:
     if inc is not None and prev is not None and map_key in prev.jobs and state is not None:
         _carry(prev, state, map_key, inc)  # every page's path and date: the global signature
     else:
-        for out in feeds.sitemap(site, config):
+        for out in sitemap(site, config):
             if state is not None:
                 state.jobs[map_key] = (out.path,)
             yield out

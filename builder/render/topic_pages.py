@@ -19,10 +19,10 @@ from ..pipeline.paths import output_file
 from ..text.html import Rendered
 from ..text.markdown import Passage
 from ..text.summary import summarize
-from . import feeds
 from .body import _render_doc
 from .context import Ctx, _ctx_title, _TopicBase
 from .env import _render_template
+from .feeds import FEED_ITEMS, rss
 from .job import Job, _job, _job_search
 from .page_vars import _add_search, _card, _collection_vars, _page_vars, _term_pairs
 from .plan import _Plan
@@ -225,8 +225,8 @@ def _topic_jobs(plan: _Plan, ctx: Ctx, c: Collection, topic: Topic) -> list[Job]
                         (src, n), (topic.entry, *related, *plan.mentioning(chunk)),
                         (sig, siblings if n == 1 else None), src, family))
     mentioned = plan.topic_entries(src)
-    jobs.append(_job(feeds.rss, ctx, topic.entry.path, ctx.topic_names[src], list(mentioned), ident=(src,),
-                     entries=mentioned[:feeds.FEED_ITEMS], topic=src))
+    jobs.append(_job(rss, ctx, topic.entry.path, ctx.topic_names[src], list(mentioned), ident=(src,),
+                     entries=mentioned[:FEED_ITEMS], topic=src))
     return jobs
 
 
