@@ -119,7 +119,7 @@ def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool, digests:
     try:
         h = hashlib.blake2b(digest_size=20)
         h.update(identity.builder_digest().encode())
-        h.update(repr(config).encode())
+        h.update(config.text.encode())
         h.update(f"\0{out.resolve()}\0{drafts}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
         site = site_dir.resolve()
         h.update(digests.of(site / "site.yaml") if digests is not None else (site / "site.yaml").read_bytes())

@@ -2,12 +2,13 @@
 
 A `Session` opens the previous build's records for one output folder and answers, in build order:
 may the build be skipped (`unchanged`), what site model stands (`load`), which page jobs may keep
-their files (`incremental`), where to write (`writer`), and finally records what this build did
+their files (`keys`), where to write (`writer`), and finally records what this build did
 (`record`). With `enabled=False` (verify builds) it reads and records nothing: every job runs.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import shutil
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import search
 from ..config import SiteConfig
 from ..model import Document, Entry, Site
 from ..output import watch as outwatch
@@ -68,7 +70,7 @@ class Keys:
     global_sig: bytes
     entry_sigs: dict[str, bytes]
     previous: RenderState | None
-    search_state: Any  # search.SearchState | None, with `previous`
+    search_state: search.SearchState | None  # with `previous`
 
 
 @dataclass
@@ -143,17 +145,16 @@ class Session:
         self.store.release()  # no database connection crosses the fork into render workers
         return docs, derive(docs, resources, self.config, drafts=self.drafts)
 
-    def keys(self, site: Site, docs: list[Document], date: Any,
+    def keys(self, site: Site, docs: list[Document], date: dt.datetime,
              writer: Staging | Patch) -> tuple[Keys, Staging | Patch]:
         """Sign the inputs; keep the previous state only if it was made from the same global
         signature, its search index is whole, and the output folder is as it left it."""
-        if not self.enabled:  # nothing is kept; the render still names its jobs
-            return Keys(b"", {e.source: _entry_sig(e, {}, "") for e in site.all_entries()}, None, None), writer
+        if not self.enabled:  # nothing is kept or recorded: the render still names its jobs, with blank keys
+            return Keys(b"", dict.fromkeys([e.source for e in site.all_entries()], b""), None, None), writer
         assert self.digests is not None and self.watch is not None
-        from .. import search
         root = str(self.config.root.resolve()) + "/"
         resources = list(self.walked[1])
-        gsig = global_sig(repr(self.config), templates_digest(self.site_dir), date, self.drafts, docs, resources,
+        gsig = global_sig(self.config.text, templates_digest(self.site_dir), date, self.drafts, docs, resources,
                           self.digests.current, root, self.previous, self.metas)
         sigs = {e.source: _entry_sig(e, self.digests.current, root) for e in site.all_entries()}
         if not self.reused:
@@ -177,14 +178,13 @@ class Session:
         """The build failed: nothing of it is recorded."""
         skeleton.publish(self.snapshot, self.site_dir, self.out, False)
 
-    def record(self, writer: Staging | Patch, state: RenderState | None, search_state: Any,
+    def record(self, writer: Staging | Patch, state: RenderState | None, search_state: search.SearchState,
                kept_rows: set[bytes], pages: int, outputs: int) -> None:
         """Record what this build did, for the next one: its render state and search state, the
         snapshot, the input fingerprint and the output folder's listing. Only if no input changed
         while it ran (else the output may mix old and new inputs)."""
         if not self.enabled:
             return
-        from .. import search
         assert self.watch is not None and self.digests is not None and self.store is not None
         self.watch.after(writer.touched if isinstance(writer, Patch) else None)  # the child stats the new folder
         log.debug("cache: %d hits, %d misses", self.store.hits, self.store.misses)

@@ -58,7 +58,7 @@ def path_of(site_dir: Path, out: Path) -> Path:
 def _key(config: SiteConfig, drafts: bool, metas: list[tuple[str, bytes]], resources: list[Resource]) -> bytes:
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{FORMAT}\0{identity.builder_digest()}\0{drafts}\0".encode())
-    h.update(repr(config).encode("utf-8", "surrogatepass") + b"\0")
+    h.update(config.text.encode("utf-8", "surrogatepass") + b"\0")
     for rel, m in metas:
         h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + m)
     h.update(resources_sig(resources))

@@ -183,6 +183,7 @@ def _render_and_index(model: Model, config: SiteConfig, date: dt.datetime, keys:
         keys_e = [e.key for e in config.editions]
         if inc.previous is not None:  # only the jobs that ran made records; the others' are unchanged
             complete = all(all(k in d.url for k in keys_e) for d in inc.search_docs.values())
+            assert keys.search_state is not None  # (a previous state comes with its search state: Session.keys)
             updated = search.update_search(keys.search_state, inc.search_docs, config.editions) if complete else None
             if updated is None:
                 raise _FullBuild

@@ -195,7 +195,7 @@ def load_file(src: SourceFile, config: SiteConfig, parse_markdown: bool = True,
     if digests is not None and file_digest is not None and digests.hash(raw) != file_digest:
         key = None  # changed since it was hashed: file it under what was read
     if key is None:
-        key = digest("document", rel, repr(config), raw)
+        key = digest("document", rel, config.text, raw)
         doc = store.get(key, Document)
         if doc is not None and doc.source == rel:
             return doc, []
