@@ -59,6 +59,9 @@ DEFAULT_EDITIONS = (
 
 @dataclass(frozen=True)
 class MenuItem:
+    """One link of the site's menu (`menu:` in site.yaml): its name, in any script (converted per
+    edition), and a URL, absolute or relative to the site's root."""
+
     name: str
     url: str
 

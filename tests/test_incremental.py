@@ -188,9 +188,9 @@ def test_a_new_mention_renders_only_the_first_page_of_the_sibling_topics(
     real = topic_pages._topic
 
     @functools.wraps(real)  # (the job keys hold the function's name)
-    def spy(ctx, env, c, t, plan, counts, matcher, n):  # type: ignore[no-untyped-def]
+    def spy(ctx, env, c, t, plan, matcher, n):  # type: ignore[no-untyped-def]
         rendered.append((Path(t.entry.source).stem, n))
-        return real(ctx, env, c, t, plan, counts, matcher, n)
+        return real(ctx, env, c, t, plan, matcher, n)
 
     monkeypatch.setattr(topic_pages, "_topic", spy)
     p = sorted((site / "content" / "posts").glob("g*.md"))[3]
@@ -439,3 +439,50 @@ def test_other_inputs_equal_clean_builds(site: Path, tmp_path: Path, monkeypatch
     _edit_body(site, random.Random(9))
     build(site, out, jobs=1)
     assert_same(out, _shadow_clean(site, tmp_path))
+
+
+SITE_TOPIC = """<!doctype html><html lang="{{ page_lang }}"><head><title>{{ title }}</title></head><body>
+<h1>{{ page.title }}</h1>
+{% for a in page.related %}<p class="rel">{{ a.title }} | {{ a.summary }} |
+{% for t in a.tags %}#{{ t.name }} {% endfor %}</p>
+{% endfor %}{% for s in page.siblings %}<p class="sib">{{ s.title }} | {{ s.description }}</p>
+{% endfor %}</body></html>
+"""
+
+
+def test_a_site_template_showing_more_than_the_theme_updates_with_what_it_shows(
+        site: Path, tmp_path: Path) -> None:
+    """A site's own topic template shows what the built-in theme does not: the related articles'
+    summaries and tags, and the sibling topics' text. No list of keys names these fields: what a
+    page read is recorded as it renders, so editing each of them re-renders the page (and verify
+    mode compares every build with a clean one)."""
+    (site / "templates").mkdir()
+    (site / "templates" / "topic.html").write_text(SITE_TOPIC, encoding="utf-8")
+    rel = site / "content" / "posts" / "rel.md"  # the newest article: the first related one of 出海
+    rel.write_text("---\ntitle: 最新一篇\ndate: 2030-01-01\ntags: [旧标签]\n---\n摘要甲说的是出海。\n\n正文。\n",
+                   encoding="utf-8")
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    page = out / "topics" / "新生意赛道" / "chuhai" / "index.html"
+
+    def shown() -> str:
+        return page.read_text(encoding="utf-8")
+
+    assert "最新一篇 | 摘要甲说的是出海。" in shown() and "#旧标签" in shown()
+    assert "分销 | 商家可以通过 1688" in shown()
+    untouched = page.stat().st_mtime_ns
+
+    rel.write_text(rel.read_text(encoding="utf-8").replace("摘要甲", "摘要乙"), encoding="utf-8")
+    build(site, out, jobs=1)  # a related article's summary (its body: no front matter changed)
+    assert "摘要乙说的是出海。" in shown() and page.stat().st_mtime_ns != untouched
+
+    fenxiao = site / "content" / "topics" / "新生意赛道" / "fenxiao.md"
+    fenxiao.write_text(fenxiao.read_text(encoding="utf-8").replace("商家可以", "如今商家可以"), encoding="utf-8")
+    build(site, out, jobs=1)  # a sibling topic's own text
+    assert "分销 | 如今商家可以通过 1688" in shown()
+
+    rel.write_text(rel.read_text(encoding="utf-8").replace("旧标签", "新标签"), encoding="utf-8")
+    build(site, out, jobs=1)  # a related article's tags
+    assert "#新标签" in shown() and "#旧标签" not in shown()
+    clean_build(site, tmp_path / "clean")
+    assert_same(out, tmp_path / "clean")

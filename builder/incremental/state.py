@@ -1,26 +1,20 @@
-"""Incremental rendering: which pages of the previous build can stand, by content-addressed job keys.
+"""Incremental rendering's records: what the previous build rendered, from what, and what it read.
 
-Every page job (an article in both editions, one list page, a feed, a topic with its pages…) gets a
-key that hashes everything the job reads:
-- the *global signature*: the builder (code, theme, libraries: `cache.digest`), `site.yaml` as
-  loaded, the site's templates, the build date, `--drafts`, and every document's front matter,
-  path, language and line numbers (so URLs, titles, dates, terms, topics' aliases, the sidebar
-  widgets, prev/next links and link targets are all covered): anything but the Markdown bodies;
-- the *body signature* of each entry whose body the job shows: its own (an article, a topic), the
-  entries on a list page or in a feed (their summaries), the articles a topic page quotes, and the
-  mention counts a collection or topic page prints. Of an article, other pages show only what its
-  memo holds (`ArticleMemo`: summaries, mention counts, passages), so their keys take the memo's
-  digest in place of the article's body signature.
+- The *global signature*: the builder (code, theme, libraries), `site.yaml` as loaded, the site's
+  templates, the build date, `--drafts`, and every document's front matter, path, language and
+  line numbers (so URLs, titles, dates, terms, topics' aliases, the sidebar widgets, prev/next
+  links and link targets are all covered): anything but the Markdown bodies. A previous state
+  serves only a build with the same global signature; any other change re-renders every page.
+- Per page job (an article in both editions, one list page, a feed, one page of a topic…), the
+  facts it read beyond that (render/reads.py: bodies, summaries, passages, topics' mentions and
+  counts, recorded as the job read them), its outputs and the cache rows it used (`JobRecord`).
+- What the facts were: each entry's body signature, each article's memo (`ArticleMemo`:
+  summaries, mention counts, passages) and the digests of the facts made from every article's
+  mentions. render/reuse.py compares them with this build's to find the facts that changed; a job
+  that read none of them keeps its files.
 
-A job whose key was recorded by the previous build, into an output folder that is untouched since
-(`fingerprint.output_digest`), is not run: its recorded outputs are kept as they are. What later
-jobs need from a kept article (its summary per edition and its topic mentions) comes from the state
-recorded with it. An edit to one article's body therefore re-renders that article and, if its
-memo changed (its summary, or a passage that mentions a topic), the list pages and feeds that show
-it and the topic pages that quote it; an edit to front matter, a template or
-site.yaml changes the global signature and re-renders everything (terms, the sidebar's recent list
-and taglist are on every page). `tests/test_incremental.py` checks incremental builds against clean
-builds after edit sequences.
+`tests/test_incremental.py` checks incremental builds against clean builds after edit sequences,
+in verify mode (every incremental build compared with a clean one).
 """
 
 from __future__ import annotations
@@ -37,7 +31,7 @@ from typing import Any
 from ..model.documents import Document
 from .identity import CACHE_DIR
 
-FORMAT = 8
+FORMAT = 9
 FILE = "render-state"  # + a hash of the output folder's path: `build` and `serve` keep one each
 _KEEP_STATES = 4  # state files of other output folders (old preview sessions) beyond this are removed
 
@@ -61,7 +55,7 @@ class StateIncomplete(Exception):
 
 @dataclass
 class ArticleMemo:
-    """What phase 2 needs from an article that is not rendered again (its mentions themselves are
+    """What other pages need from an article that is not rendered again (its mentions themselves are
     kept per topic: `RenderState.mentions`)."""
 
     summaries: tuple[str, ...]  # per edition, in config.editions order
@@ -69,33 +63,28 @@ class ArticleMemo:
     passages: bytes = b""  # cache key of its mentioned passages' texts, {(document, anchor): UTF-8 text}
 
 
-@dataclass(frozen=True)
-class TopicMemo:
-    """A topic as the previous build keyed it: its pages and feed are carried over whole while
-    nothing they show changed (render._affected_topics)."""
-
-    entry_sig: bytes  # the topic's own body signature
-    count: int  # its mentions, all editions
-    jobs: tuple[bytes, ...]  # the keys of its page and feed jobs, every edition
+# a job's record: (the facts it read, sorted; the outputs it wrote; the cache rows it used)
+JobRecord = tuple[tuple[str, ...], tuple[str, ...], tuple[bytes, ...]]
 
 
 @dataclass
 class RenderState:
     global_sig: bytes = b""
-    jobs: dict[bytes, tuple[str, ...]] = field(default_factory=dict)  # job key → its output paths
-    articles: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # source → (job key, pickled ArticleMemo)
+    jobs: dict[str, JobRecord] = field(default_factory=dict)  # job id (render.reuse.job_id) → its record
+    entry_sigs: dict[str, bytes] = field(default_factory=dict)  # entry source → body signature
+    articles: dict[str, bytes] = field(default_factory=dict)  # source → pickled ArticleMemo
+    # the digests of the facts made from every article's mentions (render.reuse.topic_facts), and
+    # how many pages each topic has per edition, (edition key, topic source) → n
+    facts: dict[str, bytes] = field(default_factory=dict)
+    topic_pages: dict[tuple[str, str], int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # topic source → its mentions (all editions)
     listing: str = ""  # the output folder's listing digest after it (fingerprint.output_digest)
-    store_keys: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)  # job key → cache rows it used
     metas: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # source → (file digest, meta signature)
     config_sig: bytes = b""  # the config the meta signatures were taken under
-    topics: dict[str, TopicMemo] = field(default_factory=dict)  # topic source → how its jobs were keyed
     # topic source → the cache key of its pickled mention rows (article, document, anchor, line),
     # in article then passage order: an edit reads only the lists of the topics it affects (the
     # texts are the articles' own: ArticleMemo.passages)
     mentions: dict[str, bytes] = field(default_factory=dict)
-    # a term's pages and feed in one edition, (edition key, taxonomy, term key) → their job keys:
-    # carried over whole while none of the term's articles was rendered again
-    terms: dict[tuple[str, str, str], tuple[bytes, ...]] = field(default_factory=dict)
 
 
 def body_sig(doc: Document) -> bytes:

@@ -15,11 +15,13 @@ from ..text.html import Rendered, RenderEnv
 from ..text.opencc import source_script
 from ..text.summary import summarize
 from .context import Ctx
+from .reads import body_fact
 
 
 def _render_doc(ctx: Ctx, doc: Document, entry: Entry, linker: Any = None,
                 links: list[tuple[str, str]] | None = None) -> Rendered:
     """`links`, if given, receives (href, resolved) for every link and image source resolved."""
+    ctx.reads.read(body_fact(entry.source))
     e = ctx.edition
     conv = ctx.doc_conv(doc)
     root = root_of(ctx.path(entry.path))

@@ -18,6 +18,7 @@ from ..text.html import Rendered
 from ..text.markdown import CJK_RE
 from ..text.memo import TextMemo
 from ..text.opencc import Convert, ScriptFold
+from .reads import Reads
 from .rows import _Row
 
 ROOT_MARK = "\x1e"  # stands for "the current page's relative root" in shared fragments
@@ -32,12 +33,13 @@ def doc_converter(doc: Document, edition: Edition, config: SiteConfig) -> Conver
 class Converters:
     """The converters one render uses, each made once: for documents, by (language, edition,
     glossary), and for the site's own words and terms, by (edition, site glossary); the render's
-    Simplified fold (`fold`) and work memo (`text`: what its current unit of work parsed and
-    converted). Owned by one render and shared by its editions' contexts (and inherited by its
-    forked workers)."""
+    Simplified fold (`fold`), work memo (`text`: what its current unit of work parsed and
+    converted) and the facts its current job read (`reads`). Owned by one render and shared by its
+    editions' contexts (and inherited by its forked workers)."""
 
     def __init__(self, text: TextMemo) -> None:
         self.text = text
+        self.reads = Reads()
         self.fold = ScriptFold()
         self._docs: dict[tuple[Any, ...], Convert] = {}
         self._terms: dict[tuple[Any, ...], Convert] = {}
@@ -124,7 +126,7 @@ class Ctx:
     term_names: dict[tuple[str, str], str]  # (taxonomy, key) → display name in this edition
     topic_names: dict[str, str]  # topic source → title in this edition
     build_date: dt.datetime
-    summaries: dict[str, str]  # article source → summary in this edition, filled as articles render
+    summaries: dict[str, str]  # article source → summary in this edition, filled as articles render (`Summaries`)
     converters: Converters  # the render's (shared by its editions)
     memo: EditionMemo = field(default_factory=EditionMemo)
 
@@ -139,6 +141,11 @@ class Ctx:
     def text(self) -> TextMemo:
         """The render's work memo (parses and conversions of the current unit of work)."""
         return self.converters.text
+
+    @property
+    def reads(self) -> Reads:
+        """The facts the job being run has read (reads.py)."""
+        return self.converters.reads
 
     def term_conv(self) -> Convert:
         """The converter of the site's own words (terms, aliases, groups, title) into this edition."""

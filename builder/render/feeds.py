@@ -34,12 +34,12 @@ def rss(ctx: Ctx, path: str, title: str, entries: Sequence[Entry]) -> Output:
     memo = ctx.memo.rss_items
     for entry in entries[:FEED_ITEMS]:
         # an article's item is the same in every feed of the edition that lists it (site, terms, topics)
+        desc = ctx.summaries.get(entry.source, "")  # (read on every use: it records what the feed shows)
         item = memo.get(entry.source)
         if item is None:
             doc = entry.doc(e.key)
             conv = ctx.doc_conv(doc)
             link = absolute(base, ctx.path(entry.path))
-            desc = ctx.summaries.get(entry.source, "")
             date = email.utils.format_datetime(entry.date) if entry.date else ""
             item = memo[entry.source] = (
                 "<item>"

@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import BuildError
-from ..model import Entry, Output, SearchDoc
+from ..model import Output, SearchDoc
 
 
 @dataclass(frozen=True)
 class Job:
-    """One unit of phase-2 page work, called with the search docs. `ident` names it among the jobs of
-    its function and edition; `entries` are the entries whose bodies it shows (their summaries, a
-    section's intro, a topic's text and quoted passages); `extra` is anything else it reads beyond
-    the global signature (mention identities and counts). incremental.py keys the job on these."""
+    """One unit of phase-2 page work, called with the search docs. `ident` names it among the jobs
+    of its function and edition; what it reads beyond the global signature is recorded as it runs
+    (reads.py), never declared here."""
 
     fn: Callable[..., Output | list[Output]]
     args: tuple[Any, ...]
     search: bool
     ident: tuple[Any, ...]
-    entries: tuple[Entry, ...] = ()
-    extra: tuple[Any, ...] = ()
-    topic: str = ""  # the topic whose pages or feed this is (incremental: carried over per topic)
-    term: tuple[str, str, str] | None = None  # (edition, taxonomy, term) of a term's pages and feed (likewise)
 
     def __call__(self, sd: dict[str, SearchDoc]) -> list[Output]:
         out = self.fn(*self.args, sd) if self.search else self.fn(*self.args)
@@ -44,15 +39,14 @@ class _Result:
     quotes: list[tuple[int, str, str, str]] = field(default_factory=list)  # (edition, source, anchor, text)
     paths: dict[int, list[str]] = field(default_factory=dict)  # job index → the outputs it wrote
     keys: dict[int, tuple[bytes, ...]] = field(default_factory=dict)  # job index → the cache rows it used
+    reads: dict[int, tuple[str, ...]] = field(default_factory=dict)  # job index → the facts it read (reads.py)
 
 
-def _job(fn: Callable[..., Output], *args: Any, ident: tuple[Any, ...] = (), entries: Sequence[Entry] = (),
-         extra: tuple[Any, ...] = (), topic: str = "") -> Job:
+def _job(fn: Callable[..., Output], *args: Any, ident: tuple[Any, ...] = ()) -> Job:
     """A job rendering one page; it adds nothing to the search index."""
-    return Job(fn, args, False, ident, tuple(entries), extra, topic)
+    return Job(fn, args, False, ident)
 
 
-def _job_search(fn: Callable[..., Output | list[Output]], *args: Any, ident: tuple[Any, ...] = (),
-                entries: Sequence[Entry] = (), extra: tuple[Any, ...] = (), topic: str = "") -> Job:
+def _job_search(fn: Callable[..., Output | list[Output]], *args: Any, ident: tuple[Any, ...] = ()) -> Job:
     """A job rendering one page and adding its record to the search docs passed at run time."""
-    return Job(fn, args, True, ident, tuple(entries), extra, topic)
+    return Job(fn, args, True, ident)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import jinja2
 from markupsafe import Markup
@@ -13,40 +13,28 @@ from ..pipeline.paths import output_file
 from .body import _render_doc
 from .context import Ctx
 from .env import _render_template
-from .feeds import FEED_ITEMS, rss
+from .feeds import rss
 from .job import Job, _job
 from .page_vars import _card, _page_vars, _search_term
 from .plan import _Plan
 
 
 def _list_jobs(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries: Sequence[Entry], title: str,
-               term: tuple[str, Term] | None, intro: str = "", owner: Entry | None = None,
-               family: tuple[str, str, str] | None = None,
-               carry: Callable[[tuple[str, str, str], Sequence[str]], bool] | None = None) -> list[Job]:
-    """The jobs of a paginated list: of one `family` (a term's), or with `carry`, each page a family
-    of its own that `carry(family, its articles)` may carry over (then it makes no job)."""
+               term: tuple[str, Term] | None, owner: Entry | None = None) -> list[Job]:
+    """The jobs of a paginated list, one per page; `owner`: the section whose body is the intro."""
     # Hugo's list order: pages with a weight first, lightest first; the rest keep newest-first order
     if ctx.site.weighted:  # (a stable sort: without weights every page keeps its order)
         entries = sorted(entries, key=lambda a: (a.canonical.meta.weight == 0, a.canonical.meta.weight))
-    per = ctx.config.paginate
-    pages = max(1, math.ceil(len(entries) / per))
-    # a page shows its own entries' summaries, and the intro (the section's body) on its first page
-    jobs = []
-    for n in range(1, pages + 1):
-        shown = (*entries[(n - 1) * per: n * per], *((owner,) if owner is not None and n == 1 else ()))
-        page_family = family
-        if carry is not None and not (owner is not None and n == 1):  # (the intro is not an article's)
-            page_family = (ctx.edition.key, f"{kind}:{base}", str(n))
-            if carry(page_family, [e.source for e in shown]):
-                continue
-        jobs.append(Job(_list_page, (ctx, env, kind, base, entries, title, term, n, pages, intro), False,
-                        (kind, base, n), shown, term=page_family))
-    return jobs
+    pages = max(1, math.ceil(len(entries) / ctx.config.paginate))
+    return [Job(_list_page, (ctx, env, kind, base, entries, title, term, n, pages, owner), False, (kind, base, n))
+            for n in range(1, pages + 1)]
 
 
 def _list_page(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries: Sequence[Entry], title: str,
-               term: tuple[str, Term] | None, n: int, pages: int, intro: str = "") -> Output:
+               term: tuple[str, Term] | None, n: int, pages: int, owner: Entry | None = None) -> Output:
     per = ctx.config.paginate
+    # the section's _index.md body on its first page, as Hugo shows it
+    intro = Markup(_render_doc(ctx, owner.doc(ctx.edition.key), owner).html) if owner is not None and n == 1 else ""
     path = base if n == 1 else f"{base}page/{n}/"
     v = _page_vars(ctx, kind, path, title if n == 1 else f"{title} · {ctx.strings['page_n'].format(n=n)}")
     chunk = entries[(n - 1) * per: n * per]
@@ -56,7 +44,7 @@ def _list_page(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries:
         "next": v["url"](f"{base}page/{n + 1}/") if n < pages else "",
         "taxonomy": term[0] if term else "", "count": len(entries),
         "term_feed": v["url"](f"{base}index.xml") if term else "",
-        "content": intro if n == 1 else "",
+        "content": intro,
     }
     v["description"] = ctx.config.description if kind == "home" else title
     return Output(output_file(ctx.path(path)), _render_template(env, "list.html", v))
@@ -81,28 +69,18 @@ def list_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
     in the order a serial build renders them (`page_jobs`)."""
     site, e, env = plan.site, ctx.edition, plan.env
     articles = site.articles
-    feed_n = FEED_ITEMS
-    jobs: list[Job] = []
-    # home and section list pages are carried page by page: a page stands while none of the
-    # articles it shows was rendered again (what it is and which articles it shows, in which order,
-    # are all in the global signature)
-    jobs += _list_jobs(ctx, env, "home", "", list(articles), ctx.strings["home"], None, carry=plan.carry_term)
+    jobs = _list_jobs(ctx, env, "home", "", list(articles), ctx.strings["home"], None)
     for tax, terms in site.terms:
         jobs.append(_job(_terms_index, ctx, env, tax, terms, ident=(tax,)))
         for t in terms:
-            term = (e.key, tax, t.key)
-            if plan.carry_term(term, t.sources):
-                continue  # none of its articles was rendered again: its jobs are carried over whole
             entries = plan.term_entries(tax, t)
             name = ctx.term_names[(tax, t.key)]
-            jobs += _list_jobs(ctx, env, "term", f"{tax}/{t.slug}/", entries, name, (tax, t), family=term)
-            jobs.append(Job(_term_feed, (ctx, tax, t, name, entries), True, (tax, t.key),
-                            tuple(entries[:feed_n]), term=term))
+            jobs += _list_jobs(ctx, env, "term", f"{tax}/{t.slug}/", entries, name, (tax, t))
+            jobs.append(Job(_term_feed, (ctx, tax, t, name, entries), True, (tax, t.key)))
     for s in site.sections:
         if not s.path:
             continue  # content/_index.md describes the home page, which is rendered above
         entries = [a for a in articles if a.path.startswith(s.path)]
-        intro = Markup(_render_doc(ctx, s.doc(e.key), s).html)  # the _index.md body, as Hugo shows it
         jobs += _list_jobs(ctx, env, "section", s.path, entries, ctx.converters.title(s.doc(e.key), e, ctx.config),
-                           None, intro, owner=s, carry=plan.carry_term)
+                           None, owner=s)
     return jobs

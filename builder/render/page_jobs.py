@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .context import Ctx
-from .feeds import FEED_ITEMS, rss
+from .feeds import rss
 from .job import Job, _job
 from .list_pages import list_jobs
 from .other_pages import _not_found, _redirect, _search_page
@@ -13,15 +13,13 @@ from .topic_pages import collection_jobs
 
 
 def _rest_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
-    """Every page but articles, as small jobs in the order a serial build renders them. Each job
-    declares what it reads beyond the global signature (`Job`): keep these in step with the page
-    functions, or an incremental build would keep a page it should have rendered again."""
+    """Every page but articles, as small jobs in the order a serial build renders them. What each
+    job reads beyond the global signature is recorded as it runs (reads.py)."""
     articles = plan.site.articles
     jobs = list_jobs(plan, ctx) + collection_jobs(plan, ctx)
     for alias, target in plan.site.redirects:
         jobs.append(_job(_redirect, ctx, plan.env, alias, target, ident=(alias, target)))
-    jobs.append(_job(rss, ctx, "", _site_vars(ctx)["title"], list(articles), ident=("",),
-                     entries=articles[:FEED_ITEMS]))
+    jobs.append(_job(rss, ctx, "", _site_vars(ctx)["title"], list(articles), ident=("",)))
     jobs.append(_job(_search_page, ctx, plan.env))
     jobs.append(_job(_not_found, ctx, plan.env))
     return jobs

@@ -93,7 +93,8 @@ def _card(ctx: Ctx, entry: Entry, url: Callable[[str], str]) -> dict[str, Any]:
     return {"title": _ctx_title(ctx, doc), "url": url(entry.path), "date": format_date(entry.date),
             "date_iso": entry.date.isoformat() if entry.date else "", "summary": summary,
             "thumbnail": thumb.src if thumb and thumb.in_list else "",
-            "categories": _term_links(ctx, entry.canonical, "categories", url), "lang": _content_lang(doc, e)}
+            "categories": _term_links(ctx, entry.canonical, "categories", url),
+            "tags": _term_links(ctx, entry.canonical, "tags", url), "lang": _content_lang(doc, e)}
 
 
 def _link(ctx: Ctx, entry: Entry | None, url: Callable[[str], str]) -> dict[str, str] | None:

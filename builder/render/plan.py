@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,7 +23,8 @@ from .body import _body_key, _deferred, _topic_hrefs
 from .context import Ctx, _translated
 from .env import _TEMPLATE_FAILURES, template_error
 from .job import Job, _Result
-from .rows import _get_passages, _Row
+from .reads import Reads, body_fact, mentions_fact
+from .rows import _get_passages, _get_rows, _Row
 
 
 @dataclass
@@ -41,16 +41,12 @@ class _Plan:
     store: Store | None = None
     matcher_sig: bytes = b""
     todo: list[int] = field(default_factory=list)  # indexes of the articles to render
-    article_keys: dict[int, bytes] = field(default_factory=dict)  # article index → its job key
-    rest_keys: list[bytes] = field(default_factory=list)  # phase-2 job index → its key
-    counts: dict[str, int] = field(default_factory=dict)  # topic source → its mentions (all editions)
-    carried_topics: set[str] = field(default_factory=set)  # topics whose jobs were all carried over
+    job_ids: dict[int, str] = field(default_factory=dict)  # article index → its job id (incremental)
+    rest_ids: list[str] = field(default_factory=list)  # phase-2 job index → its job id (incremental)
+    counts: dict[str, int] = field(default_factory=dict)  # topic source → its mentions, all editions (`Counts`)
+    pages: dict[tuple[str, str], int] = field(default_factory=dict)  # (edition key, topic) → its pages
     prev: RenderState | None = None  # incremental: the previous build's state (same global signature)
-    summary_changed: frozenset[str] = frozenset()  # incremental: the articles whose summary changed
-    passages_changed: frozenset[tuple[str, str, str]] = frozenset()  # incremental: (article, document, anchor)
-    carried_terms: dict[tuple[str, str, str], tuple[bytes, ...]] = field(default_factory=dict)
-    carried_topic_keys: defaultdict[str, list[bytes]] = field(default_factory=lambda: defaultdict(list))
-    entry_sigs: dict[str, bytes] = field(default_factory=dict)  # incremental: entry source → body signature
+    mention_keys: dict[str, bytes] = field(default_factory=dict)  # incremental: topic → its rows' cache key
     global_sig: bytes | None = None  # incremental: the build's global signature (caches keyed on it)
     # memos of the methods below, by topic, article or (taxonomy, term key)
     _mention_sigs: dict[str, bytes] = field(default_factory=dict)
@@ -65,44 +61,26 @@ class _Plan:
         unit of work (a chunk of articles, one other job)."""
         return self.ctxs[0].text
 
-    def carry_term(self, term: tuple[str, str, str], sources: Sequence[str]) -> bool:
-        """Whether a family of jobs (a term's pages and feed in one edition, or one list page)
-        stands as the previous build keyed it: it shows of articles only the summaries of `sources`,
-        none of which changed, and everything else it reads is in the global signature or in the
-        family's name."""
-        if not self.summary_changed.isdisjoint(sources):
-            return False
-        return self._carry_family(term)
+    @property
+    def reads(self) -> Reads:
+        """What the job being run has read (reads.py), shared by the contexts."""
+        return self.ctxs[0].converters.reads
 
-    def carry_topic_page(self, family: tuple[str, str, str], rows: Sequence[_Row], cards: Sequence[str],
-                         topic: str) -> bool:
-        """`carry_term` for one page of a topic: it quotes the passages `rows` (none of whose texts
-        changed) and shows the summaries of the articles `cards`."""
-        changed = self.passages_changed
-        if changed and any(r[:3] in changed for r in rows):
-            return False
-        if not self.summary_changed.isdisjoint(cards):
-            return False
-        return self._carry_family(family, topic)
-
-    def _carry_family(self, term: tuple[str, str, str], topic: str = "") -> bool:
-        old = self.prev.terms.get(term) if self.prev is not None else None
-        if old is None:
-            return False
-        jobs = self.prev.jobs  # type: ignore[union-attr]
-        if not all(map(jobs.__contains__, old)):  # (thousands of families: no generator per call)
-            return False
-        self.carried_terms[term] = old
-        if topic:  # still the topic's jobs, should it be carried whole next time
-            self.carried_topic_keys[topic].extend(old)
-        return True
+    def topic_rows(self, topic: str) -> list[_Row]:
+        """A topic's mention rows: this build's, or a list the previous build left and no article
+        rendered again changed (read from the cache when a job first needs it)."""
+        got = self.rows.get(topic)
+        if got is None:
+            key = self.mention_keys.get(topic)
+            got = self.rows[topic] = _get_rows(self.store, key) if key is not None and self.store is not None else []
+        return got
 
     def mention_sig(self, topic: str) -> bytes:
         """Which passages of which documents a topic's mentions are, in order (edition-independent)."""
         memo = self._mention_sigs
         sig = memo.get(topic)
         if sig is None:
-            text = "\0".join([f"{r[0]}\1{r[1]}\1{r[2]}" for r in self.rows.get(topic, ())])
+            text = "\0".join([f"{r[0]}\1{r[1]}\1{r[2]}" for r in self.topic_rows(topic)])
             sig = memo[topic] = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         return sig
 
@@ -113,9 +91,10 @@ class _Plan:
 
     def topic_entries(self, topic: str) -> tuple[Entry, ...]:
         """The entries that mention a topic, in mention order (edition-independent)."""
+        self.reads.read(mentions_fact(topic))
         got = self._topic_entries.get(topic)
         if got is None:
-            got = self._topic_entries[topic] = self.mentioning(self.rows.get(topic, ()))
+            got = self._topic_entries[topic] = self.mentioning(self.topic_rows(topic))
         return got
 
     def passages(self, article: str) -> dict[tuple[str, str], str]:
@@ -124,7 +103,7 @@ class _Plan:
         got = memo.get(article)
         if got is None:
             assert self.prev is not None and self.store is not None
-            key = pickle.loads(self.prev.articles[article][1]).passages
+            key = pickle.loads(self.prev.articles[article]).passages
             got = memo[article] = _get_passages(self.store, key, f"{article}: its passages")
         return got
 
@@ -133,7 +112,7 @@ class _Plan:
         in another one's translation; only articles with a translation can differ)."""
         got = ctx.memo.shown_rows.get(topic)
         if got is None:
-            rows = self.rows.get(topic, [])
+            rows = self.topic_rows(topic)
             translated = _translated(ctx)
             if translated:
                 index, k = self.site.index, ctx.edition.key
@@ -184,6 +163,8 @@ class _Plan:
         for i in chunk:
             entry = articles[i]
             mark = self.store.checkpoint() if self.store is not None else 0
+            self.reads.take()  # (what finding the chunk's mentions read is each article's own body)
+            self.reads.read(body_fact(entry.source))
             newer = articles[i - 1] if i > 0 else None
             older = articles[i + 1] if i + 1 < len(articles) else None
             found, doc_topics = found_of[i], topics_of[i]
@@ -207,6 +188,7 @@ class _Plan:
                     self._quotes(found, res)
             if self.store is not None:
                 res.keys[i] = tuple(dict.fromkeys(keys_of[i] + self.store.used_since(mark)))
+            res.reads[i] = self.reads.take()
         self.text.clear()
         if self.store is not None:
             res.cache = self.store.drain()
@@ -308,10 +290,12 @@ class _Plan:
             if k in res.errors:
                 continue
             mark = self.store.checkpoint() if self.store is not None else 0
+            self.reads.take()
             try:
                 outs = job(res.search)
                 res.outputs.extend(outs)
                 res.paths[j] = [o.path for o in outs]
+                res.reads[j] = self.reads.take()
                 if self.store is not None:
                     res.keys[j] = self.store.used_since(mark)
             except _TEMPLATE_FAILURES as exc:

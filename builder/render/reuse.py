@@ -1,5 +1,15 @@
-"""What an incremental render reuses: its inputs and outputs (`Incremental`), the keys of phase-2 jobs,
-carrying a job over, and rebuilding the topics' mention lists from the previous build's."""
+"""What an incremental render reuses: its inputs and outputs (`Incremental`), which facts changed since
+the previous build, carrying a job over, and the topics' mention lists rebuilt from the previous
+build's.
+
+A job of the previous build keeps its files when this build has the same global signature (else
+there is no previous state) and none of the facts the job read (reads.py) changed. The facts that
+changed are found where they are made, never beside the page functions:
+- bodies: the entries whose body signature differs (`changed_bodies`), before anything renders;
+- summaries and passages: the articles rendered again whose memo differs (site._record_article);
+- the facts made from the topics' mentions (`topic_facts`): recomputed for the topics a changed
+  article mentions, before or after, and compared with the previous build's digests.
+"""
 
 from __future__ import annotations
 
@@ -14,18 +24,20 @@ from typing import Any
 from ..incremental.state import RenderState
 from ..incremental.store import Store
 from ..model import SearchDoc, Site
-from .job import Job
+from .plan import _Plan
+from .reads import body_fact, count_fact, mentions_fact, topic_fact, topic_page_fact
 from .rows import _get_rows, _put_rows, _Row
+from .topic_pages import mention_pages, page_rows
 
 
 @dataclass
 class Incremental:
-    """An incremental render's inputs and what it hands back to the build (incremental.py)."""
+    """An incremental render's inputs and what it hands back to the build (pipeline/build.py)."""
 
     global_sig: bytes
     entry_sigs: dict[str, bytes]  # entry source → body signature
-    previous: RenderState | None = None  # None: render every job, and record keys for the next build
-    state: RenderState | None = None  # out: the keys and memos of this build
+    previous: RenderState | None = None  # None: render every job, and record what each read for the next build
+    state: RenderState | None = None  # out: the records of this build
     kept: list[str] = field(default_factory=list)  # out: outputs of jobs not run (they stand as they are)
     search_docs: dict[str, SearchDoc] = field(default_factory=dict)  # out: records of the jobs run
     kept_rows: set[bytes] = field(default_factory=set)  # out: cache rows the kept jobs used when they ran
@@ -33,37 +45,67 @@ class Incremental:
     reused: int = 0  # out: jobs kept
 
 
-class _LazySummaries(dict[str, str]):
-    """An edition's article summaries where the kept articles' come from their pickled memos, read
-    only when a page that is rendered shows them."""
-
-    def __init__(self, edition: int, memos: dict[str, bytes]):
-        super().__init__()
-        self.edition = edition
-        self.memos = memos
-
-    def __missing__(self, source: str) -> str:
-        blob = self.memos.get(source)
-        if blob is None:
-            raise KeyError(source)
-        value: str = pickle.loads(blob).summaries[self.edition]
-        self[source] = value
-        return value
-
-    def get(self, source: str, default: Any = None) -> Any:  # type: ignore[override]
-        try:
-            return self[source]
-        except KeyError:
-            return default
+def job_id(fn: str, edition: str, ident: tuple[Any, ...]) -> str:
+    """A job's name among all of a build's jobs: its page function, edition and identity."""
+    return f"{fn}\x1f{edition}\x1f{ident!r}"
 
 
-def _merged_rows(site: Site, prev: RenderState, state: RenderState, store: Store, todo: list[int],
-                 found_by: dict[int, list[tuple[str, Any, str]]], affected: set[str] | None,
-                 same: set[str]) -> dict[str, list[_Row]]:
-    """The mention rows of the topics keyed again (`affected`; None: all), from the previous
-    build's lists without the articles rendered again (`todo`) and those articles' new mentions, in
-    article order. The lists of the other topics are carried into `state` unread. The topics whose
-    rows are the same documents' same passages as before, in the same order, are added to `same`."""
+def changed_bodies(prev: RenderState, entry_sigs: dict[str, bytes]) -> set[str]:
+    """The body facts of the entries whose Markdown changed since the previous build."""
+    old = prev.entry_sigs
+    return {body_fact(src) for src, sig in entry_sigs.items() if old.get(src) != sig}
+
+
+def carry(prev: RenderState, state: RenderState, jid: str, inc: Incremental) -> None:
+    """A job not run: its outputs stand, and the cache rows it used stay in use."""
+    rec = state.jobs[jid] = prev.jobs[jid]
+    inc.kept.extend(rec[1])
+    inc.kept_rows.update(rec[2])
+    inc.reused += 1
+
+
+def _digest(value: Any) -> bytes:
+    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def topic_facts(plan: _Plan, topic: str) -> tuple[dict[str, bytes], dict[tuple[str, str], int]]:
+    """The digests of the facts made from a topic's mentions (reads.py), and its pages per edition."""
+    rows = plan.rows.get(topic, [])
+    facts = {mentions_fact(topic): _digest([r[:3] for r in rows]), count_fact(topic): _digest(len(rows))}
+    pages: dict[tuple[str, str], int] = {}
+    for ctx in plan.ctxs:
+        ed = ctx.edition.key
+        shown = plan.shown_rows(ctx, topic)
+        facts[topic_fact(ed, topic)] = _digest((len(shown), list(dict.fromkeys([r[0] for r in shown]))))
+        n = pages[(ed, topic)] = mention_pages(len(shown))
+        for k in range(1, n + 1):
+            facts[topic_page_fact(ed, topic, k)] = _digest([r[:3] for r in page_rows(shown, k)])
+    return facts, pages
+
+
+def affected_topics(site: Site, prev: RenderState, todo: list[int],
+                    found_by: dict[int, list[tuple[str, Any, str]]]) -> set[str] | None:
+    """The topics whose mentions may have changed: those the articles rendered again (`todo`, whose
+    mentions are in `found_by`) mention now or mentioned before; None when the previous state
+    cannot tell (then every topic's are rebuilt)."""
+    affected: set[str] = set()
+    for i in todo:
+        old = prev.articles.get(site.articles[i].source)
+        if old is None:
+            return None
+        affected.update(topic for topic, _n in pickle.loads(old).counts)
+        affected.update(topic for _d, _p, topic in found_by.get(i, ()))
+    if any(t.entry.source not in prev.counts for t in site.topics):
+        return None
+    return affected
+
+
+def merged_rows(site: Site, prev: RenderState, state: RenderState, store: Store, todo: list[int],
+                found_by: dict[int, list[tuple[str, Any, str]]], affected: set[str] | None) -> dict[str, list[_Row]]:
+    """The mention rows of the `affected` topics (None: all), from the previous build's lists
+    without the articles rendered again (`todo`) and those articles' new mentions, in article
+    order. The other topics' lists are carried into `state` unread (`_Plan.topic_rows` reads one
+    when a job needs it)."""
     order = {e.source: i for i, e in enumerate(site.articles)}
     changed = {site.articles[i].source for i in todo}
     fresh: dict[str, list[_Row]] = defaultdict(list)
@@ -81,99 +123,12 @@ def _merged_rows(site: Site, prev: RenderState, state: RenderState, store: Store
         if topic in fresh or any(r[0] in changed for r in rows):
             # the fresh rows, in article order already, go in where their article belongs (the list
             # is in article order): a few binary searches, not a sort of thousands of rows
-            old = rows
             rows = [r for r in rows if r[0] not in changed]
             for art, group in itertools.groupby(fresh.get(topic, []), key=lambda r: r[0]):
                 at = bisect.bisect_left(rows, order[art], key=lambda r: order[r[0]])
                 rows[at:at] = group
-            if len(rows) == len(old) and all(
-                    a[:3] == b[:3] for a, b in zip(rows, old, strict=True)):
-                same.add(topic)
-                state.mentions[topic] = prev.mentions[topic]  # (its line numbers, which no page shows, may be stale)
-            else:
-                state.mentions[topic] = _put_rows(store, rows)
+            state.mentions[topic] = _put_rows(store, rows)
         else:
-            same.add(topic)
             state.mentions[topic] = prev.mentions[topic]
-        if rows:
-            out[topic] = rows
+        out[topic] = rows
     return out
-
-
-def _affected_topics(site: Site, inc: Incremental, prev: RenderState, todo: list[int],
-                     found_by: dict[int, list[tuple[str, Any, str]]]
-                     ) -> tuple[set[str], dict[str, int], set[str]] | None:
-    """(the topics whose pages must be keyed again, every topic's mention count, those of them
-    whose own text or siblings' counts changed), from the previous state and the articles rendered
-    again (`todo`, whose mentions are in `found_by`), or None when the previous state cannot tell
-    (then every topic is keyed)."""
-    delta: dict[str, int] = defaultdict(int)
-    affected: set[str] = set()
-    for i in todo:
-        old = prev.articles.get(site.articles[i].source)
-        if old is None:
-            return None
-        for topic, n in pickle.loads(old[1]).counts:
-            delta[topic] -= n
-            affected.add(topic)
-        for _d, _p, topic in found_by.get(i, ()):
-            delta[topic] += 1
-            affected.add(topic)
-    counts: dict[str, int] = {}
-    moved: set[str] = set()
-    for t in site.topics:
-        src = t.entry.source
-        pm = prev.topics.get(src)
-        if pm is None or any(k not in prev.jobs for k in pm.jobs):
-            return None
-        counts[src] = pm.count + delta.get(src, 0)
-        if pm.entry_sig != inc.entry_sigs[src]:
-            moved.add(src)
-    for c in site.collections:  # a topic's first page shows its siblings' counts
-        for t in c.topics:
-            if counts[t.entry.source] != prev.topics[t.entry.source].count:
-                moved.update(o.entry.source for o in c.topics if o.group == t.group)
-    return (affected | moved) & set(counts), counts, moved & set(counts)
-
-
-def _carry(prev: RenderState, state: RenderState, key: bytes, inc: Incremental) -> None:
-    """A job not run: its outputs stand, and the cache rows it used stay in use."""
-    state.jobs[key] = prev.jobs[key]
-    inc.kept.extend(prev.jobs[key])
-    keys = prev.store_keys.get(key, ())
-    state.store_keys[key] = keys
-    inc.kept_rows.update(keys)
-
-
-class _ShownSigs(dict[str, bytes]):
-    """What a phase-2 page reads of an entry, beyond the global signature: of an article, its memo
-    (summaries, mention counts, passages: `ArticleMemo`; phase 2 reads nothing else of a kept
-    article), or with `summaries` only its summaries (all a list page or a feed shows of it); of
-    any other entry (a section's intro, a topic, a collection), its body signature."""
-
-    def __init__(self, articles: dict[str, tuple[bytes, bytes]], entry_sigs: dict[str, bytes], summaries: bool):
-        super().__init__()
-        self.articles = articles
-        self.entry_sigs = entry_sigs
-        self.summaries = summaries
-
-    def __missing__(self, source: str) -> bytes:
-        got = self.articles.get(source)
-        if got is None:
-            sig = self.entry_sigs[source]
-        elif self.summaries:
-            sig = hashlib.blake2b(repr(pickle.loads(got[1]).summaries).encode("utf-8", "surrogatepass"),
-                                  digest_size=16).digest()
-        else:
-            sig = hashlib.blake2b(got[1], digest_size=16).digest()
-        self[source] = sig
-        return sig
-
-
-def _job_key(job: Job, edition: int, inc: Incremental, sigs: dict[str, bytes]) -> bytes:
-    """Everything a phase-2 job reads beyond the global signature (see `Job`); `sigs`: `_ShownSigs`."""
-    h = hashlib.blake2b(digest_size=20)
-    h.update(inc.global_sig)
-    h.update(repr((job.fn.__name__, edition, job.ident, job.extra)).encode("utf-8", "surrogatepass"))
-    h.update(b"".join([sigs[e.source] for e in job.entries]))
-    return h.digest()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import pickle
 import time
 from collections import Counter, defaultdict
@@ -17,7 +16,7 @@ import jinja2
 from ..config import SiteConfig
 from ..errors import BuildError, BuildFailed
 from ..incremental.pagecache import PageCache
-from ..incremental.state import ArticleMemo, RenderState, TopicMemo
+from ..incremental.state import ArticleMemo, RenderState
 from ..incremental.store import Store, digest
 from ..model import Edition, Output, SearchDoc, Site
 from ..pipeline.mentions import matcher
@@ -31,7 +30,8 @@ from .job import Job, _Result
 from .other_pages import _static_files
 from .page_jobs import _rest_jobs
 from .plan import _Plan
-from .reuse import Incremental, _affected_topics, _carry, _job_key, _LazySummaries, _merged_rows, _ShownSigs
+from .reads import Counts, Summaries, passage_fact, summary_fact
+from .reuse import Incremental, affected_topics, carry, changed_bodies, job_id, merged_rows, topic_facts
 from .rows import _old_passages, _put_passages, _put_rows, _Row
 
 # fewer articles or other pages than these render in the main process: forking a large build's
@@ -53,12 +53,10 @@ class _Run:
     search_docs: dict[str, SearchDoc] = field(default_factory=dict)
     failed: dict[int, BuildError] = field(default_factory=dict)  # edition index → its first error
     found_by: dict[int, _Found] = field(default_factory=dict)  # article index → its mentions (rendered ones)
-    # the articles rendered again whose memo changed: what other pages show of an article (its
-    # summaries, its mentions' counts and passages) is all in its memo, so an edit that leaves the
-    # memo as it was (text added past the summary, away from any mention) changes no other page
-    shown_changed: set[str] = field(default_factory=set)
-    summary_changed: set[str] = field(default_factory=set)  # (of those, the ones whose summary changed)
-    passages_changed: set[tuple[str, str, str]] = field(default_factory=set)  # (article, document, anchor)
+    # incremental: the facts (reads.py) that changed since the previous build; a job that read
+    # none of them keeps its files
+    changed: set[str] = field(default_factory=set)
+    shown_changed: set[str] = field(default_factory=set)  # the articles rendered again whose memo changed
 
 
 def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
@@ -108,7 +106,7 @@ def _start(site: Site, config: SiteConfig, build_date: dt.datetime, store: Store
     prev = inc.previous if inc is not None else None
     if prev is not None and inc is not None and (
             prev.global_sig != inc.global_sig or store is None
-            or any(t.entry.source not in prev.mentions for t in site.topics)
+            or any(t.entry.source not in prev.mentions or t.entry.source not in prev.counts for t in site.topics)
             or not store.has_all(list(prev.mentions.values()))):  # (read later: StateIncomplete if damaged)
         prev = inc.previous = None
     ctxs = _contexts(site, config, env, build_date, store, inc, prev, TextMemo(config.unsafe_html))
@@ -123,13 +121,13 @@ def _contexts(site: Site, config: SiteConfig, env: jinja2.Environment, build_dat
               text: TextMemo) -> tuple[Ctx, ...]:
     """Each edition's context; BuildFailed if a widget template fails."""
     # a kept article's summary is read from its memo when a page that is rendered shows it
-    blobs = {src: memo for src, (_key, memo) in prev.articles.items()} if prev is not None else None
+    blobs = prev.articles if prev is not None else None
     converters = Converters(text)
     ctxs = []
     for k, edition in enumerate(config.editions):
         try:
             ctxs.append(_edition_ctx(site, config, edition, env, build_date,
-                                     _LazySummaries(k, blobs) if blobs is not None else {}, converters,
+                                     Summaries(converters.reads, k, blobs), converters,
                                      store if inc is not None else None, inc.global_sig if inc is not None else b""))
         except (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError) as exc:
             err = template_error(exc, config.root)
@@ -141,27 +139,26 @@ def _contexts(site: Site, config: SiteConfig, env: jinja2.Environment, build_dat
 
 def _key_articles(run: _Run) -> None:
     """Phase 1's jobs, both editions of one article per job (`plan.todo`): every article, or with
-    `inc`, those whose key the previous build did not record (the others are carried over)."""
+    a previous state, those whose record is missing or read a body that changed (the others are
+    carried over)."""
     plan, inc, prev, state = run.plan, run.inc, run.prev, run.state
     todo = list(range(len(plan.site.articles)))
     if inc is not None:
         assert state is not None
+        state.entry_sigs = inc.entry_sigs
+        run.changed = changed_bodies(prev, inc.entry_sigs) if prev is not None else set()
         todo = []
         for i, entry in enumerate(plan.site.articles):
-            # the global signature carries the builder digest (incremental.global_sig)
-            key = hashlib.blake2b(b"article\0" + inc.global_sig + entry.source.encode("utf-8", "surrogatepass")
-                                  + b"\0" + inc.entry_sigs[entry.source], digest_size=20).digest()
-            old = prev.articles.get(entry.source) if prev is not None else None
-            if old is not None and old[0] == key and key in prev.jobs and key not in state.jobs:  # type: ignore[union-attr]
+            jid = job_id("article", "", (entry.source,))
+            rec = prev.jobs.get(jid) if prev is not None else None
+            if rec is not None and prev is not None and run.changed.isdisjoint(rec[0]) and jid not in state.jobs:
                 # its memo is unpickled only if a page that is rendered shows its summary
-                # (_LazySummaries); its mentions are kept per topic (_merge_kept_mentions)
-                assert prev is not None
-                state.articles[entry.source] = old
-                _carry(prev, state, key, inc)
-                inc.reused += 1
+                # (`Summaries`); its mentions are kept per topic (`reuse.merged_rows`)
+                state.articles[entry.source] = prev.articles[entry.source]
+                carry(prev, state, jid, inc)
             else:
                 todo.append(i)
-                plan.article_keys[i] = key
+                plan.job_ids[i] = jid
     plan.todo = todo
 
 
@@ -178,8 +175,8 @@ def _render_articles(run: _Run, jobs: int) -> Iterator[Output]:
 
 
 def _record_article(run: _Run, res: _Result, i: int, paths: list[str]) -> None:
-    """An article rendered (incremental): its memo and job into the state, and what changed of
-    what other pages show of it."""
+    """An article rendered (incremental): its memo and job into the state, and which of the facts
+    other pages read of it (its summaries, its mentioned passages) changed."""
     plan, prev, state, store = run.plan, run.prev, run.state, run.plan.store
     assert state is not None
     entry = plan.site.articles[i]
@@ -192,76 +189,55 @@ def _record_article(run: _Run, res: _Result, i: int, paths: list[str]) -> None:
     old = prev.articles.get(entry.source) if prev is not None else None
     # (equal bytes, equal memo: a false "changed" only costs; without a previous state
     # nothing is carried, so nothing is compared)
-    if prev is not None and (old is None or old[1] != blob):
+    if prev is not None and (old is None or old != blob):
         run.shown_changed.add(entry.source)
-        was = pickle.loads(old[1]) if old is not None else None
+        was = pickle.loads(old) if old is not None else None
         if was is None or was.summaries != memo.summaries:
-            run.summary_changed.add(entry.source)
+            run.changed.add(summary_fact(entry.source))
         if was is None or was.passages != memo.passages:
             before = _old_passages(store, was)
-            run.passages_changed.update((entry.source, d, p[0]) for d, p, _t in found
-                                        if before.get((d, p[0])) != p[1])
-    state.articles[entry.source] = (plan.article_keys[i], blob)
-    state.jobs[plan.article_keys[i]] = tuple(paths)
+            run.changed.update(passage_fact(entry.source, d, p[0]) for d, p, _t in found
+                               if before.get((d, p[0])) != p[1])
+    state.articles[entry.source] = blob
+    jid = plan.job_ids[i]
     # (its passages' row stays in use while the article is kept, like the job's own rows)
-    state.store_keys[plan.article_keys[i]] = (*res.keys.get(i, ()), memo.passages)
+    state.jobs[jid] = (res.reads.get(i, ()), tuple(paths), (*res.keys.get(i, ()), memo.passages))
 
 
 def _gather_mentions(run: _Run) -> None:
-    """Every topic's mention rows and count (`plan.rows`, `plan.counts`); with a previous state,
-    the topics whose pages stand whole are carried over (`plan.carried_topics`).
-
-    Topics whose pages stand whole (incremental): no changed article mentions them, before or
-    after; their own text is the same; no sibling's count (shown on their pages) changed. Their
-    mention lists are not even built. An article whose memo is unchanged has the same mentions
-    (the same passages, by anchor and text, and the same counts): the topics' lists keep its rows.
-    Only their line numbers, which no page shows, may be stale."""
-    plan, inc, prev, state = run.plan, run.inc, run.prev, run.state
+    """Every topic's mention rows, counts and pages per edition; with a previous state, only the
+    lists of the topics a changed article mentions (before or after) are rebuilt, and the facts
+    made from them that changed join `run.changed`. An article whose memo is unchanged has the
+    same mentions (the same passages, by anchor and text, and the same counts): the topics' lists
+    keep its rows. Only their line numbers, which no page shows, may be stale."""
+    plan, prev, state, store = run.plan, run.prev, run.state, run.plan.store
     site = plan.site
-    todo = plan.todo
-    todo_shown = [i for i in todo if site.articles[i].source in run.shown_changed] if prev is not None else todo
-    found_sets = (_affected_topics(site, inc, prev, todo_shown, run.found_by)
-                  if inc is not None and prev is not None else None)
-    affected = found_sets[0] if found_sets is not None else None
+    affected: set[str] | None = None
     if prev is not None:
-        _merge_kept_mentions(run, todo_shown, found_sets)
+        assert state is not None and store is not None
+        todo = [i for i in plan.todo if site.articles[i].source in run.shown_changed]
+        affected = affected_topics(site, prev, todo, run.found_by)
+        plan.rows = merged_rows(site, prev, state, store, todo, run.found_by, affected)
+        plan.mention_keys = state.mentions
     else:
         _fresh_mentions(run)
-    plan.counts = {t.entry.source: len(plan.rows.get(t.entry.source, ())) for t in site.topics}
-    if found_sets is not None:
-        assert affected is not None and prev is not None and state is not None and inc is not None
-        if any(found_sets[1][src] != plan.counts[src] for src in affected):  # cannot happen; never trust it then
-            raise AssertionError("incremental topic counts disagree with the mentions")
-        plan.counts.update({src: n for src, n in found_sets[1].items() if src not in affected})
-        plan.carried_topics = {t.entry.source for t in site.topics} - affected
-        for src in sorted(plan.carried_topics):
-            state.topics[src] = prev.topics[src]
-            for key in prev.topics[src].jobs:
-                _carry(prev, state, key, inc)
-                inc.reused += 1
-
-
-def _merge_kept_mentions(run: _Run, todo_shown: list[int],
-                         found_sets: tuple[set[str], dict[str, int], set[str]] | None) -> None:
-    """The mentions of each topic keyed again: the kept articles' from the topic's list in the
-    state, the rendered articles' from this build. A topic keyed again only because a changed
-    article mentions it stands whole after all (it leaves `found_sets[0]`) when its list holds the
-    same passages in the same order, none with a new text, and no article in it shows a new summary
-    (its feed and related articles show summaries)."""
-    plan, prev, state, store = run.plan, run.prev, run.state, run.plan.store
-    assert prev is not None and state is not None and store is not None
-    affected = found_sets[0] if found_sets is not None else None
-    same: set[str] = set()
-    plan.rows = _merged_rows(plan.site, prev, state, store, todo_shown, run.found_by, affected, same)  # (no
-    # Mention objects: only the pages that render make theirs, topic_pages.page_mentions)
-    if found_sets is None or affected is None:
-        return
-    summary_new = {plan.site.articles[i].source for i in todo_shown} & run.summary_changed
-    passages_changed = run.passages_changed
-    for topic in sorted(same - found_sets[2]):
-        rows_t = plan.rows.get(topic, [])
-        if not any(r[0] in summary_new or (passages_changed and r[:3] in passages_changed) for r in rows_t):
-            affected.discard(topic)
+    topics = [t.entry.source for t in site.topics]
+    counts = {src: prev.counts[src] for src in topics} if prev is not None and affected is not None else {}
+    if state is not None:
+        state.facts = dict(prev.facts) if prev is not None and affected is not None else {}
+        state.topic_pages = dict(prev.topic_pages) if prev is not None and affected is not None else {}
+    plan.pages = state.topic_pages if state is not None else {}
+    for src in (topics if affected is None else sorted(affected)):
+        counts[src] = len(plan.topic_rows(src))
+        facts, pages = topic_facts(plan, src)
+        plan.pages.update(pages)
+        if state is not None:
+            if prev is not None:
+                run.changed.update(f for f, d in facts.items() if prev.facts.get(f) != d)
+            state.facts.update(facts)
+    plan.counts = Counts(plan.reads, counts)
+    if state is not None:
+        state.counts = counts
 
 
 def _fresh_mentions(run: _Run) -> None:
@@ -272,67 +248,35 @@ def _fresh_mentions(run: _Run) -> None:
         src = plan.site.articles[i].source
         for doc_src, p, topic in run.found_by[i]:
             rows[topic].append((src, doc_src, *p))
-    plan.rows = dict(rows)
+    plan.rows = {t.entry.source: rows.get(t.entry.source, []) for t in plan.site.topics}
     if state is not None:
         assert store is not None
-        state.mentions = {t.entry.source: _put_rows(store, plan.rows.get(t.entry.source, []))
-                          for t in plan.site.topics}
+        state.mentions = {t.entry.source: _put_rows(store, plan.rows[t.entry.source]) for t in plan.site.topics}
         store.spill()  # the lists are not held in memory through the rest of the build
 
 
 def _key_rest(run: _Run) -> None:
     """Phase 2's jobs (`plan.rest`): lists, terms, feeds, topics, redirects, 404 — per edition, in
-    the serial order; with `inc`, those whose key the previous build did not record."""
-    plan, inc, prev = run.plan, run.inc, run.prev
-    if inc is not None:
-        plan.entry_sigs = inc.entry_sigs
-    if prev is not None:
-        plan.prev = prev
-        plan.summary_changed = frozenset(run.summary_changed)
-        plan.passages_changed = frozenset(run.passages_changed)
+    the serial order; with a previous state, those whose record is missing or read a fact that
+    changed (the others are carried over)."""
+    plan, inc, prev, state = run.plan, run.inc, run.prev, run.state
+    plan.prev = prev
     rest = [(i, job) for i, ctx in enumerate(plan.ctxs) if i not in run.failed for job in _rest_jobs(plan, ctx)]
     if inc is not None:
-        rest = _keep_unkeyed(run, rest)
+        assert state is not None
+        keep: list[tuple[int, Job]] = []
+        changed = run.changed
+        for i, job in rest:
+            jid = job_id(job.fn.__name__, plan.ctxs[i].edition.key, job.ident)
+            rec = prev.jobs.get(jid) if prev is not None else None
+            if rec is not None and prev is not None and changed.isdisjoint(rec[0]) and jid not in state.jobs:
+                carry(prev, state, jid, inc)
+            else:
+                keep.append((i, job))
+                plan.rest_ids.append(jid)
+        rest = keep
         inc.ran = len(plan.todo) + len(rest)
     plan.rest = rest
-
-
-def _keep_unkeyed(run: _Run, rest: list[tuple[int, Job]]) -> list[tuple[int, Job]]:
-    """The jobs of `rest` whose key the previous build did not record; the others, and the
-    families `_rest_jobs` carried over whole, are carried into the state."""
-    plan, inc, prev, state = run.plan, run.inc, run.prev, run.state
-    assert inc is not None and state is not None
-    keep: list[tuple[int, Job]] = []
-    topic_keys: dict[str, list[bytes]] = defaultdict(list)
-    term_keys: dict[tuple[str, str, str], list[bytes]] = defaultdict(list)
-    for term, keys in plan.carried_terms.items():
-        assert prev is not None
-        state.terms[term] = keys
-        for key in keys:
-            _carry(prev, state, key, inc)
-            inc.reused += 1
-    memo_sigs = _ShownSigs(state.articles, inc.entry_sigs, False)
-    summary_sigs = _ShownSigs(state.articles, inc.entry_sigs, True)
-    for i, job in rest:
-        key = _job_key(job, i, inc, memo_sigs if job.topic else summary_sigs)
-        if job.topic:
-            topic_keys[job.topic].append(key)
-        if job.term:
-            term_keys[job.term].append(key)
-        if prev is not None and key in prev.jobs and key not in state.jobs:
-            _carry(prev, state, key, inc)
-            inc.reused += 1
-        else:
-            keep.append((i, job))
-            plan.rest_keys.append(key)
-    state.terms.update({term: tuple(keys) for term, keys in term_keys.items()})
-    for src, carried in plan.carried_topic_keys.items():
-        topic_keys[src].extend(carried)
-    for t in plan.site.topics:
-        if t.entry.source not in plan.carried_topics:
-            state.topics[t.entry.source] = TopicMemo(inc.entry_sigs[t.entry.source], plan.counts[t.entry.source],
-                                                     tuple(topic_keys.get(t.entry.source, ())))
-    return keep
 
 
 def _render_rest(run: _Run, jobs: int) -> Iterator[Output]:
@@ -342,8 +286,7 @@ def _render_rest(run: _Run, jobs: int) -> Iterator[Output]:
         yield from _merge(res, plan, run.failed, run.search_docs)
         if state is not None:
             for j, paths in res.paths.items():
-                state.jobs[plan.rest_keys[j]] = tuple(paths)
-                state.store_keys[plan.rest_keys[j]] = res.keys.get(j, ())
+                state.jobs[plan.rest_ids[j]] = (res.reads.get(j, ()), tuple(paths), res.keys.get(j, ()))
     # the pages are done: let go of what they read now, before the search index is built (page
     # jobs refer back to the plan, a cycle the collector would free only much later)
     plan.rest, plan.rows = [], {}
@@ -357,13 +300,13 @@ def _site_files(run: _Run) -> Iterator[Output]:
     """The sitemap (carried over while the global signature stands), robots.txt, the static files
     and the site's resources (per edition)."""
     site, config, inc, prev, state = run.plan.site, run.plan.config, run.inc, run.prev, run.state
-    map_key = digest("sitemap", inc.global_sig) if inc is not None else b""
-    if inc is not None and prev is not None and map_key in prev.jobs and state is not None:
-        _carry(prev, state, map_key, inc)  # every page's path and date: the global signature
+    jid = job_id("sitemap", "", ())
+    if inc is not None and prev is not None and jid in prev.jobs and state is not None:
+        carry(prev, state, jid, inc)  # every page's path and date: the global signature
     else:
         for out in sitemap(site, config):
             if state is not None:
-                state.jobs[map_key] = (out.path,)
+                state.jobs[jid] = ((), (out.path,), ())
             yield out
     yield Output("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n".encode())
     for out in _static_files(config):

@@ -3,7 +3,6 @@ their jobs."""
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -22,10 +21,11 @@ from ..text.summary import summarize
 from .body import _render_doc
 from .context import Ctx, _ctx_title, _TopicBase
 from .env import _render_template
-from .feeds import FEED_ITEMS, rss
+from .feeds import rss
 from .job import Job, _job, _job_search
 from .page_vars import _add_search, _card, _collection_vars, _page_vars, _term_pairs
 from .plan import _Plan
+from .reads import body_fact, passage_fact, topic_fact, topic_page_fact
 from .rows import _Row
 from .strings import format_date
 
@@ -60,27 +60,19 @@ def page_mentions(plan: _Plan, ctx: Ctx, topic: str, n: int) -> list[Mention]:
     """The mentions page `n` of a topic shows in this edition."""
     index = plan.site.index
     out = []
+    ctx.reads.read(topic_page_fact(ctx.edition.key, topic, n))
     for art, doc_src, anchor, text, line in page_rows(plan.shown_rows(ctx, topic), n):
         entry = index[art]
         doc = next(d for _k, d in entry.docs if d.source == doc_src)
+        ctx.reads.read(passage_fact(art, doc_src, anchor))
         if text is None:  # a kept article's passage (_get_rows)
             text = plan.passages(art)[(doc_src, anchor)]
         out.append(Mention(entry, doc, Passage(anchor, text, line), topic))
     return out
 
 
-def _first_entries(plan: _Plan, rows: Sequence[_Row], n: int) -> tuple[Entry, ...]:
-    """The first `n` distinct entries of mention rows (plan.mentioning(rows)[:n], without the rest)."""
-    out: dict[str, None] = {}
-    for r in rows:
-        if len(out) == n:
-            break
-        out[r[0]] = None
-    index = plan.site.index
-    return tuple(index[a] for a in out)
-
-
 def _topic_base(ctx: Ctx, t: Topic, plan: _Plan) -> _TopicBase:
+    ctx.reads.read(topic_fact(ctx.edition.key, t.entry.source))
     base = ctx.memo.topic_bases.get(t.entry.source)
     if base is not None:
         return base
@@ -96,6 +88,7 @@ def _topic_base(ctx: Ctx, t: Topic, plan: _Plan) -> _TopicBase:
 
 def _topic_text(ctx: Ctx, t: Topic) -> tuple[Rendered, list[str], str]:
     """A topic's own text in this edition: (its body rendered, its aliases, its description)."""
+    ctx.reads.read(body_fact(t.entry.source))
     got = ctx.memo.topic_texts.get(t.entry.source)
     if got is None:
         rendered = _render_doc(ctx, t.entry.doc(ctx.edition.key), t.entry)
@@ -139,7 +132,7 @@ def _top_tags(ctx: Ctx, related: list[Entry], mention_sig: bytes, store: Store |
 
 
 def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, plan: _Plan,
-           counts: dict[str, int], topic_matcher: Matcher | None, n: int) -> Output:
+           topic_matcher: Matcher | None, n: int) -> Output:
     """Page `n` of a topic: its text, the mentions of that page, related articles and tags (its
     search record is `_topic_record`'s)."""
     b = _topic_base(ctx, t, plan)
@@ -155,7 +148,7 @@ def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, plan: _Pl
     # the sibling topics, with their counts, on page 1 only: the later pages are more of the
     # topic's mentions (and a new mention anywhere in the group does not re-render them all)
     siblings = [{"title": ctx.topic_names[o.entry.source], "url": url(o.entry.path),
-                 "count": counts.get(o.entry.source, 0)}
+                 "count": plan.counts.get(o.entry.source, 0), "description": _topic_text(ctx, o)[2]}
                 for o in c.topics if o is not t and o.group == t.group] if n == 1 else []
     v["page"] = {
         "title": b.title, "content": Markup(b.rendered.html), "group": conv_t(t.group),
@@ -187,61 +180,22 @@ def _collection(ctx: Ctx, env: jinja2.Environment, c: Collection, counts: dict[s
     return Output(output_file(ctx.path(c.entry.path)), _render_template(env, "collection.html", v))
 
 
+def _topic_feed(ctx: Ctx, t: Topic, plan: _Plan) -> Output:
+    """A topic's feed: the articles that mention it, in mention order."""
+    src = t.entry.source
+    return rss(ctx, t.entry.path, ctx.topic_names[src], list(plan.topic_entries(src)))
+
+
 def collection_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
     """Each collection's page, then each of its topics' search record, pages and feed, in the
     order a serial build renders them (`page_jobs`)."""
-    counts = plan.counts
     jobs: list[Job] = []
     for c in plan.site.collections:
-        jobs.append(_job_search(_collection, ctx, plan.env, c, counts, ident=(c.entry.source,),
-                                entries=(c.entry,), extra=tuple(counts[t.entry.source] for t in c.topics)))
+        jobs.append(_job_search(_collection, ctx, plan.env, c, plan.counts, ident=(c.entry.source,)))
         for topic in c.topics:
-            if topic.entry.source in plan.carried_topics:
-                continue  # nothing it shows changed: its jobs were carried over whole (site._gather_mentions)
-            jobs += _topic_jobs(plan, ctx, c, topic)
+            src = topic.entry.source
+            jobs.append(Job(_topic_record, (ctx, topic), True, (src,)))
+            for n in range(1, plan.pages[(ctx.edition.key, src)] + 1):
+                jobs.append(_job(_topic, ctx, plan.env, c, topic, plan, plan.topic_matcher, n, ident=(src, n)))
+            jobs.append(_job(_topic_feed, ctx, topic, plan, ident=(src,)))
     return jobs
-
-
-def _topic_jobs(plan: _Plan, ctx: Ctx, c: Collection, topic: Topic) -> list[Job]:
-    """A topic's search record, its pages not carried over, and its feed."""
-    src, counts = topic.entry.source, plan.counts
-    jobs = [Job(_topic_record, (ctx, topic), True, (src,), (topic.entry,), topic=src)]
-    sig = plan.mention_sig(src)  # which passages of which documents, in order
-    siblings = tuple(counts[o.entry.source] for o in c.topics if o.group == topic.group)
-    # page n shows its own mentions and the first related articles; all pages show the count
-    shown = plan.shown_rows(ctx, src)
-    related = _first_entries(plan, shown, RELATED_SHOWN)
-    related_src = [r.source for r in related]
-    whole = _topic_whole(plan, src, shown, related_src)
-    for n in range(1, mention_pages(len(shown)) + 1):
-        chunk = page_rows(shown, n)
-        family = None
-        if whole:
-            own = repr((siblings if n == 1 else None, [r[:3] for r in chunk])).encode("utf-8", "surrogatepass")
-            family = (ctx.edition.key, "topic:" + hashlib.blake2b(whole + own, digest_size=16).hexdigest(), str(n))
-        if family is not None and plan.carry_topic_page(family, chunk, related_src, src):
-            continue
-        jobs.append(Job(_topic, (ctx, plan.env, c, topic, plan, counts, plan.topic_matcher, n), False,
-                        (src, n), (topic.entry, *related, *plan.mentioning(chunk)),
-                        (sig, siblings if n == 1 else None), src, family))
-    mentioned = plan.topic_entries(src)
-    jobs.append(_job(rss, ctx, topic.entry.path, ctx.topic_names[src], list(mentioned), ident=(src,),
-                     entries=mentioned[:FEED_ITEMS], topic=src))
-    return jobs
-
-
-def _topic_whole(plan: _Plan, topic: str, shown: Sequence[_Row], related_src: list[str]) -> bytes:
-    """What every page of a topic reads beyond the articles it shows, or b"" (not an incremental
-    build: pages are not carried).
-
-    Each page is a family of its own (carried like a list page), named for all it reads beyond the
-    articles it shows: its own mentions' identities (document and anchor, a digest of the
-    passage's text), how many there are in all, the related articles (the first ones it lists, and
-    all of them: the top tags), the topic's own text and, on page 1 (the only one listing the
-    sibling topics), the siblings' counts. A page stands while none of the passages it quotes and
-    none of the summaries it shows changed; an edit elsewhere in the topic's list does not touch it."""
-    if not plan.entry_sigs:  # (incremental builds, full ones included: they record the families)
-        return b""
-    everyone = "\0".join(sorted({r[0] for r in shown})).encode("utf-8", "surrogatepass")
-    return repr((topic, len(shown), related_src)).encode("utf-8", "surrogatepass") + \
-        hashlib.blake2b(everyone, digest_size=16).digest() + plan.entry_sigs[topic]
