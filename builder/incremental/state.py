@@ -31,7 +31,7 @@ from typing import Any
 from ..model.documents import Document
 from .identity import CACHE_DIR
 
-FORMAT = 9
+FORMAT = 10
 FILE = "render-state"  # + a hash of the output folder's path: `build` and `serve` keep one each
 _KEEP_STATES = 4  # state files of other output folders (old preview sessions) beyond this are removed
 

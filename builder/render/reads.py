@@ -8,12 +8,12 @@ accessors here and in plan.py (`_render_doc` records the body it renders):
 
 - `body_fact(src)`: an entry's Markdown body (its rendering, its text in a search record);
 - `summary_fact(src)`: an article's summaries, every edition (`Summaries`);
-- `passage_fact(article, doc, anchor)`: the text of a passage that mentions a topic;
 - `count_fact(topic)`: how many mentions a topic has (`Counts`);
 - `mentions_fact(topic)`: which passages of which documents mention a topic, in order;
 - `topic_fact(edition, topic)`: what every page of a topic shows of its mentions in an edition
   (how many, and which articles in which order: related articles and their tags);
-- `topic_page_fact(edition, topic, n)`: which mentions page `n` of a topic quotes.
+- `topic_page_fact(edition, topic, n)`: which mentions page `n` of a topic quotes, and their texts
+  (`topic_pages.page_mentions` is the one reader of passages' texts).
 
 A memo of something made from a fact (an edition's topic text, a feed item) records the fact on
 every use, not only when it computes: the job that hits the memo read the fact too.
@@ -32,10 +32,6 @@ def body_fact(src: str) -> str:
 
 def summary_fact(src: str) -> str:
     return sys.intern("s\x1f" + src)
-
-
-def passage_fact(article: str, doc: str, anchor: str) -> str:
-    return sys.intern(f"p\x1f{article}\x1f{doc}\x1f{anchor}")
 
 
 def count_fact(topic: str) -> str:

@@ -8,7 +8,8 @@ changed are found where they are made, never beside the page functions:
 - bodies: the entries whose body signature differs (`changed_bodies`), before anything renders;
 - summaries and passages: the articles rendered again whose memo differs (site._record_article);
 - the facts made from the topics' mentions (`topic_facts`): recomputed for the topics a changed
-  article mentions, before or after, and compared with the previous build's digests.
+  article mentions, before or after, and compared with the previous build's digests (a page
+  quoting a passage whose text changed has changed too).
 """
 
 from __future__ import annotations
@@ -68,19 +69,27 @@ def _digest(value: Any) -> bytes:
     return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def topic_facts(plan: _Plan, topic: str) -> tuple[dict[str, bytes], dict[tuple[str, str], int]]:
-    """The digests of the facts made from a topic's mentions (reads.py), and its pages per edition."""
+def topic_facts(plan: _Plan, topic: str, passages_changed: set[tuple[str, str, str]]
+                ) -> tuple[dict[str, bytes], dict[tuple[str, str], int], set[str]]:
+    """The digests of the facts made from a topic's mentions (reads.py), its pages per edition, and
+    the pages quoting a passage whose text changed (`passages_changed`: (article, document,
+    anchor)): changed whatever their digests say."""
     rows = plan.rows.get(topic, [])
     facts = {mentions_fact(topic): _digest([r[:3] for r in rows]), count_fact(topic): _digest(len(rows))}
     pages: dict[tuple[str, str], int] = {}
+    moved: set[str] = set()
     for ctx in plan.ctxs:
         ed = ctx.edition.key
         shown = plan.shown_rows(ctx, topic)
         facts[topic_fact(ed, topic)] = _digest((len(shown), list(dict.fromkeys([r[0] for r in shown]))))
         n = pages[(ed, topic)] = mention_pages(len(shown))
         for k in range(1, n + 1):
-            facts[topic_page_fact(ed, topic, k)] = _digest([r[:3] for r in page_rows(shown, k)])
-    return facts, pages
+            chunk = [r[:3] for r in page_rows(shown, k)]
+            fact = topic_page_fact(ed, topic, k)
+            facts[fact] = _digest(chunk)
+            if passages_changed and not passages_changed.isdisjoint(chunk):
+                moved.add(fact)
+    return facts, pages, moved
 
 
 def affected_topics(site: Site, prev: RenderState, todo: list[int],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -30,7 +31,7 @@ from .job import Job, _Result
 from .other_pages import _static_files
 from .page_jobs import _rest_jobs
 from .plan import _Plan
-from .reads import Counts, Summaries, passage_fact, summary_fact
+from .reads import Counts, Summaries, summary_fact
 from .reuse import Incremental, affected_topics, carry, changed_bodies, job_id, merged_rows, topic_facts
 from .rows import _old_passages, _put_passages, _put_rows, _Row
 
@@ -57,6 +58,7 @@ class _Run:
     # none of them keeps its files
     changed: set[str] = field(default_factory=set)
     shown_changed: set[str] = field(default_factory=set)  # the articles rendered again whose memo changed
+    passages_changed: set[tuple[str, str, str]] = field(default_factory=set)  # (article, document, anchor)
 
 
 def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
@@ -196,12 +198,18 @@ def _record_article(run: _Run, res: _Result, i: int, paths: list[str]) -> None:
             run.changed.add(summary_fact(entry.source))
         if was is None or was.passages != memo.passages:
             before = _old_passages(store, was)
-            run.changed.update(passage_fact(entry.source, d, p[0]) for d, p, _t in found
-                               if before.get((d, p[0])) != p[1])
+            run.passages_changed.update((entry.source, d, p[0]) for d, p, _t in found
+                                        if before.get((d, p[0])) != p[1])
     state.articles[entry.source] = blob
     jid = plan.job_ids[i]
     # (its passages' row stays in use while the article is kept, like the job's own rows)
-    state.jobs[jid] = (res.reads.get(i, ()), tuple(paths), (*res.keys.get(i, ()), memo.passages))
+    state.jobs[jid] = (_interned(res.reads.get(i, ())), tuple(paths), (*res.keys.get(i, ()), memo.passages))
+
+
+def _interned(reads: tuple[str, ...]) -> tuple[str, ...]:
+    """A job's facts as the one string object per fact the state holds (records from forked workers
+    arrive as copies): the saved state names each fact once (10,000 articles: 22.8 → 17.9 MB)."""
+    return tuple(map(sys.intern, reads))
 
 
 def _gather_mentions(run: _Run) -> None:
@@ -229,11 +237,12 @@ def _gather_mentions(run: _Run) -> None:
     plan.pages = state.topic_pages if state is not None else {}
     for src in (topics if affected is None else sorted(affected)):
         counts[src] = len(plan.topic_rows(src))
-        facts, pages = topic_facts(plan, src)
+        facts, pages, moved = topic_facts(plan, src, run.passages_changed)
         plan.pages.update(pages)
         if state is not None:
             if prev is not None:
                 run.changed.update(f for f, d in facts.items() if prev.facts.get(f) != d)
+                run.changed.update(moved)
             state.facts.update(facts)
     plan.counts = Counts(plan.reads, counts)
     if state is not None:
@@ -286,7 +295,7 @@ def _render_rest(run: _Run, jobs: int) -> Iterator[Output]:
         yield from _merge(res, plan, run.failed, run.search_docs)
         if state is not None:
             for j, paths in res.paths.items():
-                state.jobs[plan.rest_ids[j]] = (res.reads.get(j, ()), tuple(paths), res.keys.get(j, ()))
+                state.jobs[plan.rest_ids[j]] = (_interned(res.reads.get(j, ())), tuple(paths), res.keys.get(j, ()))
     # the pages are done: let go of what they read now, before the search index is built (page
     # jobs refer back to the plan, a cycle the collector would free only much later)
     plan.rest, plan.rows = [], {}

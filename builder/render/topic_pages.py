@@ -25,7 +25,7 @@ from .feeds import rss
 from .job import Job, _job, _job_search
 from .page_vars import _add_search, _card, _collection_vars, _page_vars, _term_pairs
 from .plan import _Plan
-from .reads import body_fact, passage_fact, topic_fact, topic_page_fact
+from .reads import body_fact, topic_fact, topic_page_fact
 from .rows import _Row
 from .strings import format_date
 
@@ -57,14 +57,14 @@ def page_rows(rows: Sequence[_Row], n: int) -> Sequence[_Row]:
 
 
 def page_mentions(plan: _Plan, ctx: Ctx, topic: str, n: int) -> list[Mention]:
-    """The mentions page `n` of a topic shows in this edition."""
+    """The mentions page `n` of a topic shows in this edition, with their texts (the one reader of
+    mentioned passages' texts: `topic_page_fact` covers them)."""
     index = plan.site.index
     out = []
     ctx.reads.read(topic_page_fact(ctx.edition.key, topic, n))
     for art, doc_src, anchor, text, line in page_rows(plan.shown_rows(ctx, topic), n):
         entry = index[art]
         doc = next(d for _k, d in entry.docs if d.source == doc_src)
-        ctx.reads.read(passage_fact(art, doc_src, anchor))
         if text is None:  # a kept article's passage (_get_rows)
             text = plan.passages(art)[(doc_src, anchor)]
         out.append(Mention(entry, doc, Passage(anchor, text, line), topic))
