@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 from .identity import CACHE_DIR
 from .store import FILE, connect
@@ -30,6 +31,7 @@ NEXT_SNAPSHOT = "snapshot-next"  # a snapshot written during a build, made `SNAP
 KINDS = (FILES, BUILD, STATE, SNAPSHOT, NEXT_SNAPSHOT)
 
 KEEP_FOLDERS = 5  # output folders whose records are kept: the newest (build, serve, tests' temporary ones)
+_CHUNK = 2**20
 _SLACK = 1.5  # entries: once the table holds this many times the rows a build used (plus a margin)
 
 
@@ -73,6 +75,32 @@ def write(site_dir: Path, folder: str, kind: str, payload: bytes | memoryview | 
         try:
             conn.execute("BEGIN IMMEDIATE")
             _put(conn, folder, kind, payload)
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError):
+        pass
+
+
+def write_file(site_dir: Path, folder: str, kind: str, f: BinaryIO) -> None:
+    """One record written from an open file (from its start to its end), in chunks: a record of
+    80 MB (a 10,000-article site's snapshot) is never whole in memory. Best effort."""
+    size = f.seek(0, 2)
+    f.seek(0)
+    try:
+        conn = connect(db_path(site_dir))
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            _put(conn, folder, kind, b"")
+            rowid = conn.execute("SELECT rowid FROM records WHERE folder = ? AND kind = ?",
+                                 (folder, kind)).fetchone()[0]
+            conn.execute("UPDATE records SET value = zeroblob(?) WHERE rowid = ?", (size, rowid))
+            crc = 0
+            with conn.blobopen("records", "value", rowid) as blob:
+                while chunk := f.read(_CHUNK):
+                    blob.write(chunk)
+                    crc = zlib.crc32(chunk, crc)
+            conn.execute("UPDATE records SET crc = ? WHERE rowid = ?", (crc, rowid))
             conn.execute("COMMIT")
         finally:
             conn.close()

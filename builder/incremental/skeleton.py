@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from ..model.documents import Document
 from ..pipeline.load import Resource, SourceFile, doc_key, load_file
 from . import identity, records
 from .fingerprint import FileDigests
+from .identity import CACHE_DIR
 from .state import meta_digest, meta_sig, resources_sig
 from .store import Pickler, Store, restore_document
 
@@ -124,12 +126,13 @@ def prepare(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, docs: l
             return False
         rows[d.source] = doc_key(d.source, config, rec[0])
         metas.append((d.source, rec[1]))
-    f = io.BytesIO()
     try:
-        pickle.dump((FORMAT, identity.builder_digest(), _key(config, drafts, metas, resources), dict(table), rows),
-                    f, protocol=5)
-        Pickler(f, protocol=5).dump((docs, site))  # (documents' texts as bytes: no UTF-8 copies left behind)
-    except (pickle.PicklingError, RecursionError):
+        (site_dir / CACHE_DIR).mkdir(exist_ok=True)
+        with tempfile.TemporaryFile(dir=site_dir / CACHE_DIR) as f:  # (80 MB at 10,000 articles: not in memory)
+            pickle.dump((FORMAT, identity.builder_digest(), _key(config, drafts, metas, resources), dict(table), rows),
+                        f, protocol=5)
+            Pickler(f, protocol=5).dump((docs, site))  # (documents' texts as bytes: no UTF-8 copies left behind)
+            records.write_file(site_dir, records.folder_key(out), records.NEXT_SNAPSHOT, f)
+    except (OSError, pickle.PicklingError, RecursionError):
         return False
-    records.write(site_dir, records.folder_key(out), records.NEXT_SNAPSHOT, f.getbuffer())
     return True
