@@ -24,7 +24,7 @@ def test_a_commit_writes_every_record_or_none(tmp_path: Path, monkeypatch: pytes
     second = records.Commit(tmp_path, out)
     second.put(records.STATE, b"new state")
     second.put(records.BUILD, b"new build")
-    second.snapshot = True
+    second.snapshot = ("snapshot-1", True)
 
     def killed(*_a: object) -> None:
         raise sqlite3.OperationalError("the process died here")
@@ -58,3 +58,11 @@ def test_only_the_most_recent_output_folders_keep_their_records(tmp_path: Path) 
     assert searches == sorted(records.search_dir(site, out).name for out in kept)
     assert sorted(p.name for p in (site / CACHE_DIR).iterdir()) == sorted([records.db_path(site).name, *searches])
     assert build(site, outs[-1], jobs=1).skipped  # what is kept still serves
+    yaml = (site / "site.yaml").read_text(encoding="utf-8")
+    assert "同文知识库" in yaml
+    (site / "site.yaml").write_text(yaml.replace("同文知识库", "改名的知识库"), encoding="utf-8")
+    build(site, outs[-1], jobs=1)  # a full load writes a new snapshot: the one it replaces is deleted
+    conn = sqlite3.connect(records.db_path(site))
+    rows = conn.execute("SELECT folder, count(*) FROM records WHERE kind LIKE 'snapshot-%' GROUP BY folder").fetchall()
+    conn.close()
+    assert sorted(rows) == sorted((records.folder_key(out), 1) for out in kept)

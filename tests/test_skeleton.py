@@ -5,6 +5,7 @@ again. Either way the output equals a clean build."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,13 @@ def derives(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
+def _snapshot_row(site: Path, out: Path) -> str:
+    """The row of the snapshot in use (`records.SNAPSHOT` names it)."""
+    kind = record(site, out, records.SNAPSHOT)
+    assert kind is not None
+    return kind.decode()
+
+
 def _same_as_clean(site: Path, out: Path, tmp_path: Path, name: str) -> None:
     shadow = tmp_path / f"{name}-site"
     shutil.copytree(site, shadow, ignore=shutil.ignore_patterns(".tongwen-cache"))
@@ -94,9 +102,9 @@ def test_anything_but_bodies_derives_again(tmp_path: Path, derives: list[int], c
     elif change == "drafts":
         drafts = True
     elif change == "damaged":
-        data = record(site, out, records.SNAPSHOT)
+        data = record(site, out, _snapshot_row(site, out))
         assert data is not None
-        damage_record(site, out, records.SNAPSHOT, data[: len(data) // 2])  # (its checksum matches)
+        damage_record(site, out, _snapshot_row(site, out), data[: len(data) // 2])  # (its checksum matches)
         _post(site, 1, "文章1", "只改正文。")
     else:  # more changed files than are patched into a snapshot
         monkeypatch.setattr(skeleton, "MAX_PATCHED", 1)
@@ -122,7 +130,10 @@ def test_a_failed_build_keeps_no_snapshot(tmp_path: Path, derives: list[int]) ->
     (site / "templates" / "article.html").write_text("{{ page.nope() }}", encoding="utf-8")
     with pytest.raises(Exception):  # noqa: B017 - the template error itself is tested elsewhere
         build(site, out, jobs=1)
-    assert record(site, out, records.SNAPSHOT) is None and record(site, out, records.NEXT_SNAPSHOT) is None
+    assert record(site, out, records.SNAPSHOT) is None
+    conn = sqlite3.connect(records.db_path(site))
+    assert not conn.execute("SELECT kind FROM records WHERE kind LIKE 'snapshot%'").fetchall()  # nor its row
+    conn.close()
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -134,10 +145,10 @@ def test_a_damaged_text_loads_the_site_afresh(tmp_path: Path, derives: list[int]
         _post(site, n, f"文章{n}", f"第{n}篇正文。")
     out = tmp_path / "out"
     build(site, out, jobs=1)
-    data = bytearray(record(site, out, records.SNAPSHOT) or b"")
+    data = bytearray(record(site, out, _snapshot_row(site, out)) or b"")
     at = data.index("后文5。".encode())  # p5's body
     data[at: at + 9] = "后文六".encode()  # same length, other bytes
-    damage_record(site, out, records.SNAPSHOT, bytes(data), checked=False)
+    damage_record(site, out, _snapshot_row(site, out), bytes(data), checked=False)
     _post(site, 3, "文章3", "第3篇正文，讲软件和出海。\n\n<!--more-->\n\n后文3，改过了。")
     build(site, out, jobs=jobs)
     assert len(derives) == 2  # the damage was found and the site derived

@@ -26,9 +26,12 @@ from .store import FILE, connect
 FILES = "files"  # input files' stat → content digest (fingerprint.FileDigests), folder ""
 BUILD = "build"  # the inputs' fingerprint, page counts and the folder's listing digest (fingerprint)
 STATE = "state"  # the render state with the folder's listing digest (state.py)
-SNAPSHOT = "snapshot"  # the derived site (skeleton.py)
-NEXT_SNAPSHOT = "snapshot-next"  # a snapshot written during a build, made `SNAPSHOT` by its commit
-KINDS = (FILES, BUILD, STATE, SNAPSHOT, NEXT_SNAPSHOT)
+# the derived site (skeleton.py): a row of its own, `SNAPSHOT_ROWS` + a build's name, written during
+# the build; `SNAPSHOT` names the one in use (the build's commit points it at its own: a row of
+# 80 MB is written once and deleted once, never updated, which would make it whole in memory)
+SNAPSHOT = "snapshot"
+SNAPSHOT_ROWS = "snapshot-"
+KINDS = (FILES, BUILD, STATE, SNAPSHOT)
 
 KEEP_FOLDERS = 5  # output folders whose records are kept: the newest (build, serve, tests' temporary ones)
 _CHUNK = 2**20
@@ -85,22 +88,23 @@ def write(site_dir: Path, folder: str, kind: str, payload: bytes | memoryview | 
 def write_file(site_dir: Path, folder: str, kind: str, f: BinaryIO) -> None:
     """One record written from an open file (from its start to its end), in chunks: a record of
     80 MB (a 10,000-article site's snapshot) is never whole in memory. Best effort."""
-    size = f.seek(0, 2)
+    crc = 0
+    f.seek(0)
+    while chunk := f.read(_CHUNK):
+        crc = zlib.crc32(chunk, crc)
+    size = f.tell()
     f.seek(0)
     try:
         conn = connect(db_path(site_dir))
         try:
             conn.execute("BEGIN IMMEDIATE")
-            _put(conn, folder, kind, b"")
+            conn.execute("INSERT OR REPLACE INTO records (folder, kind, crc, used, value) "
+                         "VALUES (?, ?, ?, 0, zeroblob(?))", (folder, kind, crc, size))
             rowid = conn.execute("SELECT rowid FROM records WHERE folder = ? AND kind = ?",
                                  (folder, kind)).fetchone()[0]
-            conn.execute("UPDATE records SET value = zeroblob(?) WHERE rowid = ?", (size, rowid))
-            crc = 0
             with conn.blobopen("records", "value", rowid) as blob:
                 while chunk := f.read(_CHUNK):
                     blob.write(chunk)
-                    crc = zlib.crc32(chunk, crc)
-            conn.execute("UPDATE records SET crc = ? WHERE rowid = ?", (crc, rowid))
             conn.execute("COMMIT")
         finally:
             conn.close()
@@ -113,8 +117,8 @@ def _put(conn: sqlite3.Connection, folder: str, kind: str, payload: bytes | memo
         conn.execute("DELETE FROM records WHERE folder = ? AND kind = ?", (folder, kind))
         return
     used = conn.execute("SELECT coalesce(max(used), 0) + 1 FROM records").fetchone()[0]
-    conn.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)",
-                 (folder, kind, payload, zlib.crc32(payload), used))
+    conn.execute("INSERT OR REPLACE INTO records (folder, kind, crc, used, value) VALUES (?, ?, ?, ?, ?)",
+                 (folder, kind, zlib.crc32(payload), used, payload))
 
 
 class Commit:
@@ -123,7 +127,7 @@ class Commit:
     def __init__(self, site_dir: Path, out: Path):
         self.site_dir, self.folder = site_dir, folder_key(out)
         self.puts: list[tuple[str, str, bytes | None]] = []
-        self.snapshot: bool | None = None  # publish (True) or drop (False) this build's snapshot
+        self.snapshot: tuple[str, bool] | None = None  # this build's snapshot row: publish it (True) or drop it
         self.used: set[bytes] | None = None  # the entries this build used: prune the others
 
     def put(self, kind: str, payload: bytes | None, shared: bool = False) -> None:
@@ -140,7 +144,7 @@ class Commit:
             for folder, kind, payload in self.puts:
                 _put(conn, folder, kind, payload)
             if self.snapshot is not None:
-                _publish_snapshot(conn, self.folder, self.snapshot)
+                _publish_snapshot(conn, self.folder, *self.snapshot)
             gone = prune(conn, self.folder, self.used)
             conn.execute("COMMIT")
         except (sqlite3.Error, OSError):
@@ -151,13 +155,15 @@ class Commit:
             shutil.rmtree(search_dir(self.site_dir, Path(folder)), ignore_errors=True)
 
 
-def _publish_snapshot(conn: sqlite3.Connection, folder: str, ok: bool) -> None:
-    if ok and conn.execute("SELECT 1 FROM records WHERE folder = ? AND kind = ?",
-                           (folder, NEXT_SNAPSHOT)).fetchone() is not None:
-        conn.execute("DELETE FROM records WHERE folder = ? AND kind = ?", (folder, SNAPSHOT))
-        conn.execute("UPDATE records SET kind = ? WHERE folder = ? AND kind = ?", (SNAPSHOT, folder, NEXT_SNAPSHOT))
+def _publish_snapshot(conn: sqlite3.Connection, folder: str, kind: str, ok: bool) -> None:
+    """Point `SNAPSHOT` at the row `kind` (ok) and delete every other snapshot row of the folder
+    (the previous one, and those of builds killed before their commit); else delete that row."""
+    if ok and conn.execute("SELECT 1 FROM records WHERE folder = ? AND kind = ?", (folder, kind)).fetchone():
+        _put(conn, folder, SNAPSHOT, kind.encode())
+        conn.execute("DELETE FROM records WHERE folder = ? AND kind LIKE ? AND kind != ?",
+                     (folder, SNAPSHOT_ROWS + "%", kind))
     else:
-        conn.execute("DELETE FROM records WHERE folder = ? AND kind = ?", (folder, NEXT_SNAPSHOT))
+        conn.execute("DELETE FROM records WHERE folder = ? AND kind = ?", (folder, kind))
 
 
 def prune(conn: sqlite3.Connection, folder: str, used: set[bytes] | None) -> list[str]:

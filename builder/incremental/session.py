@@ -75,7 +75,7 @@ class Session:
     recorded: str | None = None  # the folder's listing digest the previous state was recorded with
     store: Store | None = None
     reused: bool = False  # the site model came from the snapshot
-    snapshot: bool = False  # a fresh snapshot was written, published by `record`
+    snapshot: str | None = None  # the row of a fresh snapshot, published by `record`
     metas: RenderState = field(default_factory=RenderState)
     memory: Memory | None = None  # decoded rows kept between builds (the preview server's)
 
@@ -162,8 +162,8 @@ class Session:
 
     def abandon(self) -> None:
         """The build failed: nothing of it is recorded (its snapshot is dropped)."""
-        if self.snapshot:
-            records.write(self.site_dir, records.folder_key(self.out), records.NEXT_SNAPSHOT, None)
+        if self.snapshot is not None:
+            records.write(self.site_dir, records.folder_key(self.out), self.snapshot, None)
 
     def record(self, writer: Staging | Patch, state: RenderState | None, search_state: search.SearchState,
                kept_rows: set[bytes], pages: int, outputs: int) -> None:
@@ -184,7 +184,8 @@ class Session:
         settled = self.fp is not None and self.digests.unchanged_since_use()
         commit = records.Commit(self.site_dir, self.out)
         commit.put(records.FILES, self.digests.payload(), shared=True)
-        commit.snapshot, commit.used = settled, self.store.used
+        commit.snapshot = (self.snapshot, settled) if self.snapshot is not None else None
+        commit.used = self.store.used
         if state is not None:
             state.metas, state.config_sig = self.metas.metas, self.metas.config_sig
         search_dir = records.search_dir(self.site_dir, self.out)

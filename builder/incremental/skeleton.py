@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import pickle
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,7 +79,8 @@ class _Reader(pickle.Unpickler):
 def reuse(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, sources: list[SourceFile],
           resources: list[Resource], store: Store, digests: FileDigests) -> Reused | None:
     """The snapshot with the changed documents put in, or None (then load and derive as usual)."""
-    payload = records.read(site_dir, records.folder_key(out), records.SNAPSHOT)
+    kind = records.read(site_dir, records.folder_key(out), records.SNAPSHOT)
+    payload = records.read(site_dir, records.folder_key(out), kind.decode("utf-8", "replace")) if kind else None
     if payload is None:
         return None
     try:
@@ -114,25 +117,27 @@ def reuse(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, sources: 
 
 
 def prepare(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, docs: list[Document],
-            resources: list[Resource], site: Site, table: dict[str, tuple[bytes, bytes]]) -> bool:
-    """Write a snapshot of a freshly derived site as `records.NEXT_SNAPSHOT` (the build's commit makes it
-    the snapshot once the build is known to have read settled inputs). `table`: source → (file digest
-    as it was loaded, meta digest), as `incremental.global_sig` recorded them. False: none written."""
+            resources: list[Resource], site: Site, table: dict[str, tuple[bytes, bytes]]) -> str | None:
+    """Write a snapshot of a freshly derived site into a row of its own, and name it (the build's
+    commit makes it the snapshot once the build is known to have read settled inputs: `records`).
+    `table`: source → (file digest as it was loaded, meta digest), as `incremental.global_sig`
+    recorded them. None: none written."""
     rows: dict[str, bytes] = {}
     metas = []
     for d in docs:
         rec = table.get(d.source)
         if rec is None:
-            return False
+            return None
         rows[d.source] = doc_key(d.source, config, rec[0])
         metas.append((d.source, rec[1]))
+    kind = f"{records.SNAPSHOT_ROWS}{os.getpid()}-{time.time_ns()}"
     try:
         (site_dir / CACHE_DIR).mkdir(exist_ok=True)
         with tempfile.TemporaryFile(dir=site_dir / CACHE_DIR) as f:  # (80 MB at 10,000 articles: not in memory)
             pickle.dump((FORMAT, identity.builder_digest(), _key(config, drafts, metas, resources), dict(table), rows),
                         f, protocol=5)
             Pickler(f, protocol=5).dump((docs, site))  # (documents' texts as bytes: no UTF-8 copies left behind)
-            records.write_file(site_dir, records.folder_key(out), records.NEXT_SNAPSHOT, f)
+            records.write_file(site_dir, records.folder_key(out), kind, f)
     except (OSError, pickle.PicklingError, RecursionError):
-        return False
-    return True
+        return None
+    return kind

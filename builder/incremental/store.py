@@ -40,8 +40,9 @@ T = TypeVar("T")
 _FORMAT = 3
 FILE = "store.sqlite"
 SCHEMA = ("CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, value BLOB NOT NULL)",
-          "CREATE TABLE IF NOT EXISTS records (folder TEXT NOT NULL, kind TEXT NOT NULL, value BLOB NOT NULL, "
-          "crc INTEGER NOT NULL, used INTEGER NOT NULL, PRIMARY KEY (folder, kind))")
+          # (`value` last: a zeroblob written there is not made in memory: records.write_file)
+          "CREATE TABLE IF NOT EXISTS records (folder TEXT NOT NULL, kind TEXT NOT NULL, crc INTEGER NOT NULL, "
+          "used INTEGER NOT NULL, value BLOB NOT NULL, PRIMARY KEY (folder, kind))")
 _MEMORY_MAX = 512 * 2**20  # bytes (as stored, compressed) of the entries kept in memory; then start afresh
 
 
