@@ -123,3 +123,31 @@ def browser():  # type: ignore[no-untyped-def]
     import webtools
     with webtools.browser() as b:
         yield b
+
+
+def record(site: Path, out: Path | None, kind: str) -> bytes | None:
+    """A build record (`incremental.records`) as stored: `out` None for the records every folder shares."""
+    from builder.incremental import records
+    return records.read(site, records.folder_key(out) if out is not None else "", kind)
+
+
+def damage_record(site: Path, out: Path | None, kind: str, value: bytes | None, checked: bool = True) -> None:
+    """Replace a record's stored bytes (None: delete it). `checked`: with a matching checksum (what
+    reads them must refuse them itself), else with the old one (the checksum must catch it)."""
+    import sqlite3
+    import zlib
+
+    from builder.incremental import records
+    folder = records.folder_key(out) if out is not None else ""
+    conn = sqlite3.connect(records.db_path(site), isolation_level=None)
+    try:
+        if value is None:
+            conn.execute("DELETE FROM records WHERE folder = ? AND kind = ?", (folder, kind))
+        elif checked:
+            conn.execute("UPDATE records SET value = ?, crc = ? WHERE folder = ? AND kind = ?",
+                         (value, zlib.crc32(value), folder, kind))
+        else:
+            conn.execute("UPDATE records SET value = ? WHERE folder = ? AND kind = ?", (value, folder, kind))
+        assert conn.total_changes == 1, (folder, kind)
+    finally:
+        conn.close()

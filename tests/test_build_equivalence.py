@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from builder.errors import BuildFailed
-from builder.incremental import fingerprint, identity
+from builder.incremental import identity, records
 from builder.pipeline.build import build
 from builder.pipeline.parallel import run_chunks
+from conftest import damage_record, record
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -37,7 +38,7 @@ def assert_same(a: Path, b: Path) -> None:
 
 
 def clean_build(site: Path, out: Path, jobs: int = 1) -> None:
-    shutil.rmtree(site / fingerprint.CACHE_DIR, ignore_errors=True)
+    shutil.rmtree(site / identity.CACHE_DIR, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     r = build(site, out, jobs=jobs)
     assert not r.skipped
@@ -197,21 +198,21 @@ def test_corrupt_cache_is_ignored(tmp_path: Path, damage: str) -> None:
     site = small_site(tmp_path / "site")
     out = tmp_path / "out"
     clean_build(site, out)
-    state = site / fingerprint.CACHE_DIR / "builds.json"
-    data = state.read_bytes()
+    data = record(site, out, records.BUILD)
+    assert data is not None
     # change an input *and* damage the record: a trusted stale record would keep the old title
     (site / "site.yaml").write_text((site / "site.yaml").read_text(encoding="utf-8").replace(
         "同文知识库", "改名的知识库"), encoding="utf-8")
-    if damage == "truncate":
-        state.write_bytes(data[: len(data) // 2])
+    if damage == "truncate":  # (the stored checksum catches these three)
+        damage_record(site, out, records.BUILD, data[: len(data) // 2], checked=False)
     elif damage == "garble":
-        state.write_bytes(bytes(b ^ 0x5A for b in data))
+        damage_record(site, out, records.BUILD, bytes(b ^ 0x5A for b in data), checked=False)
     elif damage == "empty":
-        state.write_bytes(b"")
-    elif damage == "wrong-fingerprint":
-        state.write_bytes(data.replace(b'"fingerprint": "', b'"fingerprint": "0'))
+        damage_record(site, out, records.BUILD, b"", checked=False)
+    elif damage == "wrong-fingerprint":  # (these two have a checksum that matches: the reader refuses them)
+        damage_record(site, out, records.BUILD, data.replace(b'"fingerprint": "', b'"fingerprint": "0'))
     else:
-        state.write_bytes(b"[1, 2, 3]")
+        damage_record(site, out, records.BUILD, b"[1, 2, 3]")
     r = build(site, out)
     assert not r.skipped
     clean_build(site, tmp_path / "clean")
@@ -273,7 +274,7 @@ def test_any_input_change_invalidates(tmp_path: Path, monkeypatch: pytest.Monkey
         out = tmp_path / "out2"
     r = build(site, out, **kwargs)
     assert not r.skipped
-    shutil.rmtree(site / fingerprint.CACHE_DIR)
+    shutil.rmtree(site / identity.CACHE_DIR)
     build(site, tmp_path / "clean", **kwargs)
     assert_same(out, tmp_path / "clean")
 
@@ -298,7 +299,7 @@ def test_foreign_file_in_output_survives_or_is_refused(tmp_path: Path) -> None:
     clean_build(site, out)
     (out / "mine.txt").write_text("not Tongwen's", encoding="utf-8")
     assert build(site, out).skipped  # nothing to write; the file is left alone
-    shutil.rmtree(site / fingerprint.CACHE_DIR)  # no state: a full build would replace the folder
+    shutil.rmtree(site / identity.CACHE_DIR)  # no state: a full build would replace the folder
     with pytest.raises(BuildFailed):
         build(site, out)
     assert (out / "mine.txt").exists()

@@ -18,11 +18,12 @@ import pytest
 from test_build_equivalence import generated_site, small_site, tree
 
 import builder
-from builder.incremental import fingerprint, identity
+from builder.incremental import identity, records
 from builder.incremental import store as cache
 from builder.pipeline.build import build
+from conftest import damage_record
 
-CACHE = fingerprint.CACHE_DIR
+CACHE = identity.CACHE_DIR
 
 
 def clean_tree(site: Path, tmp: Path, name: str) -> dict[str, bytes]:
@@ -123,8 +124,8 @@ def test_edits_reuse_the_cache(tmp_path: Path, caplog: pytest.LogCaptureFixture)
     build(site, out, jobs=1)
     assert hits(caplog)[0] == 0
     edit(site / "content" / "posts" / "linker.md", "又提到保生意。", "又提到保生意。追加。")
-    for kept in [*(site / ".tongwen-cache").glob("render-state-*"), *(site / ".tongwen-cache").glob("skeleton-*")]:
-        kept.unlink()  # else the kept pages and the derived site stand without asking the cache
+    for kind in (records.STATE, records.SNAPSHOT):
+        damage_record(site, out, kind, None)  # else the kept pages and the derived site stand without asking the cache
     build(site, out, jobs=1)
     h, m = hits(caplog)
     assert h > 10 and m == 6  # the edited file: its document, its mentions, its body and quotes in two editions

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from builder.incremental import fingerprint
+from builder.incremental import fingerprint, records
 from builder.incremental.fingerprint import FileDigests
+from conftest import damage_record
 
 
 def test_settled_file_is_not_read_again_and_changes_are_seen(tmp_path: Path, monkeypatch) -> None:
@@ -50,8 +51,8 @@ def test_fresh_record_is_not_trusted(tmp_path: Path) -> None:
 
 
 def test_damaged_file_means_read_everything(tmp_path: Path) -> None:
-    (tmp_path / fingerprint.CACHE_DIR).mkdir()
-    (tmp_path / fingerprint.CACHE_DIR / "files.pickle").write_bytes(b"garbage")
     f = tmp_path / "a.md"
     f.write_text("一", encoding="utf-8")
+    FileDigests(tmp_path).save()
+    damage_record(tmp_path, None, records.FILES, b"garbage")
     assert FileDigests(tmp_path).of(f) == FileDigests(None).of(f)

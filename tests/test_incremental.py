@@ -6,16 +6,18 @@ from __future__ import annotations
 import functools
 import random
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 from test_build_equivalence import assert_same, clean_build, generated_site, small_site
 
-from builder.incremental import fingerprint
-from builder.incremental.state import load_state, state_path
+from builder.incremental import fingerprint, identity, records
+from builder.incremental.state import load_state
 from builder.pipeline.build import build
 from builder.render import THEME, list_pages, topic_pages
 from builder.render import site as render_site_module
+from conftest import damage_record, record
 
 
 def _edit_body(site: Path, rnd: random.Random) -> str:
@@ -119,7 +121,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_body_edit_renders_only_what_shows_it(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = build(site, out, jobs=1)
-    assert state_path(site, out).is_file()
+    assert record(site, out, records.STATE) is not None
     _edit_body(site, random.Random(1))
     second = build(site, out, jobs=1)
     assert second.jobs_kept > 0 and second.jobs_run < first.jobs_run / 3, (second.jobs_run, second.jobs_kept)
@@ -308,10 +310,12 @@ def test_patched_build_records_the_folder_as_it_is(site: Path, tmp_path: Path) -
 
 
 def test_state_whose_cache_rows_are_gone_runs_every_job(site: Path, tmp_path: Path) -> None:
-    """The state names topics' mention lists kept in docs.sqlite: without them nothing is kept."""
+    """The state names topics' mention lists kept in the store's entries: without them nothing is kept."""
     out = tmp_path / "out"
     build(site, out, jobs=1)
-    (site / fingerprint.CACHE_DIR / "docs.sqlite").unlink()
+    conn = sqlite3.connect(records.db_path(site), isolation_level=None)
+    conn.execute("DELETE FROM entries")
+    conn.close()
     _edit_body(site, random.Random(4))
     r = build(site, out, jobs=1)
     assert r.jobs_kept == 0
@@ -337,8 +341,9 @@ def test_touched_output_is_not_trusted(site: Path, tmp_path: Path) -> None:
 def test_damaged_state_is_ignored(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(site, out, jobs=1)
-    state = state_path(site, out)
-    state.write_bytes(state.read_bytes()[:100])
+    state = record(site, out, records.STATE)
+    assert state is not None
+    damage_record(site, out, records.STATE, state[:100], checked=False)
     _edit_body(site, random.Random(3))
     r = build(site, out, jobs=1)
     assert r.jobs_kept == 0
@@ -360,7 +365,7 @@ def test_edit_sequences_equal_clean_builds(site: Path, tmp_path: Path, seed: int
         done.append(rnd.choice(EDITS)(site, rnd))
         build(site, out, jobs=2 if (seed + step) % 2 else 1)
         shadow = tmp_path / "shadow"
-        shutil.copytree(site, shadow, ignore=shutil.ignore_patterns(fingerprint.CACHE_DIR))
+        shutil.copytree(site, shadow, ignore=shutil.ignore_patterns(identity.CACHE_DIR))
         clean_build(shadow, tmp_path / "clean")
         try:
             assert_same(out, tmp_path / "clean")
@@ -387,7 +392,7 @@ def test_edit_during_a_build_is_not_recorded(site: Path, tmp_path: Path, monkeyp
     monkeypatch.setattr(session_module, "global_sig", sign_then_edit)
     _edit_body(site, random.Random(5))
     build(site, out, jobs=1)
-    assert not state_path(site, out).exists()
+    assert record(site, out, records.STATE) is None
     monkeypatch.setattr(session_module, "global_sig", real)
     again = build(site, out, jobs=1)
     assert not again.skipped and again.jobs_kept == 0
@@ -398,7 +403,7 @@ def test_edit_during_a_build_is_not_recorded(site: Path, tmp_path: Path, monkeyp
 def _shadow_clean(site: Path, tmp_path: Path, **kw: object) -> Path:
     shadow = tmp_path / "shadow"
     shutil.rmtree(shadow, ignore_errors=True)
-    shutil.copytree(site, shadow, ignore=shutil.ignore_patterns(fingerprint.CACHE_DIR))
+    shutil.copytree(site, shadow, ignore=shutil.ignore_patterns(identity.CACHE_DIR))
     clean = tmp_path / "clean"
     shutil.rmtree(clean, ignore_errors=True)
     build(shadow, clean, jobs=1, **kw)  # type: ignore[arg-type]

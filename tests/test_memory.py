@@ -1,4 +1,5 @@
-"""Peak-memory measures: builder/memory.py."""
+"""Peak-memory measures: builder/pipeline/memory.py, and documents pickled without a UTF-8 copy
+(incremental/store.py)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,24 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from builder.pipeline.memory import release_free_memory, without_utf8_copy  # noqa: E402
+from builder.pipeline.memory import release_free_memory  # noqa: E402
 
 
-def test_a_pickled_text_lets_its_utf8_copy_go() -> None:
+def test_a_stored_document_keeps_no_utf8_copy_of_its_texts() -> None:
+    from builder.incremental.store import dumps
+    from builder.model.documents import Document, FrontMatter
+
     text = "中文正文，软件与网络。\n" * 200
     size = sys.getsizeof(text)
     pickle.dumps(text)
-    assert sys.getsizeof(text) > size  # what the build works around: pickling kept a UTF-8 copy
-    fresh = without_utf8_copy(text)
-    assert fresh == text and sys.getsizeof(fresh) == size
-    ascii_text = "plain " * 100
-    assert without_utf8_copy(ascii_text) is ascii_text and without_utf8_copy("中") == "中"
+    assert sys.getsizeof(text) > size  # what the store avoids: pickling a str kept a UTF-8 copy in it
+    body, summary = "正文，" * 300 + "\ud800", "摘要。" * 100  # (a lone surrogate survives too)
+    sizes = sys.getsizeof(body), sys.getsizeof(summary)
+    doc = Document("content/a.md", "article", "zh-CN", FrontMatter(title="题"), (), 5, None, "a", "posts",
+                   body=body, summary_src=summary)
+    again = pickle.loads(dumps([doc, doc]))
+    assert (sys.getsizeof(body), sys.getsizeof(summary)) == sizes
+    assert again[0] == doc and again[0] is again[1]
 
 
 def test_a_build_keeps_no_utf8_copy_of_document_bodies(tmp_path: Path) -> None:
@@ -30,7 +37,7 @@ def test_a_build_keeps_no_utf8_copy_of_document_bodies(tmp_path: Path) -> None:
     (site / "content" / "posts" / "a.md").write_text(
         "---\ntitle: 文章\ndate: 2024-01-02\n---\n" + "中文正文，软件与网络。\n\n" * 50 + "<!--more-->\n尾。\n",
         encoding="utf-8")
-    seen = []
+    seen: list[tuple[int, int]] = []
     real = build_mod.render_site
 
     def spy(site_model, *a, **kw):  # type: ignore[no-untyped-def]
@@ -42,9 +49,12 @@ def test_a_build_keeps_no_utf8_copy_of_document_bodies(tmp_path: Path) -> None:
     build_mod.render_site = spy  # type: ignore[assignment]
     try:
         build_mod.build(site, tmp_path / "out", jobs=1)
+        post = site / "content" / "posts" / "a.md"  # and in an edit build, which reuses the derived site
+        post.write_text(post.read_text(encoding="utf-8") + "改了。\n", encoding="utf-8")
+        build_mod.build(site, tmp_path / "out", jobs=1)
     finally:
         build_mod.render_site = real  # type: ignore[assignment]
-    assert seen and all(a == b for a, b in seen)
+    assert len(seen) == 4 and all(a == b for a, b in seen)
 
 
 def test_release_free_memory_is_harmless() -> None:

@@ -5,14 +5,16 @@ again. Either way the output equals a clean build."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 from test_build_equivalence import assert_same, clean_build
 
+from builder.incremental import records, skeleton
 from builder.incremental import session as session_module
-from builder.incremental import skeleton
 from builder.pipeline.build import build
+from conftest import damage_record, record
 
 POST = """---
 title: {title}
@@ -50,6 +52,13 @@ def derives(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
+def _snapshot_row(site: Path, out: Path) -> str:
+    """The row of the snapshot in use (`records.SNAPSHOT` names it)."""
+    kind = record(site, out, records.SNAPSHOT)
+    assert kind is not None
+    return kind.decode()
+
+
 def _same_as_clean(site: Path, out: Path, tmp_path: Path, name: str) -> None:
     shadow = tmp_path / f"{name}-site"
     shutil.copytree(site, shadow, ignore=shutil.ignore_patterns(".tongwen-cache"))
@@ -61,7 +70,7 @@ def test_body_edits_reuse_the_derived_site(tmp_path: Path, derives: list[int]) -
     site = _site(tmp_path / "site")
     out = tmp_path / "out"
     build(site, out, jobs=1)
-    assert len(derives) == 1 and skeleton.path_of(site, out).exists()
+    assert len(derives) == 1 and record(site, out, records.SNAPSHOT) is not None
     # the summary (before <!--more-->) and the rest both change; then a second file as well
     _post(site, 3, "文章3", "改过的摘要，讲软体。\n\n<!--more-->\n\n改过的后文。")
     build(site, out, jobs=1)
@@ -93,9 +102,9 @@ def test_anything_but_bodies_derives_again(tmp_path: Path, derives: list[int], c
     elif change == "drafts":
         drafts = True
     elif change == "damaged":
-        path = skeleton.path_of(site, out)
-        data = path.read_bytes()
-        path.write_bytes(data[: len(data) // 2])
+        data = record(site, out, _snapshot_row(site, out))
+        assert data is not None
+        damage_record(site, out, _snapshot_row(site, out), data[: len(data) // 2])  # (its checksum matches)
         _post(site, 1, "文章1", "只改正文。")
     else:  # more changed files than are patched into a snapshot
         monkeypatch.setattr(skeleton, "MAX_PATCHED", 1)
@@ -121,74 +130,31 @@ def test_a_failed_build_keeps_no_snapshot(tmp_path: Path, derives: list[int]) ->
     (site / "templates" / "article.html").write_text("{{ page.nope() }}", encoding="utf-8")
     with pytest.raises(Exception):  # noqa: B017 - the template error itself is tested elsewhere
         build(site, out, jobs=1)
-    assert not skeleton.path_of(site, out).exists()
-    assert not list((site / ".tongwen-cache").glob(".skeleton*"))
-
-
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The documents whose front matter and texts were read from a snapshot."""
-    got: list[int] = []
-    real = skeleton._Parts.read
-
-    def counting(self, i):  # type: ignore[no-untyped-def]
-        got.append(i)
-        return real(self, i)
-
-    monkeypatch.setattr(skeleton._Parts, "read", counting)
-    return got
-
-
-def test_an_edit_reads_only_the_texts_it_renders(tmp_path: Path, derives: list[int], reads: list[int]) -> None:
-    """The snapshot's documents read their Markdown when something renders them, not when loaded."""
-    site = _site(tmp_path / "site")
-    for n in range(6, 40):
-        _post(site, n, f"文章{n}", f"第{n}篇正文。\n\n<!--more-->\n\n后文{n}。")
-    out = tmp_path / "out"
-    build(site, out, jobs=1)
-    assert not reads
-    # the text after <!--more--> only: the summaries, and so the list pages, stay as they were
-    _post(site, 3, "文章3", "第3篇正文，讲软件和出海。\n\n<!--more-->\n\n后文3，改过了。")
-    build(site, out, jobs=1)
-    assert len(derives) == 1
-    # the edited one (its front matter: is it the same?), the newest (the build date), its
-    # neighbours (their titles), the articles on its list page (their titles and dates): not 39
-    assert 0 < len(set(reads)) <= 15, reads
-    _same_as_clean(site, out, tmp_path, "clean")
+    assert record(site, out, records.SNAPSHOT) is None
+    conn = sqlite3.connect(records.db_path(site))
+    assert not conn.execute("SELECT kind FROM records WHERE kind LIKE 'snapshot%'").fetchall()  # nor its row
+    conn.close()
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_damaged_text_loads_the_site_afresh(tmp_path: Path, derives: list[int], reads: list[int],
-                                              jobs: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A text whose bytes no longer match the snapshot's digest stops the build before anything is
-    published; the build then loads and derives in full, and the output equals a clean build."""
-    from builder.render import THEME
-    from builder.render import site as render_site_module
-
-    monkeypatch.setattr(render_site_module, "SERIAL_ARTICLES", 0)  # (jobs=2: the texts are read in forked workers)
+def test_a_damaged_text_loads_the_site_afresh(tmp_path: Path, derives: list[int], jobs: int) -> None:
+    """A snapshot whose bytes no longer match its checksum is not used: the build loads and derives
+    in full, and the output equals a clean build."""
     site = _site(tmp_path / "site")
-    for n in range(6, 40):  # more than one chunk of articles: two workers
+    for n in range(6, 40):
         _post(site, n, f"文章{n}", f"第{n}篇正文。")
     out = tmp_path / "out"
     build(site, out, jobs=1)
-    path = skeleton.path_of(site, out)
-    data = bytearray(path.read_bytes())
+    data = bytearray(record(site, out, _snapshot_row(site, out)) or b"")
     at = data.index("后文5。".encode())  # p5's body
     data[at: at + 9] = "后文六".encode()  # same length, other bytes
-    path.write_bytes(bytes(data))
-    # a template edit keeps the snapshot (templates are not in its key) and renders every page, so
-    # every document's text is read, p5's included
-    builtin = THEME / "templates" / "article.html"
-    (site / "templates").mkdir()
-    (site / "templates" / "article.html").write_text(builtin.read_text(encoding="utf-8") + "{# 改 #}\n",
-                                                     encoding="utf-8")
+    damage_record(site, out, _snapshot_row(site, out), bytes(data), checked=False)
+    _post(site, 3, "文章3", "第3篇正文，讲软件和出海。\n\n<!--more-->\n\n后文3，改过了。")
     build(site, out, jobs=jobs)
-    assert len(derives) == 2  # the damage was found (in a worker, with two jobs) and the site derived
-    assert reads or jobs == 2  # (a worker's reads are not counted here)
+    assert len(derives) == 2  # the damage was found and the site derived
     _same_as_clean(site, out, tmp_path, "clean")
     assert "后文六" not in (out / "posts" / "p5" / "index.html").read_text(encoding="utf-8")
     derives.clear()
-    reads.clear()
     _post(site, 3, "文章3", "第3篇正文，讲软件和出海。\n\n<!--more-->\n\n后文3，又改了。")
     build(site, out, jobs=1)  # the snapshot made afresh serves again
     assert not derives

@@ -5,23 +5,22 @@ Owns: the one interface `pipeline.build` uses (`session.Session`), the whole-bui
 reused site model (`skeleton`), page reuse (`pagecache`) and the builder's identity (`identity`).
 Must not: decide what a page shows (render does), or write into the output folder (output does).
 
-The cache folder (safe to delete at any time; every file is keyed with `identity.builder_digest()`):
+The cache folder (safe to delete at any time) holds two formats, and nothing else:
 
-- `builds.json`: per output folder, the inputs' fingerprint, page counts and the folder's listing
-  digest (`fingerprint.record`);
-- `files.pickle`: input files' stat → content digest, so an unchanged file is not read again
-  (`fingerprint.FileDigests`);
-- `docs.sqlite`: loaded documents, rendered bodies, mentions, passages and finished pages, each under
-  a key of what it was computed from (`store.Store`);
-- `render-state-<out>.pickle`: per output folder, every job's key and outputs, the article memos and
-  topic lists (`state.write_state`);
-- `skeleton-<out>.pickle`: per output folder, the derived site, reused while only bodies change
-  (`skeleton.prepare`);
-- `search-<out>/`: per output folder, the search index's own state for in-place updates
-  (`search.save_state`);
-- `jinja-<builder>/`: compiled templates (Jinja's bytecode cache, `render`).
+- `store.sqlite`, one SQLite database (`store.connect` makes its tables):
+  - `entries`: content-addressed rows, each under a `store.digest` key of everything it was
+    computed from (the builder digest included): loaded documents, rendered bodies, mentions,
+    passages, finished pages (`store.Store`) and Jinja's compiled templates (`compiled`);
+  - `records`: what a build leaves for the next, per output folder (`records.KINDS`): the inputs'
+    fingerprint with page counts and the folder's listing digest (`fingerprint.record`), the render
+    state with that listing (`state.state_record`), the derived site (`skeleton.prepare`); and, for
+    every folder, the input files' stat → content digest (`fingerprint.FileDigests`). A build's
+    records are written in one transaction (`records.Commit`).
+- `search-<folder>/`: per output folder, the search index's own state for in-place updates
+  (`search.save_state`; `records.search_dir` names it).
 
-Pruning: `docs.sqlite` drops the rows no build used once it holds 1.5 times what one build uses;
-the per-folder files of all but the four most recent output folders are removed (`state._prune`);
-`jinja-*` of other builder versions are removed when a build compiles templates.
+One code identity: `identity.builder_digest()` keys every entry, the fingerprint and the snapshot.
+One pruning policy (`records.prune`, in the transaction that records a build): keep what recent builds
+use — the records and search states of the five most recently recorded output folders, and, once the
+entries are half as many again as this build used, only the entries it used.
 """

@@ -3,7 +3,7 @@
 A build's output depends only on: the builder's own code and theme (and the versions of the
 libraries it uses), `site.yaml` as loaded (plus command-line overrides), every file under content/,
 templates/ and static/, the output path, `--drafts` and SOURCE_DATE_EPOCH. The fingerprint hashes all
-of these by content. After a successful build it is recorded in `SITE/.tongwen-cache/builds.json`
+of these by content. After a successful build it is recorded (`records.BUILD`, per output folder)
 together with a digest of the output folder's listing (path, size, mtime, inode of every entry).
 A later build with the same fingerprint whose output folder is untouched is skipped: its output
 already equals what a clean build would write. Anything unreadable, missing or different means a
@@ -22,15 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from ..config import SiteConfig
-from . import identity
-from .identity import CACHE_DIR, files_under
+from . import identity, records
+from .identity import files_under
 
-_STATE = "builds.json"
-_FORMAT = 1
-
-
-_DIGESTS = "files.pickle"
-_DIGESTS_FORMAT = 2
+_FORMAT = 2
+_DIGESTS_FORMAT = 3
 _RACY_NS = 2_000_000_000  # a file changed this recently may change again within one timestamp tick
 
 
@@ -43,15 +39,15 @@ class FileDigests:
     recorded would look unchanged), so a freshly edited file is read again until it settles."""
 
     def __init__(self, site_dir: Path | None):
-        self.path = site_dir / CACHE_DIR / _DIGESTS if site_dir is not None else None
+        self.site_dir = site_dir
         self.known: dict[str, tuple[int, int, int, int, bytes, int]] = {}
-        if self.path is not None:
+        payload = records.read(site_dir, "", records.FILES) if site_dir is not None else None
+        if payload is not None:
             try:
-                with open(self.path, "rb") as f:
-                    data = pickle.load(f)
+                data = pickle.loads(payload)
                 if isinstance(data, tuple) and len(data) == 2 and data[0] == _DIGESTS_FORMAT:
                     self.known = data[1]
-            except Exception:  # noqa: BLE001 - missing or damaged: every file is read
+            except Exception:  # noqa: BLE001 - damaged: every file is read
                 self.known = {}
         self.current: dict[str, bytes] = {}  # path → the digest this build last computed or trusted
         self.used: dict[str, tuple[int, int, int, int]] = {}  # path → its stat when its digest was taken
@@ -99,17 +95,14 @@ class FileDigests:
             return False
         return True
 
+    def payload(self) -> bytes:
+        """The records, as `records.FILES` keeps them (a build's `records.Commit`)."""
+        return pickle.dumps((_DIGESTS_FORMAT, self.known), protocol=5)
+
     def save(self) -> None:
-        if self.path is None:
-            return
-        try:
-            self.path.parent.mkdir(exist_ok=True)
-            tmp = self.path.with_name(f".{_DIGESTS}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as f:
-                pickle.dump((_DIGESTS_FORMAT, self.known), f, protocol=5)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass
+        """Record them now, on their own (best effort)."""
+        if self.site_dir is not None:
+            records.write(self.site_dir, "", records.FILES, self.payload())
 
 
 def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool, digests: FileDigests | None,
@@ -179,18 +172,13 @@ def output_digest(out: Path) -> str | None:
     return listing_digest(stats) if stats is not None else None
 
 
-def _state_path(site_dir: Path) -> Path:
-    return site_dir / CACHE_DIR / _STATE
-
-
-def _read_state(site_dir: Path) -> dict[str, dict[str, object]]:
+def _read_record(site_dir: Path, out: Path) -> dict[str, object] | None:
+    payload = records.read(site_dir, records.folder_key(out), records.BUILD)
     try:
-        data = json.loads(_state_path(site_dir).read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
-        return {}
-    if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("builds"), dict):
-        return {}
-    return data["builds"]  # type: ignore[no-any-return]
+        rec = json.loads(payload.decode("utf-8")) if payload is not None else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return rec if isinstance(rec, dict) and rec.get("format") == _FORMAT else None
 
 
 def unchanged(site_dir: Path, out: Path, fingerprint: str | None,
@@ -199,8 +187,8 @@ def unchanged(site_dir: Path, out: Path, fingerprint: str | None,
     `listing`: gives `output_digest(out)` (taken by a forked child: outwatch.py), asked only when needed."""
     if fingerprint is None or not out.is_dir():
         return None
-    rec = _read_state(site_dir).get(str(out.resolve()))
-    if not isinstance(rec, dict) or rec.get("fingerprint") != fingerprint:
+    rec = _read_record(site_dir, out)
+    if rec is None or rec.get("fingerprint") != fingerprint:
         return None
     if rec.get("output") != (listing() if listing is not None else output_digest(out)):
         return None
@@ -209,20 +197,9 @@ def unchanged(site_dir: Path, out: Path, fingerprint: str | None,
     return rec
 
 
-def record(site_dir: Path, out: Path, fingerprint: str | None, pages: int, outputs: int,
-           listing: str | None = None) -> None:
-    """Remember a successful build (best effort: a read-only site folder just never skips)."""
-    key = str(out.resolve())
-    builds = _read_state(site_dir)
-    builds.pop(key, None)
-    digest = (listing or output_digest(out)) if fingerprint else None
-    if fingerprint and digest:
-        builds[key] = {"fingerprint": fingerprint, "output": digest, "pages": pages, "outputs": outputs}
-    path = _state_path(site_dir)
-    try:
-        path.parent.mkdir(exist_ok=True)
-        tmp = path.with_name(f".{_STATE}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"format": _FORMAT, "builds": builds}, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+def record(fingerprint: str | None, pages: int, outputs: int, listing: str | None) -> bytes | None:
+    """A successful build's record (`records.BUILD`), or None when the next build may not skip."""
+    if not fingerprint or not listing:
+        return None
+    return json.dumps({"format": _FORMAT, "fingerprint": fingerprint, "output": listing, "pages": pages,
+                       "outputs": outputs}, sort_keys=True).encode()

@@ -25,10 +25,9 @@ from ..output.recovery import recover
 from ..output.staging import Staging, check_target
 from ..pipeline.derive import derive
 from ..pipeline.load import load, walk
-from ..pipeline.memory import without_utf8_copy
-from . import fingerprint, skeleton
+from . import fingerprint, records, skeleton
 from .pagecache import templates_digest
-from .state import RenderState, body_sig, global_sig, load_state, search_state_dir, write_state
+from .state import RenderState, body_sig, global_sig, load_state, state_record
 from .store import Memory, Store
 
 log = logging.getLogger("tongwen")
@@ -48,18 +47,6 @@ def _entry_sig(entry: Entry, files: dict[str, bytes], root: str) -> bytes:
     for k, d in entry.docs:
         h.update(k.encode() + b"\0" + (files.get(root + d.source) or body_sig(d)))
     return h.digest()
-
-
-def _drop_utf8_copies(docs: list[Document]) -> None:
-    """Pickling the loaded documents (their cache rows, the snapshot) left a UTF-8 copy inside each
-    of their texts; they live until the build ends (in every forked worker too), so let those
-    copies go (10,000 articles: 60 MB). Each document is changed in place: the site model holds
-    the same objects."""
-    for d in docs:
-        for name in ("body", "summary_src"):
-            text = getattr(d, name)
-            if text:
-                object.__setattr__(d, name, without_utf8_copy(text))
 
 
 @dataclass
@@ -88,7 +75,7 @@ class Session:
     recorded: str | None = None  # the folder's listing digest the previous state was recorded with
     store: Store | None = None
     reused: bool = False  # the site model came from the snapshot
-    snapshot: Path | None = None  # a fresh snapshot, published by `record`
+    snapshot: str | None = None  # the row of a fresh snapshot, published by `record`
     metas: RenderState = field(default_factory=RenderState)
     memory: Memory | None = None  # decoded rows kept between builds (the preview server's)
 
@@ -160,9 +147,8 @@ class Session:
         if not self.reused:
             self.snapshot = skeleton.prepare(self.site_dir, self.out, self.config, self.drafts, docs, resources,
                                              site, self.metas.metas)
-            _drop_utf8_copies(docs)
         previous = self.previous if self.previous is not None and self.previous.global_sig == gsig else None
-        search_state = search.load_state(search_state_dir(self.site_dir, self.out)) if previous is not None else None
+        search_state = search.load_state(records.search_dir(self.site_dir, self.out)) if previous is not None else None
         if search_state is None or not _holds(self.out, "search/manifest.js", search_state.manifest):
             previous = None  # the index must be built in full, from every page's record: render them all
         if isinstance(writer, Patch) and self.recorded != self.watch.before():
@@ -175,14 +161,17 @@ class Session:
         return Keys(gsig, sigs, previous, search_state), writer
 
     def abandon(self) -> None:
-        """The build failed: nothing of it is recorded."""
-        skeleton.publish(self.snapshot, self.site_dir, self.out, False)
+        """The build failed: nothing of it is recorded (its snapshot is dropped)."""
+        if self.snapshot is not None:
+            records.write(self.site_dir, records.folder_key(self.out), self.snapshot, None)
 
     def record(self, writer: Staging | Patch, state: RenderState | None, search_state: search.SearchState,
                kept_rows: set[bytes], pages: int, outputs: int) -> None:
         """Record what this build did, for the next one: its render state and search state, the
         snapshot, the input fingerprint and the output folder's listing. Only if no input changed
-        while it ran (else the output may mix old and new inputs)."""
+        while it ran (else the output may mix old and new inputs). The records are written in one
+        transaction (`records.Commit`): a build killed before it leaves the previous build's, whose
+        listing digest no longer matches a patched folder."""
         if not self.enabled:
             return
         assert self.watch is not None and self.digests is not None and self.store is not None
@@ -193,24 +182,22 @@ class Session:
             self.store.keep_used(set(state.mentions.values()))  # the topics' mention lists the state names
         self.store.flush()
         settled = self.fp is not None and self.digests.unchanged_since_use()
-        self.digests.save()
+        commit = records.Commit(self.site_dir, self.out)
+        commit.put(records.FILES, self.digests.payload(), shared=True)
+        commit.snapshot = (self.snapshot, settled) if self.snapshot is not None else None
+        commit.used = self.store.used
         if state is not None:
             state.metas, state.config_sig = self.metas.metas, self.metas.config_sig
-        pending = write_state(self.site_dir, self.out, state if settled else None)
+        search_dir = records.search_dir(self.site_dir, self.out)
         try:
-            skeleton.publish(self.snapshot, self.site_dir, self.out, settled)
-            search_dir = search_state_dir(self.site_dir, self.out)
-            try:
-                search.save_state(search_state, search_dir)
-            except OSError:
-                shutil.rmtree(search_dir, ignore_errors=True)  # best effort: the next build checks it anyway
-            listing = self.watch.result()  # the output folder's listing digest, from the child (or taken here)
-            self.watch.close()
-            fingerprint.record(self.site_dir, self.out, self.fp if settled else None, pages, outputs, listing)
-        except BaseException:
-            pending.finish(None)
-            raise
-        pending.finish(listing)
+            search.save_state(search_state, search_dir)
+        except OSError:
+            shutil.rmtree(search_dir, ignore_errors=True)  # best effort: the next build checks it anyway
+        listing = self.watch.result()  # the output folder's listing digest, from the child (or taken here)
+        self.watch.close()
+        commit.put(records.STATE, state_record(self.out, state if settled else None, listing))
+        commit.put(records.BUILD, fingerprint.record(self.fp if settled else None, pages, outputs, listing))
+        commit.finish()
 
     def close(self) -> None:
         """Reap the output watch's child (a build that raised left it running)."""

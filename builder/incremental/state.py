@@ -21,32 +21,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
+import io
 import pickle
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..model.documents import Document
-from .identity import CACHE_DIR
+from . import records
 
 FORMAT = 10
-FILE = "render-state"  # + a hash of the output folder's path: `build` and `serve` keep one each
-_KEEP_STATES = 4  # state files of other output folders (old preview sessions) beyond this are removed
-
-
-def state_tag(out: Path) -> str:
-    return hashlib.blake2b(str(out.resolve()).encode("utf-8", "surrogateescape"), digest_size=6).hexdigest()
-
-
-def state_path(site_dir: Path, out: Path) -> Path:
-    return site_dir / CACHE_DIR / f"{FILE}-{state_tag(out)}.pickle"
-
-
-def search_state_dir(site_dir: Path, out: Path) -> Path:
-    """The search index's own state (search.save_state) for this output folder."""
-    return site_dir / CACHE_DIR / f"search-{state_tag(out)}"
 
 
 class StateIncomplete(Exception):
@@ -149,13 +133,15 @@ def load_state(site_dir: Path, out: Path, verify: bool = True) -> RenderState | 
     `verify=False`: the folder is not looked at; the caller must compare `state.listing` with the
     folder's listing digest (`fingerprint.output_digest`, or an `outwatch.OutputWatch`) before it
     relies on the state."""
+    payload = records.read(site_dir, records.folder_key(out), records.STATE)
+    if payload is None:
+        return None
     try:
-        with open(state_path(site_dir, out), "rb") as f:
-            head = pickle.load(f)
-            if head != (FORMAT, str(out.resolve())):
-                return None
-            state = pickle.load(f)
-            listing = pickle.load(f)
+        f = io.BytesIO(payload)
+        if pickle.load(f) != (FORMAT, records.folder_key(out)):
+            return None
+        state = pickle.load(f)
+        listing = pickle.load(f)
         if not isinstance(state, RenderState) or not isinstance(listing, str) or not listing:
             return None
         state.listing = listing
@@ -163,66 +149,19 @@ def load_state(site_dir: Path, out: Path, verify: bool = True) -> RenderState | 
             from .fingerprint import output_digest
             if output_digest(out) != listing:
                 return None
-    except Exception:  # noqa: BLE001 - missing, damaged, from another version, or a file is gone: a full build
+    except Exception:  # noqa: BLE001 - damaged, from another version, or a file is gone: a full build
         return None
     return state
 
 
-class PendingState:
-    """A state pickled into a temporary file beside its place (`write_state`); `finish(listing)` adds
-    the output folder's listing digest (the last thing a build learns) and puts it in place."""
-
-    def __init__(self, path: Path, tmp: Path | None):
-        self.path, self.tmp = path, tmp
-
-    def finish(self, listing: str | None) -> None:
-        """Best effort; without a listing (no manifest) there is no state: the next build is a full one."""
-        try:
-            if self.tmp is None or not listing:
-                if self.tmp is not None:
-                    self.tmp.unlink(missing_ok=True)
-                self.path.unlink(missing_ok=True)
-                return
-            with open(self.tmp, "ab") as f:
-                pickle.dump(listing, f, protocol=5)
-            os.replace(self.tmp, self.path)
-            _prune(self.path)
-        except OSError:
-            try:
-                self.path.unlink(missing_ok=True)
-            except OSError:
-                pass
-
-
-def write_state(site_dir: Path, out: Path, state: RenderState | None) -> PendingState:
-    """Best effort: the state (None: none, the next build is a full one) pickled now, recorded by
-    `finish(listing)` once the output folder's listing digest is known. Until then the previous
-    state stays in place (its listing digest no longer matches a patched folder)."""
-    path = state_path(site_dir, out)
-    if state is None:
-        return PendingState(path, None)
-    tmp = path.with_name(f".{FILE}.{os.getpid()}.tmp")
-    try:
-        state.listing = ""  # recorded after it, by `finish`
-        path.parent.mkdir(exist_ok=True)
-        with open(tmp, "wb") as f:
-            pickle.dump((FORMAT, str(out.resolve())), f, protocol=5)
-            pickle.dump(state, f, protocol=5)
-    except OSError:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-        return PendingState(path, None)
-    return PendingState(path, tmp)
-
-
-def _prune(path: Path) -> None:
-    """Keep the state files of the _KEEP_STATES most recent other output folders (and their search
-    index states and site snapshots)."""
-    others = sorted(path.parent.glob(f"{FILE}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in others[_KEEP_STATES:]:
-        old.unlink(missing_ok=True)
-        tag = old.name[len(FILE) + 1: -len(".pickle")]
-        shutil.rmtree(old.parent / f"search-{tag}", ignore_errors=True)
-        (old.parent / f"skeleton-{tag}.pickle").unlink(missing_ok=True)
+def state_record(out: Path, state: RenderState | None, listing: str | None) -> bytes | None:
+    """The record (`records.STATE`) of a state and the listing digest of the output folder it was
+    rendered into, or None: without either there is no state, and the next build is a full one."""
+    if state is None or not listing:
+        return None
+    state.listing = listing
+    f = io.BytesIO()
+    pickle.dump((FORMAT, records.folder_key(out)), f, protocol=5)
+    pickle.dump(state, f, protocol=5)
+    pickle.dump(listing, f, protocol=5)
+    return f.getvalue()

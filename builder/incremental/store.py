@@ -1,14 +1,16 @@
 """A persistent, content-addressed cache of per-document work: loaded documents and rendered bodies.
 
 Every entry is stored under a key that hashes *everything* its value was computed from, together
-with the builder's own digest (code, theme, library versions: `fingerprint.builder_digest`) and
+with the builder's own digest (code, theme, library versions: `identity.builder_digest`) and
 this module's format number. An entry is therefore either exactly what a fresh computation would
 give, or never looked up: there is no invalidation to get wrong, only keys to make complete. The
 callers (load.py, render.py) name each key's inputs next to the computation they stand for.
 
-Storage: one SQLite file (`SITE/.tongwen-cache/docs.sqlite`, standard library), one row per key;
-the value is `checksum + zlib(pickle(value))`. Anything unreadable — a missing, locked, truncated or
-garbage database, a row whose checksum or type does not match — reads as a miss and is recomputed.
+Storage: the `entries` table of the one SQLite database (`SITE/.tongwen-cache/store.sqlite`, whose
+layout `incremental/__init__.py` documents), one row per key; the value is `checksum +
+zlib(pickle(value))` (`Pickler`: documents' texts as bytes). Anything unreadable — a missing,
+locked, truncated or garbage database, a row whose checksum or type does not match — reads as a
+miss and is recomputed.
 Rows are read lazily, one key at a time; new rows are written by the main process in one
 transaction after the output is published. Forked render workers open their own read connection
 and hand their new rows back with their results (`drain` / `absorb`).
@@ -18,22 +20,29 @@ A `Memory` (the preview server's) also keeps decoded values in the process betwe
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
+import io
 import os
 import pickle
 import sqlite3
 import zlib
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
+from ..model.documents import Document
 from . import identity
 from .identity import CACHE_DIR
 
 T = TypeVar("T")
 
-_FORMAT = 2
-FILE = "docs.sqlite"
-_SLACK = 1.5  # when the file holds this many times the rows a build used (plus a margin), drop the unused
+_FORMAT = 3
+FILE = "store.sqlite"
+SCHEMA = ("CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, value BLOB NOT NULL)",
+          # (`value` last: a zeroblob written there is not made in memory: records.write_file)
+          "CREATE TABLE IF NOT EXISTS records (folder TEXT NOT NULL, kind TEXT NOT NULL, crc INTEGER NOT NULL, "
+          "used INTEGER NOT NULL, value BLOB NOT NULL, PRIMARY KEY (folder, kind))")
 _MEMORY_MAX = 512 * 2**20  # bytes (as stored, compressed) of the entries kept in memory; then start afresh
 
 
@@ -88,8 +97,51 @@ def _feed(h: Any, parts: tuple[Any, ...]) -> None:
             h.update(r)
 
 
+def restore_document(state: dict[str, Any]) -> Document:
+    """A document as `_reduce_document` pickled it, made the way pickle makes any object it restores
+    (a new instance whose attributes are the saved ones), its texts decoded."""
+    state["body"] = state["body"].decode("utf-8", "surrogatepass")
+    if state["summary_src"] is not None:
+        state["summary_src"] = state["summary_src"].decode("utf-8", "surrogatepass")
+    doc = Document.__new__(Document)
+    doc.__dict__.update(state)
+    return doc
+
+
+def _reduce_document(doc: Document) -> tuple[Any, tuple[Any, ...]]:
+    """A document's Markdown texts pickled as UTF-8 bytes, encoded here: pickling a str keeps a
+    UTF-8 copy inside it for as long as it lives (10,000 articles: 60 MB held by every build)."""
+    state = dict(doc.__dict__)
+    state["body"] = doc.body.encode("utf-8", "surrogatepass")
+    if doc.summary_src is not None:
+        state["summary_src"] = doc.summary_src.encode("utf-8", "surrogatepass")
+    return restore_document, (state,)
+
+
+class Pickler(pickle.Pickler):
+    """The pickler of everything the store keeps: documents' texts go as bytes (`_reduce_document`)."""
+
+    dispatch_table = MappingProxyType({**copyreg.dispatch_table, Document: _reduce_document})
+
+
+def dumps(value: Any) -> bytes:
+    buf = io.BytesIO()
+    Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buf.getvalue()
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A writing connection to the database, its tables made (statements run as written:
+    transactions are begun and committed explicitly)."""
+    path.parent.mkdir(exist_ok=True)
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None)
+    for statement in SCHEMA:
+        conn.execute(statement)
+    return conn
+
+
 def _encode(value: Any, compress: bool = True) -> bytes:
-    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    data = dumps(value)
     payload = b"Z" + zlib.compress(data, 1) if compress else b"P" + data
     return hashlib.blake2b(payload, digest_size=16).digest() + payload
 
@@ -279,23 +331,22 @@ class Store:
         if self.path is None or not self.pending:
             return
         try:
-            self._write(prune=False)
+            self._write()
         except (sqlite3.Error, OSError):
             return  # keep them pending: flush() tries again (and starts afresh if the file is damaged)
         self.pending = {}
         self._pending_bytes = 0
 
     # -- writing --
-    def flush(self, prune: bool = True) -> None:
-        """Write new rows; once unused rows (earlier versions of edited files) outnumber the used
-        ones by half, delete every row this build did not use. Best effort: a read-only or damaged
-        cache folder just means the next build computes again."""
+    def flush(self) -> None:
+        """Write new rows (pruning is `records.Commit`'s, in the transaction that records the build).
+        Best effort: a read-only or damaged cache folder just means the next build computes again."""
         self.release()
         if self.path is None:
             return
         for attempt in range(2):
             try:
-                self._write(prune)
+                self._write()
                 break
             except (sqlite3.Error, OSError):
                 if attempt:
@@ -306,23 +357,14 @@ class Store:
                     break
         self.pending = {}
         self._pending_bytes = 0
-        self.used = set()
         self._log = []
 
-    def _write(self, prune: bool = True) -> None:
-        """Insert the new rows; with `prune`, also drop unused rows once they are too many."""
+    def _write(self) -> None:
         assert self.path is not None
-        self.path.parent.mkdir(exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        conn = connect(self.path)
         try:
-            conn.execute("CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, value BLOB NOT NULL)")
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", self.pending.items())
-            rows = conn.execute("SELECT count(*) FROM entries").fetchone()[0] if prune else 0
-            if prune and rows > _SLACK * len(self.used) + 100:
-                conn.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY)")
-                conn.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
-                conn.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
             conn.execute("COMMIT")
         finally:
             conn.close()

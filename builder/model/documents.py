@@ -118,31 +118,6 @@ class Document:
     body: str = ""
     summary_src: str | None = None
 
-    def __getattr__(self, name: str) -> Any:
-        # Only called for an attribute not set: a document unpickled from a skeleton snapshot reads
-        # its front matter and texts when first asked (skeleton.py; an edit renders a few dozen of
-        # 10,000 documents)
-        if name in LAZY_FIELDS:
-            lazy = self.__dict__.get("_lazy")
-            if lazy is not None:
-                for k, v in lazy().items():  # (a damaged snapshot raises, and keeps raising)
-                    object.__setattr__(self, k, v)
-                del self.__dict__["_lazy"]
-                return self.__dict__[name]
-        raise AttributeError(name)
-
-    def __getstate__(self) -> dict[str, Any]:
-        """A lazy document pickles whole, everything read (and without its reader)."""
-        for name in LAZY_FIELDS:
-            getattr(self, name)
-        return {k: v for k, v in self.__dict__.items() if k != "_lazy"}
-
-
-LAZY_FIELDS = ("body", "summary_src", "meta")  # what a skeleton keeps apart, per document
-# no class attributes for the texts' defaults (the generated __init__ keeps its own): a lazy document's
-# missing texts must reach __getattr__, not read as the class's "" and None
-del Document.body, Document.summary_src
-
 
 @dataclass(frozen=True)
 class Term:

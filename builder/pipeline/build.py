@@ -21,7 +21,6 @@ from pathlib import Path
 from .. import search
 from ..config import SiteConfig, load_config
 from ..errors import BuildFailed, VerifyFailed, error
-from ..incremental import skeleton
 from ..incremental.session import Keys, Session
 from ..incremental.state import StateIncomplete
 from ..incremental.store import Memory
@@ -75,13 +74,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     `memory`: decoded cache rows kept between builds by a long-lived caller (the preview server).
     `on_loaded()` is called once the site model is loaded (the command line freezes it for the
     garbage collector there: cli.py)."""
-    try:
-        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded)
-    except skeleton.SnapshotDamaged as exc:  # nothing was published: build again without it
-        log.warning("%s; loading the site afresh", exc)
-        config = load_config(site_dir)
-        skeleton.forget(site_dir, out if out is not None else site_dir / config.output_dir)
-        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded)
+    result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded)
     if verify if verify is not None else os.environ.get("TONGWEN_VERIFY") == "1":
         with tempfile.TemporaryDirectory(prefix="tongwen-verify-") as tmp:
             build(site_dir, Path(tmp) / "public", drafts, base_url, jobs, reuse=False, verify=False)
@@ -202,12 +195,10 @@ def _render_and_index(model: Model, config: SiteConfig, date: dt.datetime, keys:
 
 
 def warn_empty(articles: tuple[Entry, ...]) -> None:
-    """Warn about each published article without text (`tongwen new` makes a draft for this reason).
-    A reused skeleton's documents not read back are unchanged since the full load that warned."""
+    """Warn about each published article without text (`tongwen new` makes a draft for this reason)."""
     for a in articles:
         d = a.canonical
-        if ("body" in d.__dict__ or "_lazy" not in d.__dict__) and not d.tokens and not d.body.strip() \
-                and not d.meta.draft:  # (a draft built with --drafts is a preview)
+        if not d.tokens and not d.body.strip() and not d.meta.draft:  # (a draft built with --drafts is a preview)
             log.warning("%s:%d: the article has no text but is published (add text, or set draft: true)",
                         d.source, d.body_line)
 

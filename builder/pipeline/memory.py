@@ -23,11 +23,3 @@ def release_free_memory() -> None:
     trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
     trim(0)
 
-
-def without_utf8_copy(text: str) -> str:
-    """`text` as a new str, without the UTF-8 copy that pickling it left inside it (CPython keeps the
-    encoding pickle asks for in the str for as long as it lives: half as much memory again for
-    Chinese text). The same str when it has none to drop (ASCII text keeps no copy)."""
-    if len(text) < 2 or text.isascii():
-        return text
-    return text[:1] + text[1:]  # a concatenation is a new object

@@ -4,7 +4,6 @@ builds, the `tojson_safe` filter, template errors located in their file, a page 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..errors import BuildError, error
-from ..incremental import identity
-from ..incremental.identity import CACHE_DIR
+from ..incremental.compiled import CompiledTemplates
 from ..incremental.pagecache import PageCache
 
 THEME = Path(__file__).parent.parent / "theme"
@@ -28,34 +26,9 @@ def environment(site_dir: Path, keep_compiled: bool = False) -> jinja2.Environme
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True,
-                             bytecode_cache=_bytecode_cache(site_dir) if keep_compiled else None)
+                             bytecode_cache=CompiledTemplates(site_dir) if keep_compiled else None)
     env.filters["tojson_safe"] = _json_for_script
     return env
-
-
-def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
-    """Compiled templates, kept between builds (compiling the theme is ~0.1 s of every build). Jinja
-    keys them by template name and source checksum, not by the options above: the folder is named
-    for the builder digest, which covers those options and Jinja's version."""
-    base = site_dir / CACHE_DIR
-    folder = base / f"jinja-{identity.builder_digest()[:16]}"
-    try:
-        if not folder.is_dir():
-            folder.mkdir(parents=True, exist_ok=True)
-            for old in base.glob("jinja-*"):  # compiled by other builder versions: never read again
-                if old != folder:
-                    shutil.rmtree(old, ignore_errors=True)
-    except OSError:
-        return None
-    return _BestEffortCache(str(folder))
-
-
-class _BestEffortCache(jinja2.FileSystemBytecodeCache):
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            super().dump_bytecode(bucket)
-        except OSError:
-            pass  # a full disk or a read-only folder: the template is compiled again next time
 
 
 def _json_for_script(value: Any) -> Markup:

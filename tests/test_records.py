@@ -1,0 +1,68 @@
+"""A build's records (incremental/records.py): written together or not at all, checked when read,
+and pruned by one policy."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from test_build_equivalence import small_site
+
+from builder.incremental import records
+from builder.incremental.identity import CACHE_DIR
+from builder.pipeline.build import build
+from conftest import damage_record, record
+
+
+def test_a_commit_writes_every_record_or_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    first = records.Commit(tmp_path, out)
+    first.put(records.STATE, b"old state")
+    first.put(records.BUILD, b"old build")
+    first.finish()
+    second = records.Commit(tmp_path, out)
+    second.put(records.STATE, b"new state")
+    second.put(records.BUILD, b"new build")
+    second.snapshot = ("snapshot-1", True)
+
+    def killed(*_a: object) -> None:
+        raise sqlite3.OperationalError("the process died here")
+
+    monkeypatch.setattr(records, "_publish_snapshot", killed)  # after both puts, before the commit
+    second.finish()
+    assert (record(tmp_path, out, records.STATE), record(tmp_path, out, records.BUILD)) == (b"old state", b"old build")
+    monkeypatch.undo()
+    second.finish()
+    assert (record(tmp_path, out, records.STATE), record(tmp_path, out, records.BUILD)) == (b"new state", b"new build")
+
+
+def test_a_record_that_does_not_match_its_checksum_reads_as_missing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    records.write(tmp_path, records.folder_key(out), records.STATE, b"state")
+    damage_record(tmp_path, out, records.STATE, b"stale", checked=False)
+    assert record(tmp_path, out, records.STATE) is None
+    damage_record(tmp_path, out, records.STATE, b"stale")
+    assert record(tmp_path, out, records.STATE) == b"stale"
+
+
+def test_only_the_most_recent_output_folders_keep_their_records(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "site")
+    outs = [tmp_path / f"out{i}" for i in range(records.KEEP_FOLDERS + 2)]
+    for out in outs:
+        build(site, out, jobs=1)
+    kept = [out for out in outs if record(site, out, records.BUILD) is not None]
+    assert kept == outs[2:]
+    assert all(record(site, out, kind) is None for out in outs[:2] for kind in records.KINDS)
+    searches = sorted(p.name for p in (site / CACHE_DIR).glob("search-*"))
+    assert searches == sorted(records.search_dir(site, out).name for out in kept)
+    assert sorted(p.name for p in (site / CACHE_DIR).iterdir()) == sorted([records.db_path(site).name, *searches])
+    assert build(site, outs[-1], jobs=1).skipped  # what is kept still serves
+    yaml = (site / "site.yaml").read_text(encoding="utf-8")
+    assert "同文知识库" in yaml
+    (site / "site.yaml").write_text(yaml.replace("同文知识库", "改名的知识库"), encoding="utf-8")
+    build(site, outs[-1], jobs=1)  # a full load writes a new snapshot: the one it replaces is deleted
+    conn = sqlite3.connect(records.db_path(site))
+    rows = conn.execute("SELECT folder, count(*) FROM records WHERE kind LIKE 'snapshot-%' GROUP BY folder").fetchall()
+    conn.close()
+    assert sorted(rows) == sorted((records.folder_key(out), 1) for out in kept)
