@@ -70,6 +70,11 @@ def check_links(site: Site, docs: Sequence[Document], config: SiteConfig) -> lis
         if doc.source not in published:
             continue  # a draft: not checked unless --drafts
         own = anchors_of(doc)
+        thumb = doc.meta.thumbnail
+        if thumb is not None and not _external(thumb.src) \
+                and not _local_file_exists(root, doc.source, unquote(thumb.src)):
+            errors.append(error(doc.source, doc.meta.line_of("thumbnail"),
+                                f"thumbnail '{thumb.src}' not found under content/ or static/"))
         try:
             src_lines = (root / doc.source).read_text(encoding="utf-8-sig").split("\n")
         except OSError:

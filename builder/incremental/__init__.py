@@ -19,9 +19,13 @@ The cache folder (safe to delete at any time; every file is keyed with `identity
   (`skeleton.prepare`);
 - `search-<out>/`: per output folder, the search index's own state for in-place updates
   (`search.save_state`);
-- `jinja-<builder>/`: compiled templates (Jinja's bytecode cache, `render`).
+- `jinja-<builder>/`: compiled templates (Jinja's bytecode cache, `render`);
+- `images/`: resized images, one flat folder, `<key>.jpg|png` and `<key>.webp`, the key a digest of
+  the source file's bytes, the size and Pillow's version (not the builder's: a new builder does not
+  resize unchanged images again); shared by every output folder (`images.table.prepare`).
 
 Pruning: `docs.sqlite` drops the rows no build used once it holds 1.5 times what one build uses;
 the per-folder files of all but the four most recent output folders are removed (`state._prune`);
-`jinja-*` of other builder versions are removed when a build compiles templates.
+`jinja-*` of other builder versions are removed when a build compiles templates; `images/` is not
+pruned (delete it to drop images no page uses any more).
 """

@@ -32,6 +32,8 @@ class RenderEnv:
     resolve_link: Callable[[str], str] | None = None
     linker: Linker | None = None
     sanitize: Callable[[str], str] | None = None
+    # a local image's resized files, relative to the page: (webp URL or "", fallback URL, width, height)
+    picture: Callable[[str], tuple[str, str, int, int] | None] | None = None
     in_link: int = 0
     in_heading: bool = False
     heading_parts: list[str] | None = None
@@ -224,13 +226,21 @@ def _image(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str
     tok = tokens[idx]
     alt = e.convert(self.renderInlineAsText(tok.children or [], options, env) if tok.children else tok.content)
     src = str(tok.attrGet("src") or "")
+    pic = e.picture(src) if e.picture is not None and src else None
     if e.resolve_link is not None and src:
         src = e.resolve_link(src)
-    out = f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}" loading="lazy" decoding="async"'
+    head = ""
+    if pic is not None:
+        webp, src, w, h = pic
+        head = f'<picture><source srcset="{escapeHtml(webp)}" type="image/webp">' if webp else ""
+        out = f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}" width="{w}" height="{h}"'
+    else:
+        out = f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}"'
+    out = head + out + ' loading="lazy" decoding="async"'
     title = tok.attrGet("title")
     if title:
         out += f' title="{escapeHtml(e.convert(str(title)))}"'
-    return out + ">"
+    return out + (">" + "</picture>" if head else ">")
 
 
 def _softbreak(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
