@@ -18,6 +18,8 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
+from .highlight import highlight
+
 MORE_RE = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
 CJK_RE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 _SLUG_DROP = re.compile(r"[^\w\u2e80-\u9fff\uf900-\ufaff-]+")
@@ -150,7 +152,8 @@ def new_parser(unsafe_html: bool = False, quick_linkify: bool = True,
                rules: Mapping[str, Callable[..., str]] | None = None) -> MarkdownIt:
     """A parser configured as Tongwen parses; `rules`: render rules to add (`html.RULES`). Making
     one costs about 0.3 ms: whoever parses many texts keeps one (`load`, `memo.TextMemo`)."""
-    md = MarkdownIt("commonmark", {"html": unsafe_html, "linkify": True, "typographer": False})
+    md = MarkdownIt("commonmark", {"html": unsafe_html, "linkify": True, "typographer": False,
+                                   "highlight": highlight})  # (fences only: a render option)
     md.enable(["table", "strikethrough", "linkify"])
     if quick_linkify:
         _quick_pretest(md)
