@@ -30,11 +30,13 @@ def make_converter(source_lang: str, edition: Edition, glossary: Iterable[Glossa
     """A function converting text of a `source_lang` document into `edition`'s script, honouring the
     glossary: a glossary term found in the text is replaced by its form for this edition (or kept);
     then Taiwan's quotation marks where the edition asks for them (quotes.py)."""
-    conv = _script_converter(source_lang, edition, glossary)
+    conv = script_converter(source_lang, edition, glossary)
     return CornerQuotes(conv) if edition.corner_quotes else conv
 
 
-def _script_converter(source_lang: str, edition: Edition, glossary: Iterable[GlossaryEntry]) -> Convert:
+def script_converter(source_lang: str, edition: Edition, glossary: Iterable[GlossaryEntry] = ()) -> Convert:
+    """`make_converter` without the quotation marks: the script alone, which `tongwen check`'s
+    reports compare with OpenCC's (choices, conversions, purity)."""
     config = opencc_config(source_lang, edition)
     entries = tuple(glossary)
     # OpenCC, then the pass turning what it left of the source script into the edition's
