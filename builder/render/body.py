@@ -97,7 +97,7 @@ def _body_key(ctx: Ctx, doc: Document, root: str, hrefs: tuple[str | None, ...] 
                                                ctx.config.unsafe_html, ctx.config.summary_length, ctx.images.sig)
     linked = None if hrefs is None else (len(hrefs), *[x for i, h in enumerate(hrefs) if h is not None for x in (i, h)])
     return digest("article-body", doc.source, doc.lang, doc.body, doc.summary_src, doc.meta.summary,
-                  doc.meta.glossary, shared, root, matcher_sig if hrefs else None, linked)
+                  doc.meta.glossary, doc.meta.mathjax, shared, root, matcher_sig if hrefs else None, linked)
 
 
 def _deferred(doc: Document) -> bool:

@@ -16,6 +16,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from .markdown import CJK_RE, new_parser
+from .math import to_mathml
 from .opencc import Convert
 
 Linker = Callable[[str], list[tuple[str, str | None]]]
@@ -52,9 +53,9 @@ class Rendered:
     text: str  # plain text in the edition's script, blocks separated by newlines
 
 
-def new_renderer(unsafe_html: bool = False) -> MarkdownIt:
+def new_renderer(unsafe_html: bool = False, math: bool = False) -> MarkdownIt:
     """A parser that renders with Tongwen's rules (`RULES`); its owner keeps it (`memo.TextMemo`)."""
-    return new_parser(unsafe_html, rules=RULES)
+    return new_parser(unsafe_html, rules=RULES, math=math)
 
 
 def render(tokens: Sequence[Token], env: RenderEnv, md: MarkdownIt) -> Rendered:
@@ -259,7 +260,18 @@ def _html(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str,
     return e.sanitize(content) if e.sanitize is not None else escapeHtml(content)
 
 
+def _math(display: bool) -> Callable[..., str]:
+    def rule(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        out = to_mathml(tokens[idx].content.strip(), display)
+        return f'<div class="math-display">{out}</div>\n' if display else out
+    rule.__name__ = "math_block" if display else "math_inline"
+    return rule
+
+
 RULES: dict[str, Callable[..., str]] = {
+    "math_inline": _math(False),
+    "math_inline_double": _math(True),
+    "math_block": _math(True),
     "text": _text,
     "tw_conv": _tw_conv,
     "code_inline": _code_inline,
