@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,7 +100,9 @@ def prepare(root: Path, site: Site, cache: Path | None) -> ImageTable:
     """Resize what is not in `cache` (None: nothing is read from or written to a cache; the resized
     bytes are kept in memory for this build)."""
     files = raster_files(root, site)
-    thumbs = _thumbnails(site, set(files))
+    # (reading every document's front matter undoes the reused snapshot's laziness: skeleton.py;
+    # a site without local images does not pay for it)
+    thumbs = _thumbnails(site, set(files)) if files else set()
     pictures: dict[tuple[str, str], Picture] = {}
     blobs: dict[str, Path | bytes] = {}
     h = hashlib.blake2b(digest_size=16)
@@ -161,7 +164,7 @@ def _store(cache: Path, key: str, done: Resized) -> _Found:
     for ext, blob in ((done.fallback_ext, done.fallback), ("webp", done.webp)):
         path = cache / f"{key}.{ext}"
         if blob:
-            tmp = path.with_suffix(f".{ext}.tmp")
+            tmp = path.with_suffix(f".{ext}.{os.getpid()}.tmp")  # (a preview and a build may run at once)
             tmp.write_bytes(blob)
             tmp.replace(path)
         paths.append(path)
