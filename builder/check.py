@@ -70,6 +70,11 @@ def check_links(site: Site, docs: Sequence[Document], config: SiteConfig) -> lis
         if doc.source not in published:
             continue  # a draft: not checked unless --drafts
         own = anchors_of(doc)
+        thumb = doc.meta.thumbnail
+        if thumb is not None and not _external(thumb.src) \
+                and not _local_file_exists(root, doc.source, unquote(thumb.src)):
+            errors.append(error(doc.source, doc.meta.line_of("thumbnail"),
+                                f"thumbnail '{thumb.src}' not found under content/ or static/"))
         try:
             src_lines = (root / doc.source).read_text(encoding="utf-8-sig").split("\n")
         except OSError:
@@ -209,9 +214,24 @@ def run_checks(site_dir: Path, drafts: bool = False) -> tuple[SiteConfig | None,
     return config, site, sorted(set(errors)), rendered
 
 
+def _report_json(config: SiteConfig | None, site: Site | None, errors: list[BuildError], rendered: int) -> int:
+    """`--format json`: one object, for editors and CI; the exit code as in text."""
+    import json
+    pages = 0 if site is None else len(site.articles) + len(site.topics) + len(site.collections) + len(site.sections)
+    print(json.dumps({
+        "ok": not errors,
+        "problems": [{"path": e.where.path, "line": e.where.line, "column": e.where.col or None,
+                      "message": e.message} for e in errors],
+        "pages": pages, "editions": [e.code for e in config.editions] if config is not None else [],
+        "rendered": rendered}, ensure_ascii=False, indent=1))
+    return 1 if errors else 0
+
+
 def check(site_dir: Path, drafts: bool = False, conversions: bool = False, script: bool = False,
-          every: bool = False) -> int:
+          every: bool = False, as_json: bool = False, quiet: bool = False) -> int:
     config, site, errors, rendered = run_checks(site_dir, drafts)
+    if as_json:
+        return _report_json(config, site, errors, rendered)
     for e in errors:
         print(_color(str(e.where), "1", sys.stdout) + ": " + e.message)
     if script and site is not None and config is not None:
@@ -239,6 +259,8 @@ def check(site_dir: Path, drafts: bool = False, conversions: bool = False, scrip
         print(_color(f"tongwen check: {n} problem{'s' if n != 1 else ''}", "31", sys.stdout), file=sys.stdout)
         return 1
     assert site is not None and config is not None
+    if quiet:
+        return 0
     pages = len(site.articles) + len(site.topics) + len(site.collections) + len(site.sections)
     print(_color("tongwen check: OK", "32", sys.stdout) + f" — {pages} pages × {len(config.editions)} editions, "
           f"{rendered} files rendered in memory, links, anchors, images and glossary checked; nothing written")

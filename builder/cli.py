@@ -1,5 +1,8 @@
 """`tongwen build | serve | new | check`. Errors print as `path:line: message`; exit 1; no traceback
-unless --debug."""
+unless --debug. The global flags (`--debug`, `-q`, `-v`, `--site`) are accepted before or after the
+command. Exit codes (README.md, "Exit codes"): 0 done; 1 content errors (nothing published), problems
+found by `check`, or a build differing from a clean one (`--verify`); 2 a usage error or an internal
+error; 130 interrupted."""
 
 from __future__ import annotations
 
@@ -15,48 +18,65 @@ from pathlib import Path
 from .errors import BuildFailed, VerifyFailed
 
 
+def _globals(after_command: bool) -> argparse.ArgumentParser:
+    """The flags every command takes, before or after its name. After it their default is "not
+    given", so that `tongwen -q build` keeps the -q given before."""
+    p = argparse.ArgumentParser(add_help=False)
+    d = {"default": argparse.SUPPRESS} if after_command else {}
+    p.add_argument("--debug", action="store_true", help="show tracebacks and debug timings", **d)  # type: ignore[arg-type]
+    p.add_argument("-q", "--quiet", action="store_true", help="print only errors", **d)  # type: ignore[arg-type]
+    p.add_argument("-v", "--verbose", action="store_true", help="print more: time per stage", **d)  # type: ignore[arg-type]
+    p.add_argument("-s", "--site", metavar="DIR", help="the site folder, holding site.yaml (default: .)",
+                   **({"default": argparse.SUPPRESS} if after_command else {"default": None}))  # type: ignore[arg-type]
+    return p
+
+
 def _add_build_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("site", nargs="?", default=".", help="site folder holding site.yaml (default: .)")
+    # (the folder as a bare argument, as before --site: kept working, no longer shown)
+    p.add_argument("site_arg", nargs="?", default=None, help=argparse.SUPPRESS)
     p.add_argument("--drafts", action="store_true", help="include pages marked draft: true")
     p.add_argument("--base-url", help="override base_url from site.yaml")
 
 
 def parser() -> argparse.ArgumentParser:
+    from . import __version__
     ap = argparse.ArgumentParser(prog="tongwen", description="Tongwen (同文): one Markdown source, a static "
-                                 "site in 简体 and 繁體.")
-    ap.add_argument("--debug", action="store_true", help="show tracebacks and debug timings")
+                                 "site in 简体 and 繁體.", parents=[_globals(False)],
+                                 epilog="Exit codes: 0 done; 1 content errors or problems found (nothing "
+                                 "published); 2 usage or internal error; 130 interrupted.")
+    ap.add_argument("--version", action="version", version=f"tongwen {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
-    b = sub.add_parser("build", help="build the site into the output folder",
+    common = [_globals(True)]
+    b = sub.add_parser("build", parents=common, help="build the site into the output folder",
                        description="Build the site: load → derive → render → write. The previous output stays "
                        "intact unless the whole build succeeds.")
     _add_build_args(b)
     b.add_argument("--out", help="output folder (default: output_dir from site.yaml, usually public/)")
     b.add_argument("--stats", help="write stage timings and counts as JSON to this file")
-    b.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     b.add_argument("--verify", action="store_true",
                    help="then build again from scratch, without the cache, and fail on any page that differs "
                         "(also TONGWEN_VERIFY=1)")
-    b.add_argument("-v", "--verbose", action="store_true", help="print time per stage")
-    s = sub.add_parser("serve", help="preview with live reload",
+    s = sub.add_parser("serve", parents=common, help="preview with live reload",
                        description="Build into a temporary folder, serve it on 127.0.0.1 and reload the browser "
                        "after every change.")
     _add_build_args(s)
     s.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     s.add_argument("--port", type=int, default=1313, help="port (default: 1313)")
     s.add_argument("--open", action="store_true", help="open the site in a browser")
-    n = sub.add_parser("new", help="create an article or topic",
+    n = sub.add_parser("new", parents=common, help="create an article or topic",
                        description="Create a Markdown file with front matter in the seed's shape.")
     n.add_argument("title", help="the title, e.g. \"新的文章\"")
-    n.add_argument("--site", default=".", help="site folder (default: .)")
     n.add_argument("--kind", choices=("article", "topic"), default="article")
     n.add_argument("--section", default="", help="folder under content/ (default: posts, or topics/<collection>)")
-    c = sub.add_parser("check", help="validate without writing",
+    c = sub.add_parser("check", parents=common, help="validate without writing",
                        description="Load, derive and render everything without writing; report every problem.")
     _add_build_args(c)
     c.add_argument("--conversions", action="store_true", help="list ambiguous 简→繁 conversions per page")
     c.add_argument("--all", action="store_true", dest="every",
                    help="with --conversions: every place, one line each, identities included")
     c.add_argument("--script", action="store_true", help="count, per edition, the characters outside its script")
+    c.add_argument("--format", choices=("text", "json"), default="text",
+                   help="json: one JSON object on stdout: {ok, problems: [{path, line, column, message}], …}")
     return ap
 
 
@@ -72,12 +92,18 @@ def run() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    ap = parser()
+    args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    logging.getLogger("tongwen").setLevel(logging.DEBUG if args.debug else logging.WARNING)
+    logging.getLogger("tongwen").setLevel(logging.DEBUG if args.debug else logging.ERROR if args.quiet
+                                          else logging.WARNING)
     if args.command is None:
-        parser().print_help()
+        ap.print_help()
         return 2
+    positional = getattr(args, "site_arg", None)
+    if positional is not None and args.site is not None and Path(positional) != Path(args.site):
+        ap.error(f"two site folders: {positional} and --site {args.site}")
+    args.site = args.site or positional or "."
     try:
         if args.command == "build":
             return _build(args)
@@ -90,8 +116,10 @@ def main(argv: list[str] | None = None) -> int:
             return new(Path(args.site), args.title, kind=args.kind, section=args.section)
         if args.command == "check":
             from .check import check
+            if args.format == "json" and (args.conversions or args.script):
+                ap.error("--format json reports problems only: not with --conversions or --script")
             return check(Path(args.site), drafts=args.drafts, conversions=args.conversions, script=args.script,
-                         every=args.every)
+                         every=args.every, as_json=args.format == "json", quiet=args.quiet)
     except BuildFailed as exc:
         for e in exc.errors:
             print(str(e), file=sys.stderr)

@@ -38,8 +38,9 @@ KEYS: dict[str, tuple[str, Any]] = {
                 ["search", "recent", "categories", "taglist", "topics", "languages"]),
     "recent_count": ("How many articles the `recent` widget lists.", 10),
     "taglist_counts": ("Show article counts in the `taglist` and `categories` widgets.", True),
-    "editions": ("The published scripts: a list of `{code, name, prefix, opencc}`. The first is the "
-                 "root edition. `opencc` converts Simplified text into the edition (`\"\"` for none).",
+    "editions": ("The published scripts: a list of `{code, name, prefix, opencc, corner_quotes}`. The first "
+                 "is the root edition. `opencc` converts Simplified text into the edition (`\"\"` for none); "
+                 "`corner_quotes` turns “” ‘’ into 「」 『』 (default: true for zh-TW, never in code).",
                  None),
     "glossary": ("Terms whose form is pinned: a string keeps the term as written in every edition; a "
                  "mapping `{zh-cn: 软件, zh-tw: 軟體}` gives each edition its own form.", []),
@@ -53,7 +54,7 @@ KEYS: dict[str, tuple[str, Any]] = {
 
 DEFAULT_EDITIONS = (
     Edition(code="zh-CN", name="简体", prefix="", script="Hans", opencc=""),
-    Edition(code="zh-TW", name="繁體", prefix="zh-tw", script="Hant", opencc="s2twp"),
+    Edition(code="zh-TW", name="繁體", prefix="zh-tw", script="Hant", opencc="s2twp", corner_quotes=True),
 )
 
 
@@ -142,6 +143,9 @@ def parse_glossary(value: Any, path: str, line: int, editions: tuple[Edition, ..
     return tuple(out)
 
 
+_EDITION_KEYS = ("code", "name", "prefix", "opencc", "corner_quotes")
+
+
 def _editions(value: Any, path: str, line: int, errors: list[BuildError]) -> tuple[Edition, ...]:
     if value is None:
         return DEFAULT_EDITIONS
@@ -153,10 +157,9 @@ def _editions(value: Any, path: str, line: int, errors: list[BuildError]) -> tup
         if not isinstance(item, dict) or "code" not in item:
             errors.append(error(path, line, f"editions[{i}] needs at least a 'code'"))
             continue
-        unknown = set(item) - {"code", "name", "prefix", "opencc"}
+        unknown = set(item) - set(_EDITION_KEYS)
         for k in sorted(unknown):
-            errors.append(error(path, line, f"editions[{i}]: unknown key '{k}'"
-                                + did_you_mean(k, ["code", "name", "prefix", "opencc"])))
+            errors.append(error(path, line, f"editions[{i}]: unknown key '{k}'" + did_you_mean(k, list(_EDITION_KEYS))))
         code = str(item["code"])
         hant = code.lower() in ("zh-tw", "zh-hk", "zh-hant", "zh-mo")
         prefix = str(item.get("prefix", "" if i == 0 else code.lower())).strip("/")
@@ -165,8 +168,12 @@ def _editions(value: Any, path: str, line: int, errors: list[BuildError]) -> tup
         if "/" in prefix or ".." in prefix or "\\" in prefix:
             errors.append(error(path, line, f"editions[{i}]: prefix must be one folder name"))
         opencc = str(item.get("opencc", "s2twp" if hant else ""))
+        quotes = item.get("corner_quotes", code.lower() == "zh-tw")
+        if not isinstance(quotes, bool):
+            errors.append(error(path, line, f"editions[{i}]: corner_quotes must be true or false"))
+            quotes = False
         out.append(Edition(code=code, name=str(item.get("name", code)), prefix=prefix,
-                           script="Hant" if hant else "Hans", opencc=opencc))
+                           script="Hant" if hant else "Hans", opencc=opencc, corner_quotes=quotes))
     if len({e.key for e in out}) != len(out) or len({e.prefix for e in out}) != len(out):
         errors.append(error(path, line, "editions must have distinct codes and prefixes"))
     return tuple(out) or DEFAULT_EDITIONS

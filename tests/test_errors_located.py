@@ -30,7 +30,23 @@ def _fail(capsys: pytest.CaptureFixture[str], tmp_path: Path, files: dict[str, s
 def test_yaml_syntax_error_has_line_and_column(capsys, tmp_path):
     errs = _fail(capsys, tmp_path, {"content/posts/a.md": "---\ntitle: ok\ntags: [a, b\ndate: 2025-01-01\n---\nx\n"})
     assert len(errs) == 1
-    assert re.match(r"content/posts/a\.md:[45]:\d+: YAML syntax error", errs[0]), errs
+    # located where the '[' opens (the author's mistake), naming where the parser gave up
+    assert re.match(r"content/posts/a\.md:3:7: YAML syntax error: the '\[' opened here is never closed "
+                    r"\(the parser gave up at line 4", errs[0]), errs
+
+
+def test_unclosed_quote_reports_where_it_opens(capsys, tmp_path):
+    errs = _fail(capsys, tmp_path, {"content/posts/a.md": '---\ntitle: "未闭合\ndate: 2025-01-01\nx: 1\n---\nx\n'})
+    assert len(errs) == 1
+    assert errs[0].startswith("content/posts/a.md:2:8: YAML syntax error: the quote opened here is never closed "
+                              "(the parser gave up at the end of the front matter"), errs
+
+
+def test_unclosed_brace_in_site_yaml(capsys, tmp_path):
+    errs = _fail(capsys, tmp_path, {"site.yaml": "title: t\nparams: {a: 1\nbase_url: https://example.org/\n",
+                                    "content/posts/a.md": "---\ntitle: a\n---\nx\n"})
+    assert errs[0].startswith("site.yaml:2:9: YAML syntax error: the '{' opened here is never closed "
+                              "(the parser gave up at line 3"), errs
 
 
 def test_wrong_types_are_located_at_their_key(capsys, tmp_path):

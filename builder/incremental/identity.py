@@ -16,7 +16,7 @@ from pathlib import Path
 CACHE_DIR = ".tongwen-cache"
 _FORMAT = 1
 _LIBS = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "linkify-it-py", "PyYAML", "opencc", "nh3",
-         "pypinyin")
+         "pypinyin", "pillow", "pygments", "latex2mathml")
 # (OpenCC's dictionaries ship inside its wheel: its version names them)
 
 

@@ -133,16 +133,17 @@ class Session:
         return docs, derive(docs, resources, self.config, drafts=self.drafts)
 
     def keys(self, site: Site, docs: list[Document], date: dt.datetime,
-             writer: Staging | Patch) -> tuple[Keys, Staging | Patch]:
-        """Sign the inputs; keep the previous state only if it was made from the same global
-        signature, its search index is whole, and the output folder is as it left it."""
+             writer: Staging | Patch, images_sig: bytes = b"") -> tuple[Keys, Staging | Patch]:
+        """Sign the inputs (`images_sig`: the resized images' table, `images.ImageTable.sig`); keep
+        the previous state only if it was made from the same global signature, its search index is
+        whole, and the output folder is as it left it."""
         if not self.enabled:  # nothing is kept or recorded: the render still names its jobs, with blank keys
             return Keys(b"", dict.fromkeys([e.source for e in site.all_entries()], b""), None, None), writer
         assert self.digests is not None and self.watch is not None
         root = str(self.config.root.resolve()) + "/"
         resources = list(self.walked[1])
         gsig = global_sig(self.config.text, templates_digest(self.site_dir), date, self.drafts, docs, resources,
-                          self.digests.current, root, self.previous, self.metas)
+                          self.digests.current, root, self.previous, self.metas, images_sig)
         sigs = {e.source: _entry_sig(e, self.digests.current, root) for e in site.all_entries()}
         if not self.reused:
             self.snapshot = skeleton.prepare(self.site_dir, self.out, self.config, self.drafts, docs, resources,

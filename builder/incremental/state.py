@@ -100,10 +100,12 @@ def resources_sig(resources: list[Any]) -> bytes:
 
 def global_sig(config_repr: str, templates: bytes, build_date: dt.datetime, drafts: bool,
                docs: list[Document], resources: list[Any], files: dict[str, bytes] | None = None,
-               root: str = "", previous: RenderState | None = None, state_out: RenderState | None = None) -> bytes:
+               root: str = "", previous: RenderState | None = None, state_out: RenderState | None = None,
+               images_sig: bytes = b"") -> bytes:
     """`files` (path → content digest, fingerprint.FileDigests.current) lets a document's front-matter
     signature be reused from `previous` while its file and the config are unchanged (a document is
-    made of its file, its path and the config); the signatures used are recorded in `state_out`."""
+    made of its file, its path and the config); the signatures used are recorded in `state_out`.
+    `images_sig`: what pages show of local images (their resized files and pixel sizes)."""
     from .store import digest  # carries the builder digest
     h = hashlib.blake2b(digest_size=20)
     h.update(digest("global", FORMAT, config_repr, templates, build_date.isoformat(), drafts))
@@ -121,6 +123,7 @@ def global_sig(config_repr: str, templates: bytes, build_date: dt.datetime, draf
             new[d.source] = (fd, m)
         h.update(m)
     h.update(resources_sig(resources))
+    h.update(images_sig)  # (the resources' paths are above; their content reaches pages only as resized images)
     if state_out is not None:
         state_out.metas, state_out.config_sig = new, config_sig
     return h.digest()

@@ -35,6 +35,7 @@ class Edition:
     prefix: str  # URL folder, "" for the root edition, else e.g. "zh-tw"
     script: str  # "Hans" or "Hant": which conversion this edition needs
     opencc: str  # OpenCC config that converts Simplified text into this edition ("" = none)
+    corner_quotes: bool = False  # “” ‘’ become 「」 『』 (text/quotes.py); on by default for zh-TW
 
     @property
     def key(self) -> str:

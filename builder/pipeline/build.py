@@ -21,6 +21,8 @@ from pathlib import Path
 from .. import search
 from ..config import SiteConfig, load_config
 from ..errors import BuildFailed, VerifyFailed, error
+from ..images import ImageTable, prepare
+from ..incremental.identity import CACHE_DIR
 from ..incremental.session import Keys, Session
 from ..incremental.state import StateIncomplete
 from ..incremental.store import Memory
@@ -106,20 +108,22 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
             if on_loaded is not None:
                 on_loaded()
             warn_empty(model.site.articles)
+        with steps("images"):  # (cached by content: an unchanged image is not resized again)
+            images = prepare(config.root, model.site, site_dir / CACHE_DIR / "images" if reuse else None)
         with steps("incremental"):
             date = build_date(config, model.site.articles[0].date if model.site.articles else None)
-            keys, writer = session.keys(model.site, model.docs, date, writer)
+            keys, writer = session.keys(model.site, model.docs, date, writer, images.sig)
             kinds = page_kinds(model.site)
         try:
             inc, search_state, pages, outputs = _render_and_index(
-                model, config, date, keys, writer, session, jobs, progress, steps)
+                model, config, date, keys, writer, session, jobs, progress, steps, images)
         except (_FullBuild, StateIncomplete):
             log.debug("incremental search update not possible: a full build")
             writer.discard()
             writer = (Patch.open(out) if isinstance(writer, Patch) else None) or Staging(out)
             keys = Keys(keys.global_sig, keys.entry_sigs, None, None)
             inc, search_state, pages, outputs = _render_and_index(
-                model, config, date, keys, writer, session, jobs, progress, steps)
+                model, config, date, keys, writer, session, jobs, progress, steps, images)
         with steps("write"):
             writer.commit() if isinstance(writer, Patch) else writer.publish()
     except BaseException:
@@ -154,19 +158,22 @@ class _FullBuild(Exception):
 
 def _render_and_index(model: Model, config: SiteConfig, date: dt.datetime, keys: Keys, writer: Staging | Patch,
                       session: Session, jobs: int | None, progress: Progress | None,
-                      steps: Steps) -> tuple[Incremental, search.SearchState, int, int]:
+                      steps: Steps, images: ImageTable) -> tuple[Incremental, search.SearchState, int, int]:
     """Render every page whose job cannot be kept, then update or build the search index."""
     inc = Incremental(keys.global_sig, keys.entry_sigs, keys.previous)
     pages = outputs = 0
     with steps("render"):
         workers = default_jobs() if jobs is None else max(1, jobs)
         for o in render_site(model.site, config, date, None, steps, jobs=workers, store=session.store,
-                             incremental=inc):
+                             incremental=inc, images=images):
             writer.write(o)
             outputs += 1
             pages += o.path.endswith(".html")
             if progress is not None and not outputs % 50:
                 progress("render", outputs)
+        for o in images.outputs():
+            writer.write(o)
+            outputs += 1
         writer.keep_all(inc.kept)
         outputs += len(inc.kept)
         pages += sum(p.endswith(".html") for p in inc.kept)

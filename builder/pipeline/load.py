@@ -229,7 +229,7 @@ def _from_bytes(rel: str, raw: bytes, config: SiteConfig, parse_markdown: bool,
         return Document(source=rel, kind=kind, lang=_canonical_lang(lang), meta=meta, tokens=(),
                         body_line=body_line, summary_tokens=None, stem=stem, section=section,
                         body=body, summary_src=summary_src), []
-    md = parser or new_parser(config.unsafe_html)
+    md = new_parser(config.unsafe_html, math=True) if meta.mathjax else parser or new_parser(config.unsafe_html)
     tokens = md.parse(body, {})
     summary_tokens = tuple(md.parse(summary_src, {})) if summary_src is not None else None
     return Document(source=rel, kind=kind, lang=_canonical_lang(lang), meta=meta, tokens=tuple(tokens),

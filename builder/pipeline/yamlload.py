@@ -43,6 +43,30 @@ def _count(node: yaml.Node, budget: list[int]) -> None:
             stack.extend(n.value)
 
 
+_OPENERS = {"flow sequence": "the '['", "flow mapping": "the '{'", "quoted scalar": "the quote"}
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, path: str, first_line: int) -> BuildError:
+    """Where the parser gave up; for a bracket or quote never closed, located where it opens (the
+    author's mistake), with where the parser gave up in the message."""
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "invalid YAML"
+    opened = exc.context_mark
+    what = next((w for k, w in _OPENERS.items() if k in (exc.context or "")), None)
+    if what is not None and opened is not None and mark is not None and \
+            (opened.line, opened.column) != (mark.line, mark.column):
+        gave_up = first_line + mark.line
+        if mark.line >= text.count("\n") and "end of stream" in problem:
+            where = "the end of the front matter"
+        else:
+            where = f"line {gave_up}"
+        return error(path, first_line + opened.line,
+                     f"YAML syntax error: {what} opened here is never closed (the parser gave up at {where}: "
+                     f"{problem})", opened.column + 1)
+    line = first_line + (mark.line if mark else 0)
+    return error(path, line, f"YAML syntax error: {problem}", (mark.column + 1) if mark else 0)
+
+
 def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str, int], list[BuildError]]:
     """Parse `text` (which starts at `first_line` of `path`).
 
@@ -59,11 +83,7 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, dict[str,
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else 0)
-        col = (mark.column + 1) if mark else 0
-        problem = exc.problem or exc.context or "invalid YAML"
-        return None, {}, [error(path, line, f"YAML syntax error: {problem}", col)]
+        return None, {}, [_syntax_error(exc, text, path, first_line)]
     except yaml.reader.ReaderError as exc:  # a character YAML forbids (control characters, say)
         line = first_line + text[: exc.position].count("\n")
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jinja2
 from markupsafe import Markup
 
+from ..images.markup import absolute_image, image_vars
 from ..incremental.store import Store
 from ..model import Entry, Output, SearchDoc
 from ..pipeline.mentions import Matcher
@@ -32,6 +33,7 @@ def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | Non
     v = _page_vars(ctx, "article", entry.path, title, doc)
     ctx.summaries[entry.source] = summary
     thumb = doc.meta.thumbnail
+    og_image = absolute_image(ctx.images, ctx.config.base_url, doc.source, thumb.src) if thumb else ""
     v.update({
         "page": {
             "title": title, "content": Markup(rendered.html), "lead": conv(doc.meta.lead),
@@ -39,7 +41,8 @@ def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | Non
             "lastmod": format_date(doc.meta.lastmod),
             "lastmod_iso": doc.meta.lastmod.isoformat() if doc.meta.lastmod else "",
             "reading_time": reading_minutes(rendered.text),
-            "thumbnail": thumb.src if thumb and thumb.in_post else "",
+            "thumbnail": image_vars(ctx.images, doc.source, thumb.src, "wide", root)
+            if thumb and thumb.in_post else None,
             "tags": _term_links(ctx, entry.canonical, "tags", v["url"]),
             "categories": _term_links(ctx, entry.canonical, "categories", v["url"]),
             "toc": [{"level": lvl, "id": hid, "title": t} for lvl, hid, t in rendered.toc] if doc.meta.toc else [],
@@ -49,12 +52,12 @@ def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | Non
             "older": _link(ctx, older, v["url"]) if doc.meta.pager else None,
             "summary": summary, "params": dict(doc.meta.params),
         },
-        "description": summary, "og_image": thumb.src if thumb else "", "page_lang": _content_lang(doc, e),
+        "description": summary, "og_image": og_image, "page_lang": _content_lang(doc, e),
         "jsonld": {"@context": "https://schema.org", "@type": "Article", "headline": title,
                    "datePublished": entry.date.isoformat() if entry.date else None,
                    "dateModified": (doc.meta.lastmod or entry.date).isoformat() if entry.date else None,
                    "inLanguage": _content_lang(doc, e), "mainEntityOfPage": v["canonical"],
-                   "image": thumb.src if thumb else None, "description": summary},
+                   "image": og_image or None, "description": summary},
     })
     _add_search(search_docs, entry.source, "article", entry, ctx, title, summary, rendered.text,
                 [t["name"] for t in v["page"]["tags"]])

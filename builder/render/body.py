@@ -36,8 +36,14 @@ def _render_doc(ctx: Ctx, doc: Document, entry: Entry, linker: Any = None,
     if ctx.config.unsafe_html:  # raw HTML through the nh3 allowlist instead of escaped
         from ..text.sanitize import clean
         sanitize = clean
+    def picture(src: str) -> tuple[str, str, int, int] | None:
+        pic = ctx.images.find(doc.source, src, "wide")
+        if pic is None:
+            return None
+        return (root + pic.webp if pic.webp else "", root + pic.fallback, pic.width, pic.height)
+
     env = RenderEnv(convert=conv, edition_key=e.key, edition_script=e.script, resolve_link=resolve,
-                    linker=linker, sanitize=sanitize)
+                    linker=linker, sanitize=sanitize, picture=picture)
     return ctx.text.render(ctx.text.tokens_of(doc), env)
 
 
@@ -90,10 +96,10 @@ def _body_key(ctx: Ctx, doc: Document, root: str, hrefs: tuple[str | None, ...] 
     shared = ctx.memo.body_key
     if shared is None:
         shared = ctx.memo.body_key = digest("article-body-edition", ctx.config.glossary, ctx.edition,
-                                               ctx.config.unsafe_html, ctx.config.summary_length)
+                                               ctx.config.unsafe_html, ctx.config.summary_length, ctx.images.sig)
     linked = None if hrefs is None else (len(hrefs), *[x for i, h in enumerate(hrefs) if h is not None for x in (i, h)])
     return digest("article-body", doc.source, doc.lang, doc.body, doc.summary_src, doc.meta.summary,
-                  doc.meta.glossary, shared, root, matcher_sig if hrefs else None, linked)
+                  doc.meta.glossary, doc.meta.mathjax, shared, root, matcher_sig if hrefs else None, linked)
 
 
 def _deferred(doc: Document) -> bool:
@@ -108,7 +114,8 @@ def _article_body(ctx: Ctx, doc: Document, entry: Entry, root: str, topic_matche
 
     The key holds everything `_render_doc` and `_summary` read: the document's text, summary text,
     front-matter summary and glossary, language and source path; the edition and site glossary; the
-    config fields Markdown uses (unsafe_html, summary_length); the page's root; the first-mention
+    config fields Markdown uses (unsafe_html, summary_length); the resized images (their table's
+    signature); the page's root; the first-mention
     linker's input (the matcher's input and each topic's href). What relative `.md` links resolve
     to depends on other pages' paths: each link's resolution is stored and re-checked on use."""
     key = None

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ..config import SiteConfig
+from ..images import ImageTable
+from ..images.table import EMPTY
 from ..model import Document, Edition, Entry, Site, Term
 from ..text.convert import make_converter
 from ..text.html import Rendered
@@ -129,6 +131,7 @@ class Ctx:
     summaries: dict[str, str]  # article source → summary in this edition, filled as articles render (`Summaries`)
     converters: Converters  # the render's (shared by its editions)
     memo: EditionMemo = field(default_factory=EditionMemo)
+    images: ImageTable = EMPTY  # the build's resized images (images/)
 
     def path(self, page: str) -> str:
         return (self.edition.prefix + "/" + page) if self.edition.prefix else page

@@ -10,6 +10,8 @@ from urllib.parse import quote
 import jinja2
 
 from ..config import SiteConfig
+from ..images import ImageTable
+from ..images.table import EMPTY
 from ..incremental.store import Store, digest
 from ..model import Edition, Site
 from .context import ROOT_MARK, Converters, Ctx
@@ -47,7 +49,7 @@ def _widget_vars(ctx: Ctx, name: str) -> dict[str, Any]:
 
 def _edition_ctx(site: Site, config: SiteConfig, edition: Edition, env: jinja2.Environment,
                  build_date: dt.datetime, summaries: dict[str, str], converters: Converters,
-                 store: Store | None = None, global_sig: bytes = b"") -> Ctx:
+                 store: Store | None = None, global_sig: bytes = b"", images: ImageTable = EMPTY) -> Ctx:
     """An edition's names of terms and topics and its sidebar widgets. With a `store` and the
     build's global signature (which holds everything they are made of: every document's front
     matter, the config, the templates, the build date, the builder), they come from the cache when
@@ -58,7 +60,7 @@ def _edition_ctx(site: Site, config: SiteConfig, edition: Edition, env: jinja2.E
     if hit is not None and len(hit) == 3:
         term_names, topic_names, widgets = (dict(h) for h in hit)
         return Ctx(site, config, edition, strings, widgets, term_names, topic_names, build_date, summaries,
-                   converters)
+                   converters, images=images)
     term_names = {(tax, t.key): converters.term_name(t.name, edition, config)
                   for tax, terms in site.terms for t in terms}
     topic_names = {t.entry.source: converters.title(t.entry.doc(edition.key), edition, config) for t in site.topics}
@@ -69,4 +71,5 @@ def _edition_ctx(site: Site, config: SiteConfig, edition: Edition, env: jinja2.E
                for name in ("search", "recent", "taglist", "categories", "topics")}
     if key is not None and store is not None:
         store.put(key, (tuple(term_names.items()), tuple(topic_names.items()), tuple(widgets.items())))
-    return Ctx(site, config, edition, strings, widgets, term_names, topic_names, build_date, summaries, converters)
+    return Ctx(site, config, edition, strings, widgets, term_names, topic_names, build_date, summaries, converters,
+               images=images)

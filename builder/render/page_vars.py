@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from ..images.markup import image_vars
 from ..incremental.pagecache import PageUrl
 from ..model import Collection, Document, Entry, SearchDoc, Term
 from ..pipeline.paths import absolute, root_of
@@ -92,7 +93,8 @@ def _card(ctx: Ctx, entry: Entry, url: Callable[[str], str]) -> dict[str, Any]:
     thumb = doc.meta.thumbnail
     return {"title": _ctx_title(ctx, doc), "url": url(entry.path), "date": format_date(entry.date),
             "date_iso": entry.date.isoformat() if entry.date else "", "summary": summary,
-            "thumbnail": thumb.src if thumb and thumb.in_list else "",
+            "thumbnail": image_vars(ctx.images, doc.source, thumb.src, "card", getattr(url, "root", ""))
+            if thumb and thumb.in_list else None,
             "categories": _term_links(ctx, entry.canonical, "categories", url),
             "tags": _term_links(ctx, entry.canonical, "tags", url), "lang": _content_lang(doc, e)}
 

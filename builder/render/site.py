@@ -16,6 +16,8 @@ import jinja2
 
 from ..config import SiteConfig
 from ..errors import BuildError, BuildFailed
+from ..images import ImageTable
+from ..images.table import EMPTY
 from ..incremental.pagecache import PageCache
 from ..incremental.state import ArticleMemo, RenderState
 from ..incremental.store import Store, digest
@@ -64,7 +66,7 @@ class _Run:
 def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 search_builder: Callable[[Sequence[SearchDoc], Sequence[Edition]], list[Output]] | None = None,
                 timings: dict[str, float] | None = None, jobs: int = 1, store: Store | None = None,
-                incremental: Incremental | None = None) -> Iterator[Output]:
+                incremental: Incremental | None = None, images: ImageTable = EMPTY) -> Iterator[Output]:
     """Yield every output file. Raises BuildFailed with every template error found.
 
     Pages render in two phases: (1) article pages, which also parse the Markdown (when `load`
@@ -78,7 +80,7 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     recorded are not run and their outputs are listed in `incremental.kept`; the search records of
     the jobs that ran are handed back in `incremental.search_docs` (the caller updates the index).
     """
-    run = _start(site, config, build_date, store, incremental)
+    run = _start(site, config, build_date, store, incremental, images)  # (images: the resized ones, images/)
     _key_articles(run)
     yield from _render_articles(run, jobs)
     _gather_mentions(run)
@@ -99,7 +101,7 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
 
 
 def _start(site: Site, config: SiteConfig, build_date: dt.datetime, store: Store | None,
-           inc: Incremental | None) -> _Run:
+           inc: Incremental | None, images: ImageTable = EMPTY) -> _Run:
     """The templates, each edition's context and the plan; with `inc`, the previous state if this
     build can use it (else `inc.previous` becomes None: the caller sees that every job ran)."""
     env = environment(config.root, keep_compiled=store is not None)
@@ -111,7 +113,7 @@ def _start(site: Site, config: SiteConfig, build_date: dt.datetime, store: Store
             or any(t.entry.source not in prev.mentions or t.entry.source not in prev.counts for t in site.topics)
             or not store.has_all(list(prev.mentions.values()))):  # (read later: StateIncomplete if damaged)
         prev = inc.previous = None
-    ctxs = _contexts(site, config, env, build_date, store, inc, prev, TextMemo(config.unsafe_html))
+    ctxs = _contexts(site, config, env, build_date, store, inc, prev, TextMemo(config.unsafe_html), images)
     plan = _Plan(site, config, ctxs, env, matcher(site.topics, store), store=store,
                  matcher_sig=digest("matcher", tuple(t.aliases for t in site.topics)),  # matcher()'s input
                  global_sig=inc.global_sig if inc is not None else None)  # (for caches keyed by what a page reads)
@@ -120,7 +122,7 @@ def _start(site: Site, config: SiteConfig, build_date: dt.datetime, store: Store
 
 def _contexts(site: Site, config: SiteConfig, env: jinja2.Environment, build_date: dt.datetime,
               store: Store | None, inc: Incremental | None, prev: RenderState | None,
-              text: TextMemo) -> tuple[Ctx, ...]:
+              text: TextMemo, images: ImageTable = EMPTY) -> tuple[Ctx, ...]:
     """Each edition's context; BuildFailed if a widget template fails."""
     # a kept article's summary is read from its memo when a page that is rendered shows it
     blobs = prev.articles if prev is not None else None
@@ -130,7 +132,8 @@ def _contexts(site: Site, config: SiteConfig, env: jinja2.Environment, build_dat
         try:
             ctxs.append(_edition_ctx(site, config, edition, env, build_date,
                                      Summaries(converters.reads, k, blobs), converters,
-                                     store if inc is not None else None, inc.global_sig if inc is not None else b""))
+                                     store if inc is not None else None,
+                                     inc.global_sig if inc is not None else b"", images))
         except (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError) as exc:
             err = template_error(exc, config.root)
             if err.where.path == "templates" and not isinstance(exc, jinja2.TemplateError):

@@ -17,7 +17,7 @@ from ..config import SiteConfig
 from ..model import Site
 from ..model.documents import Document, Edition
 from .conversions import _glossary_spans, _source_line, candidates, phrases, simplified_sources, source_texts
-from .convert import make_converter
+from .convert import script_converter
 from .leftovers import taiwan
 from .markdown import CJK_RE
 from .opencc import Convert, opencc_converter
@@ -56,7 +56,7 @@ def grouped(site: Site, config: SiteConfig) -> list[Choice]:
 
 def _doc_choices(doc: Document, ed: Edition, config: SiteConfig) -> Iterable[Choice]:
     glossary = config.glossary + doc.meta.glossary
-    full = make_converter(doc.lang, ed, glossary)
+    full = script_converter(doc.lang, ed, glossary)
     lines, items = source_texts(doc, config)
     for start, text in items:
         if not CJK_RE.search(text):

@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 from ..config import SiteConfig
 from ..model import Document, Edition, GlossaryEntry, Site
-from .convert import make_converter
+from .convert import script_converter
 from .markdown import CJK_RE, passages
 from .opencc import Convert, opencc_converter, source_script
 
@@ -121,7 +121,7 @@ def conversions(site: Site, config: SiteConfig) -> list[Finding]:
 
 def _doc_conversions(doc: Document, ed: Edition, config: SiteConfig) -> Iterable[Finding]:
     glossary = config.glossary + doc.meta.glossary
-    full = make_converter(doc.lang, ed, glossary)
+    full = script_converter(doc.lang, ed, glossary)
     # the same config without its phrase table (s2twp → s2tw): the difference is vocabulary only
     plain = opencc_converter(ed.opencc[:-1] if ed.opencc in ("s2twp", "s2hkp") else "s2t").convert
     lines, items = source_texts(doc, config)

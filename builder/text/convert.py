@@ -14,6 +14,7 @@ import ahocorasick_rs
 from ..model.documents import Edition, GlossaryEntry
 from .leftovers import chain, slip_pins
 from .opencc import Convert, convert_many, identity, opencc_config, opencc_converter, source_script
+from .quotes import CornerQuotes
 
 _PUA = 0xE000  # private-use code points: OpenCC passes them through untouched (tested)
 _PUA_MAX = 0xF8FF
@@ -27,7 +28,15 @@ def _glossary_automaton(terms: tuple[str, ...]) -> ahocorasick_rs.AhoCorasick:
 
 def make_converter(source_lang: str, edition: Edition, glossary: Iterable[GlossaryEntry] = ()) -> Convert:
     """A function converting text of a `source_lang` document into `edition`'s script, honouring the
-    glossary: a glossary term found in the text is replaced by its form for this edition (or kept)."""
+    glossary: a glossary term found in the text is replaced by its form for this edition (or kept);
+    then Taiwan's quotation marks where the edition asks for them (quotes.py)."""
+    conv = script_converter(source_lang, edition, glossary)
+    return CornerQuotes(conv) if edition.corner_quotes else conv
+
+
+def script_converter(source_lang: str, edition: Edition, glossary: Iterable[GlossaryEntry] = ()) -> Convert:
+    """`make_converter` without the quotation marks: the script alone, which `tongwen check`'s
+    reports compare with OpenCC's (choices, conversions, purity)."""
     config = opencc_config(source_lang, edition)
     entries = tuple(glossary)
     # OpenCC, then the pass turning what it left of the source script into the edition's

@@ -16,6 +16,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from .markdown import CJK_RE, new_parser
+from .math import to_mathml
 from .opencc import Convert
 
 Linker = Callable[[str], list[tuple[str, str | None]]]
@@ -32,6 +33,8 @@ class RenderEnv:
     resolve_link: Callable[[str], str] | None = None
     linker: Linker | None = None
     sanitize: Callable[[str], str] | None = None
+    # a local image's resized files, relative to the page: (webp URL or "", fallback URL, width, height)
+    picture: Callable[[str], tuple[str, str, int, int] | None] | None = None
     in_link: int = 0
     in_heading: bool = False
     heading_parts: list[str] | None = None
@@ -50,9 +53,9 @@ class Rendered:
     text: str  # plain text in the edition's script, blocks separated by newlines
 
 
-def new_renderer(unsafe_html: bool = False) -> MarkdownIt:
+def new_renderer(unsafe_html: bool = False, math: bool = False) -> MarkdownIt:
     """A parser that renders with Tongwen's rules (`RULES`); its owner keeps it (`memo.TextMemo`)."""
-    return new_parser(unsafe_html, rules=RULES)
+    return new_parser(unsafe_html, rules=RULES, math=math)
 
 
 def render(tokens: Sequence[Token], env: RenderEnv, md: MarkdownIt) -> Rendered:
@@ -224,13 +227,21 @@ def _image(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str
     tok = tokens[idx]
     alt = e.convert(self.renderInlineAsText(tok.children or [], options, env) if tok.children else tok.content)
     src = str(tok.attrGet("src") or "")
+    pic = e.picture(src) if e.picture is not None and src else None
     if e.resolve_link is not None and src:
         src = e.resolve_link(src)
-    out = f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}" loading="lazy" decoding="async"'
+    head = ""
+    if pic is not None:
+        webp, src, w, h = pic
+        head = f'<picture><source srcset="{escapeHtml(webp)}" type="image/webp">' if webp else ""
+        out = f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}" width="{w}" height="{h}"'
+    else:
+        out = f'<img src="{escapeHtml(src)}" alt="{escapeHtml(alt)}"'
+    out = head + out + ' loading="lazy" decoding="async"'
     title = tok.attrGet("title")
     if title:
         out += f' title="{escapeHtml(e.convert(str(title)))}"'
-    return out + ">"
+    return out + (">" + "</picture>" if head else ">")
 
 
 def _softbreak(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
@@ -249,7 +260,18 @@ def _html(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str,
     return e.sanitize(content) if e.sanitize is not None else escapeHtml(content)
 
 
+def _math(display: bool) -> Callable[..., str]:
+    def rule(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        out = to_mathml(tokens[idx].content.strip(), display)
+        return f'<div class="math-display">{out}</div>\n' if display else out
+    rule.__name__ = "math_block" if display else "math_inline"
+    return rule
+
+
 RULES: dict[str, Callable[..., str]] = {
+    "math_inline": _math(False),
+    "math_inline_double": _math(True),
+    "math_block": _math(True),
     "text": _text,
     "tw_conv": _tw_conv,
     "code_inline": _code_inline,

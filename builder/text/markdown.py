@@ -16,7 +16,10 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+
+from .highlight import highlight
 
 MORE_RE = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
 CJK_RE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
@@ -147,14 +150,18 @@ def _quick_pretest(md: MarkdownIt) -> None:
 
 
 def new_parser(unsafe_html: bool = False, quick_linkify: bool = True,
-               rules: Mapping[str, Callable[..., str]] | None = None) -> MarkdownIt:
-    """A parser configured as Tongwen parses; `rules`: render rules to add (`html.RULES`). Making
-    one costs about 0.3 ms: whoever parses many texts keeps one (`load`, `memo.TextMemo`)."""
-    md = MarkdownIt("commonmark", {"html": unsafe_html, "linkify": True, "typographer": False})
+               rules: Mapping[str, Callable[..., str]] | None = None, math: bool = False) -> MarkdownIt:
+    """A parser configured as Tongwen parses; `rules`: render rules to add (`html.RULES`); `math`:
+    `$…$` and `$$…$$` are formulas (pages with `mathjax: true`; a dollar before a digit stays text).
+    Making one costs about 0.3 ms: whoever parses many texts keeps one (`load`, `memo.TextMemo`)."""
+    md = MarkdownIt("commonmark", {"html": unsafe_html, "linkify": True, "typographer": False,
+                                   "highlight": highlight})  # (fences only: a render option)
     md.enable(["table", "strikethrough", "linkify"])
     if quick_linkify:
         _quick_pretest(md)
     md.use(footnote_plugin)
+    if math:
+        md.use(dollarmath_plugin, allow_space=False, allow_digits=False, allow_labels=False)
     md.inline.ruler.before("text", "tw_conv", _conv_markup)
     md.core.ruler.push("tw_anchors", _anchors)
     for name, rule in (rules or {}).items():
@@ -162,9 +169,9 @@ def new_parser(unsafe_html: bool = False, quick_linkify: bool = True,
     return md
 
 
-def parse(text: str, unsafe_html: bool = False) -> list[Token]:
+def parse(text: str, unsafe_html: bool = False, math: bool = False) -> list[Token]:
     """One text parsed by a parser made for it (one-off use; see `new_parser`)."""
-    return new_parser(unsafe_html).parse(text, {})
+    return new_parser(unsafe_html, math=math).parse(text, {})
 
 
 # --- passages ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
+from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..model.documents import Document
@@ -27,7 +28,9 @@ class TextMemo:
 
     def __init__(self, unsafe_html: bool = False) -> None:
         self.md = new_renderer(unsafe_html)  # parses this memo's texts and renders its tokens
-        self._parsed: dict[str, tuple[Token, ...]] = {}
+        self.unsafe_html = unsafe_html
+        self._math: MarkdownIt | None = None  # parses the texts of pages with `mathjax: true`, made when needed
+        self._parsed: dict[tuple[str, bool], tuple[Token, ...]] = {}
         # converter → text → converted: what the renders since the last `clear()` converted
         self._converted: dict[Convert, dict[str, str]] = {}
         self._predicted: set[Convert] = set()  # the converters `preconvert` converted ahead for since then
@@ -44,17 +47,20 @@ class TextMemo:
         """The document's tokens, parsing its kept `body` when `load` deferred parsing."""
         if doc.tokens or not doc.body:
             return doc.tokens
-        return self._parse(doc.body)
+        return self._parse(doc.body, doc.meta.mathjax)
 
     def summary_tokens_of(self, doc: Document) -> tuple[Token, ...] | None:
         if doc.summary_tokens is not None or doc.summary_src is None:
             return doc.summary_tokens
-        return self._parse(doc.summary_src)
+        return self._parse(doc.summary_src, doc.meta.mathjax)
 
-    def _parse(self, text: str) -> tuple[Token, ...]:
-        tokens = self._parsed.get(text)
+    def _parse(self, text: str, math: bool = False) -> tuple[Token, ...]:
+        tokens = self._parsed.get((text, math))
         if tokens is None:
-            tokens = self._parsed[text] = tuple(self.md.parse(text, {}))
+            md = self.md
+            if math:
+                md = self._math = self._math or new_renderer(self.unsafe_html, math=True)
+            tokens = self._parsed[(text, math)] = tuple(md.parse(text, {}))
         return tokens
 
     # --- conversion ----------------------------------------------------------------------------------

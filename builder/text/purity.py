@@ -19,7 +19,7 @@ from markdown_it.token import Token
 from ..config import SiteConfig
 from ..model import Site
 from ..model.documents import Document, Edition
-from .convert import make_converter
+from .convert import script_converter
 from .memo import TextMemo
 from .opencc import Convert, source_script
 from .scriptchars import Classifier
@@ -109,7 +109,7 @@ def _tally_doc(t: Tally, doc: Document, ed: Edition, config: SiteConfig,
     glossary = config.glossary + doc.meta.glossary
     conv = convs.get((doc.lang, ed, glossary))
     if conv is None:
-        conv = convs[(doc.lang, ed, glossary)] = make_converter(doc.lang, ed, glossary)
+        conv = convs[(doc.lang, ed, glossary)] = script_converter(doc.lang, ed, glossary)
     forms = {f for e in glossary for _k, f in e.forms} | {e.form(ed.key) or "" for e in glossary}
     pinned = sorted((f for f in forms if f), key=lambda f: (-len(f), f))
     for line, text in _texts(doc, memo):

@@ -14,3 +14,35 @@
     }
   }
 })();
+
+// A remote image that fails to load collapses to its alt text (a decorative one, alt="", to
+// nothing) instead of leaving an empty box. `error` does not bubble: it is caught on the way down.
+(function () {
+  "use strict";
+  function collapse(img) {
+    var box = img.parentNode && img.parentNode.nodeName === "PICTURE" ? img.parentNode : img;
+    var alt = img.getAttribute("alt") || "";
+    var holder = box.parentNode;
+    if (!holder) return;
+    if (alt) {
+      var span = document.createElement("span");
+      span.className = "img-broken";
+      span.textContent = alt;
+      holder.replaceChild(span, box);
+    } else {
+      holder.removeChild(box);
+      if (holder.matches && holder.matches(".post-thumbnail, .card-thumb") && !holder.children.length) {
+        holder.hidden = true;
+      }
+    }
+  }
+  document.addEventListener("error", function (ev) {
+    if (ev.target && ev.target.nodeName === "IMG") collapse(ev.target);
+  }, true);
+  var imgs = document.images;
+  for (var i = imgs.length - 1; i >= 0; i--) {
+    // failed before this deferred script ran
+    var s = imgs[i].getAttribute("src") || "";
+    if (imgs[i].complete && imgs[i].naturalWidth === 0 && s && !/\.svg($|[?#])/i.test(s)) collapse(imgs[i]);
+  }
+})();
