@@ -132,6 +132,26 @@ class Session:
         self.store.release()  # no database connection crosses the fork into render workers
         return docs, derive(docs, resources, self.config, drafts=self.drafts)
 
+    def _whole(self, state: RenderState, site: Site) -> bool:
+        """Whether the previous state lists every topic's mentions and the store still holds those
+        lists (rows read later, if damaged, raise StateIncomplete)."""
+        assert self.store is not None
+        if any(t.entry.source not in state.mentions or t.entry.source not in state.counts for t in site.topics):
+            return False
+        return self.store.has_all(list(state.mentions.values()))
+
+    def whole(self, docs: list[Document], site: Site) -> tuple[list[Document], Site]:
+        """The model with every text, for a build that renders every page: one from the snapshot
+        (whose kept articles' texts were not read: skeleton.py) is loaded and derived afresh."""
+        if not self.reused:
+            return docs, site
+        assert self.store is not None and self.digests is not None
+        self.reused = False
+        got, resources = load(self.config, parse_markdown=False, store=self.store, digests=self.digests,
+                              walked=self.walked)
+        self.store.release()
+        return got, derive(got, resources, self.config, drafts=self.drafts)
+
     def keys(self, site: Site, docs: list[Document], date: dt.datetime,
              writer: Staging | Patch, images_sig: bytes = b"") -> tuple[Keys, Staging | Patch]:
         """Sign the inputs (`images_sig`: the resized images' table, `images.ImageTable.sig`); keep
@@ -149,6 +169,8 @@ class Session:
             self.snapshot = skeleton.prepare(self.site_dir, self.out, self.config, self.drafts, docs, resources,
                                              site, self.metas.metas)
         previous = self.previous if self.previous is not None and self.previous.global_sig == gsig else None
+        if previous is not None and not self._whole(previous, site):
+            previous = None
         search_state = search.load_state(records.search_dir(self.site_dir, self.out)) if previous is not None else None
         if search_state is None or not _holds(self.out, "search/manifest.js", search_state.manifest):
             previous = None  # the index must be built in full, from every page's record: render them all

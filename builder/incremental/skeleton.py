@@ -16,6 +16,8 @@ they are more than `MAX_PATCHED`, then the snapshot is made afresh by a full loa
 
 from __future__ import annotations
 
+import copyreg
+import dataclasses
 import hashlib
 import io
 import os
@@ -24,6 +26,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ..config import SiteConfig
@@ -34,7 +37,7 @@ from . import identity, records
 from .fingerprint import FileDigests
 from .identity import CACHE_DIR
 from .state import meta_digest, meta_sig, resources_sig
-from .store import Pickler, Store, restore_document
+from .store import Store, reduce_document, restore_document
 
 FORMAT = 4
 MAX_PATCHED = 64  # files loaded again on top of the snapshot before it is made afresh
@@ -56,6 +59,24 @@ def _key(config: SiteConfig, drafts: bool, metas: list[tuple[str, bytes]], resou
     return h.digest()
 
 
+def _reduce_kept(doc: Document) -> tuple[Any, tuple[Any, ...]]:
+    """An article goes into the snapshot without its Markdown: a build that reuses the snapshot
+    renders only the articles whose file changed, which it loads afresh (`reuse`), and shows of
+    the others what the previous build recorded; reading 10,000 texts back would cost every edit
+    0.4 s (`Session.whole` loads them all when a build must render every article). Other entries'
+    texts stay: their pages (topics, sections) are rendered again when anything they show changed."""
+    if doc.kind != "article":
+        return reduce_document(doc)
+    return reduce_document(dataclasses.replace(doc, body=None, summary_src=None))
+
+
+class _Writer(pickle.Pickler):
+    """The snapshot's pickler: documents' texts as bytes (`store.reduce_document`: no UTF-8 copies
+    left behind), and no article's text (`_reduce_kept`)."""
+
+    dispatch_table = MappingProxyType({**copyreg.dispatch_table, Document: _reduce_kept})
+
+
 class _Reader(pickle.Unpickler):
     """Unpickles the model with `fresh` documents (source → document) in place of the stored ones."""
 
@@ -74,6 +95,16 @@ class _Reader(pickle.Unpickler):
         if doc is not None and meta_sig(stored) != meta_sig(doc):
             raise ValueError(f"{doc.source}: its front matter differs")  # cannot happen while the key matched
         return doc if doc is not None else stored
+
+
+def _partners(site: Site, fresh: dict[str, Document]) -> list[str]:
+    """The documents without their text (`_reduce_kept`) of the articles a fresh document belongs to."""
+    out = []
+    for entry in site.articles:
+        docs = [d for _k, d in entry.docs]
+        if len(docs) > 1 and any(d.source in fresh for d in docs):
+            out += [d.source for d in docs if d.body is None and d.source not in fresh]
+    return sorted(set(out))
 
 
 def reuse(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, sources: list[SourceFile],
@@ -107,7 +138,18 @@ def reuse(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, sources: 
             metas.append((src.rel, meta_digest(doc)))
         if _key(config, drafts, metas, resources) != key:
             return None
+        start = f.tell()
         docs, site = _Reader(f, fresh).load()
+        partners = _partners(site, fresh)
+        if partners:  # an article renders all its documents: a changed translation's original too
+            by_rel = {src.rel: src for src in sources}
+            for rel in partners:
+                doc, errors = load_file(by_rel[rel], config, False, store, digests)
+                if doc is None or errors:
+                    return None
+                fresh[rel] = doc
+            f.seek(start)
+            docs, site = _Reader(f, fresh).load()
     except Exception:  # noqa: BLE001 - damaged or from another version: load as usual
         return None
     if not isinstance(site, Site) or len(docs) != len(sources):
@@ -136,7 +178,7 @@ def prepare(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, docs: l
         with tempfile.TemporaryFile(dir=site_dir / CACHE_DIR) as f:  # (80 MB at 10,000 articles: not in memory)
             pickle.dump((FORMAT, identity.builder_digest(), _key(config, drafts, metas, resources), dict(table), rows),
                         f, protocol=5)
-            Pickler(f, protocol=5).dump((docs, site))  # (documents' texts as bytes: no UTF-8 copies left behind)
+            _Writer(f, protocol=5).dump((docs, site))
             records.write_file(site_dir, records.folder_key(out), kind, f)
     except (OSError, pickle.PicklingError, RecursionError):
         return None

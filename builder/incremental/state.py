@@ -75,6 +75,8 @@ def body_sig(doc: Document) -> bytes:
     """The parts of a document the global signature leaves out: its Markdown."""
     if doc.tokens or doc.summary_tokens is not None:  # parsed up front: hash the parse (rare; tests)
         return hashlib.blake2b(pickle.dumps((doc.tokens, doc.summary_tokens), 5), digest_size=16).digest()
+    if doc.body is None:  # (callers sign a kept document by its file's digest)
+        raise RuntimeError(f"{doc.source}: its text was not loaded by this build (Document.body)")
     h = hashlib.blake2b(digest_size=16)
     h.update(doc.body.encode("utf-8", "surrogatepass"))
     h.update(b"\0" if doc.summary_src is None else b"\1" + doc.summary_src.encode("utf-8", "surrogatepass"))

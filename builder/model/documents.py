@@ -116,7 +116,10 @@ class Document:
     translation_of: str = ""  # for `a.zh-tw.md`: the source of `a.md`; "" otherwise
     # When the build defers Markdown parsing to the render workers, `tokens` is () and `body` (and
     # `summary_src`, the text before <!--more-->) keep the source; see memo.TextMemo.tokens_of.
-    body: str = ""
+    # `body` is None for an article an incremental build kept from the previous build's model
+    # without reading its text (incremental/skeleton.py): no page of it is rendered, and what other
+    # pages show of it comes from that build's records.
+    body: str | None = ""
     summary_src: str | None = None
 
 

@@ -113,6 +113,8 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         with steps("incremental"):
             date = build_date(config, model.site.articles[0].date if model.site.articles else None)
             keys, writer = session.keys(model.site, model.docs, date, writer, images.sig)
+            if keys.previous is None:  # every page renders: every text is needed
+                model = Model(*session.whole(model.docs, model.site))
             kinds = page_kinds(model.site)
         try:
             inc, search_state, pages, outputs = _render_and_index(
@@ -122,6 +124,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
             writer.discard()
             writer = (Patch.open(out) if isinstance(writer, Patch) else None) or Staging(out)
             keys = Keys(keys.global_sig, keys.entry_sigs, None, None)
+            model = Model(*session.whole(model.docs, model.site))
             inc, search_state, pages, outputs = _render_and_index(
                 model, config, date, keys, writer, session, jobs, progress, steps, images)
         with steps("write"):
@@ -202,10 +205,12 @@ def _render_and_index(model: Model, config: SiteConfig, date: dt.datetime, keys:
 
 
 def warn_empty(articles: tuple[Entry, ...]) -> None:
-    """Warn about each published article without text (`tongwen new` makes a draft for this reason)."""
+    """Warn about each published article without text (`tongwen new` makes a draft for this reason),
+    among those this build read (a kept article's text is not read: it was warned about then)."""
     for a in articles:
         d = a.canonical
-        if not d.tokens and not d.body.strip() and not d.meta.draft:  # (a draft built with --drafts is a preview)
+        # (a draft built with --drafts is a preview)
+        if d.body is not None and not d.tokens and not d.body.strip() and not d.meta.draft:
             log.warning("%s:%d: the article has no text but is published (add text, or set draft: true)",
                         d.source, d.body_line)
 

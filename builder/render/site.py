@@ -108,11 +108,8 @@ def _start(site: Site, config: SiteConfig, build_date: dt.datetime, store: Store
     if store is not None:
         env.tongwen_pages = PageCache(store, config.root)  # type: ignore[attr-defined]
     prev = inc.previous if inc is not None else None
-    if prev is not None and inc is not None and (
-            prev.global_sig != inc.global_sig or store is None
-            or any(t.entry.source not in prev.mentions or t.entry.source not in prev.counts for t in site.topics)
-            or not store.has_all(list(prev.mentions.values()))):  # (read later: StateIncomplete if damaged)
-        prev = inc.previous = None
+    if prev is not None and inc is not None and (prev.global_sig != inc.global_sig or store is None):
+        prev = inc.previous = None  # (the session gives none: incremental.session.Session.keys)
     ctxs = _contexts(site, config, env, build_date, store, inc, prev, TextMemo(config.unsafe_html), images)
     plan = _Plan(site, config, ctxs, env, matcher(site.topics, store), store=store,
                  matcher_sig=digest("matcher", tuple(t.aliases for t in site.topics)),  # matcher()'s input

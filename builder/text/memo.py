@@ -45,6 +45,8 @@ class TextMemo:
 
     def tokens_of(self, doc: Document) -> tuple[Token, ...]:
         """The document's tokens, parsing its kept `body` when `load` deferred parsing."""
+        if doc.body is None:  # (a bug, never the user's: a kept article is never rendered)
+            raise RuntimeError(f"{doc.source}: its text was not loaded by this build (Document.body)")
         if doc.tokens or not doc.body:
             return doc.tokens
         return self._parse(doc.body, doc.meta.mathjax)
