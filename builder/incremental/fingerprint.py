@@ -2,7 +2,7 @@
 
 A build's output depends only on: the builder's own code and theme (and the versions of the
 libraries it uses), `site.yaml` as loaded (plus command-line overrides), every file under content/,
-templates/ and static/, the output path, `--drafts` and SOURCE_DATE_EPOCH. The fingerprint hashes all
+templates/, static/ and i18n/, the output path, `--drafts` and SOURCE_DATE_EPOCH. The fingerprint hashes all
 of these by content. After a successful build it is recorded in `SITE/.tongwen-cache/builds.json`
 together with a digest of the output folder's listing (path, size, mtime, inode of every entry).
 A later build with the same fingerprint whose output folder is untouched is skipped: its output
@@ -127,7 +127,7 @@ def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool, digests:
         if errors:
             return None  # the build reports these; never skip it
         files: list[str | Path] = [s.file for s in sources] + [r.path for r in resources]
-        for folder in ("templates", "static"):
+        for folder in ("templates", "static", "i18n"):
             if (site / folder).is_dir():
                 files += files_under(site / folder)
         for path in files:

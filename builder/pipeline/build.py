@@ -31,6 +31,7 @@ from ..output.staging import Staging
 from ..render import Incremental, render_site
 from .frontmatter import parse_date
 from .parallel import default_jobs
+from .statics import publish_static
 from .verify import differences
 
 log = logging.getLogger("tongwen")
@@ -127,6 +128,8 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
             keys = Keys(keys.global_sig, keys.entry_sigs, None, None)
             inc, search_state, pages, outputs = _render_and_index(
                 model, config, date, keys, writer, session, jobs, progress, steps)
+        with steps("static"):
+            outputs += publish_static(writer, site_dir)
         with steps("write"):
             writer.commit() if isinstance(writer, Patch) else writer.publish()
     except BaseException:

@@ -211,7 +211,7 @@ def _resources(resources: Sequence[Resource], entries: Sequence[Entry]) -> tuple
     return tuple(sorted(out))
 
 
-RESERVED = ("tags/", "categories/", "page/", "search/", "static/")
+RESERVED = ("tags/", "categories/", "page/", "search/", "tongwen/")
 RESERVED_FILES = ("index.xml", "sitemap.xml", "robots.txt", "404.html", ".tongwen-manifest")
 
 

@@ -16,9 +16,6 @@ from .body import _content_lang, _summary
 from .context import ROOT_MARK, Ctx, _ctx_title
 from .strings import format_date
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src * data:; media-src *; "
-       "object-src 'none'; base-uri 'none'; form-action *")
-
 
 def _site_vars(ctx: Ctx) -> dict[str, Any]:
     if ctx.memo.site_vars is not None:
@@ -26,7 +23,8 @@ def _site_vars(ctx: Ctx) -> dict[str, Any]:
     conv = ctx.term_conv()
     ctx.memo.site_vars = {"title": conv(ctx.config.title), "description": conv(ctx.config.description),
             "base_url": ctx.config.base_url, "author": conv(ctx.config.author),
-            "copyright": conv(ctx.config.copyright), "search_fallback": ctx.config.search_fallback}
+            "copyright": conv(ctx.config.copyright), "search_fallback": ctx.config.search_fallback,
+            "params": ctx.config.params.thaw(conv)}
     return dict(ctx.memo.site_vars)
 
 
@@ -60,7 +58,7 @@ def _page_vars(ctx: Ctx, kind: str, page_path: str, title: str, sidebar_doc: Doc
         "edition_root": root + (e.prefix + "/" if e.prefix else ""), "url": url,
         "canonical": absolute(ctx.config.base_url, full), "alternates": alternates,
         "x_default": absolute(ctx.config.base_url, page_path), "sidebar": sidebar, "widgets": widgets,
-        "csp": CSP, "menu": [{"name": name, "url": m.url if "://" in m.url else url(m.url.lstrip("/"))}
+        "csp": ctx.config.csp, "menu": [{"name": name, "url": m.url if "://" in m.url else url(m.url.lstrip("/"))}
                              for m, name in _menu_names(ctx)],
         "feed_url": url("index.xml"), "description": "", "og_image": "", "jsonld": None,
         "page_lang": e.code,
