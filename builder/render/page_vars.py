@@ -14,6 +14,7 @@ from ..model import Collection, Document, Entry, SearchDoc, Term
 from ..pipeline.paths import absolute, root_of
 from .body import _content_lang, _summary
 from .context import ROOT_MARK, Ctx, _ctx_title
+from .metadata import description as _description
 from .strings import format_date
 
 
@@ -89,7 +90,8 @@ def _card(ctx: Ctx, entry: Entry, url: Callable[[str], str]) -> dict[str, Any]:
         summary = _summary(ctx, doc, "")
     thumb = doc.meta.thumbnail
     return {"title": _ctx_title(ctx, doc), "url": url(entry.path), "date": format_date(entry.date),
-            "date_iso": entry.date.isoformat() if entry.date else "", "summary": summary,
+            "date_iso": entry.date.isoformat() if entry.date else "",
+            "summary": _description(ctx, doc, summary),
             "thumbnail": thumb.src if thumb and thumb.in_list else "",
             "categories": _term_links(ctx, entry.canonical, "categories", url), "lang": _content_lang(doc, e)}
 
