@@ -113,14 +113,15 @@ class FileDigests:
 
 
 def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool, digests: FileDigests | None,
-           walked: tuple[list[Any], list[Any], list[Any]]) -> str | None:
+           walked: tuple[list[Any], list[Any], list[Any]], future: bool = False) -> str | None:
     """The fingerprint of everything the build reads, or None when it cannot be trusted. `walked`:
     `load.walk(config)`, as the build did it."""
     try:
         h = hashlib.blake2b(digest_size=20)
         h.update(identity.builder_digest().encode())
         h.update(config.text.encode())
-        h.update(f"\0{out.resolve()}\0{drafts}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
+        sde = os.environ.get("SOURCE_DATE_EPOCH", "")
+        h.update(f"\0{out.resolve()}\0{drafts}\0{future}\0{sde}\0".encode())
         site = site_dir.resolve()
         h.update(digests.of(site / "site.yaml") if digests is not None else (site / "site.yaml").read_bytes())
         sources, resources, errors = walked

@@ -26,6 +26,7 @@ from ..output.staging import Staging, check_target
 from ..pipeline.derive import derive
 from ..pipeline.load import load, walk
 from ..pipeline.memory import without_utf8_copy
+from ..pipeline.schedule import clock, next_change, published
 from . import fingerprint, skeleton
 from .pagecache import templates_digest
 from .state import RenderState, body_sig, global_sig, load_state, search_state_dir, write_state
@@ -91,6 +92,9 @@ class Session:
     snapshot: Path | None = None  # a fresh snapshot, published by `record`
     metas: RenderState = field(default_factory=RenderState)
     memory: Memory | None = None  # decoded rows kept between builds (the preview server's)
+    future: bool = False  # --future: pages dated after the clock are published
+    now: dt.datetime | None = None  # the clock of the publication window (pipeline/schedule.py)
+    next_change: dt.datetime | None = None  # when the window next publishes or withdraws a page
 
     def open(self) -> None:
         """Finish an interrupted update, then fingerprint the inputs (the output folder's listing
@@ -101,8 +105,10 @@ class Session:
             self.watch = outwatch.start(self.out)
             self.digests = fingerprint.FileDigests(self.site_dir)
         self.walked = walk(self.config)  # content/ is walked once per build
+        self.now = clock(self.config)
         if self.enabled:
-            self.fp = fingerprint.inputs(self.config, self.site_dir, self.out, self.drafts, self.digests, self.walked)
+            self.fp = fingerprint.inputs(self.config, self.site_dir, self.out, self.drafts, self.digests, self.walked,
+                                         self.future)
 
     def unchanged(self) -> dict[str, Any] | None:
         """The previous build's counts when every input and the output folder are as it left them."""
@@ -131,11 +137,13 @@ class Session:
         if not self.enabled:
             self.store = Store(None)  # rows live in memory for this build only
             docs, resources = load(self.config, parse_markdown=False, walked=self.walked)
-            return docs, derive(docs, resources, self.config, drafts=self.drafts)
+            return docs, derive(docs, resources, self.config, drafts=self.drafts, future=self.future, now=self.now)
         assert self.digests is not None
         self.store = Store(self.site_dir, self.memory)
-        got = skeleton.reuse(self.site_dir, self.out, self.config, self.drafts, self.walked[0], self.walked[1],
-                             self.store, self.digests)
+        # a snapshot is made only while the publication window has nothing pending (keys()); its
+        # decisions then stand for its front matter from then on (--future builds make none)
+        got = None if self.future else skeleton.reuse(self.site_dir, self.out, self.config, self.drafts,
+                                                      self.walked[0], self.walked[1], self.store, self.digests)
         if got is not None:
             self.reused = True
             self.store.release()
@@ -143,7 +151,7 @@ class Session:
         docs, resources = load(self.config, parse_markdown=False, store=self.store, digests=self.digests,
                                walked=self.walked)
         self.store.release()  # no database connection crosses the fork into render workers
-        return docs, derive(docs, resources, self.config, drafts=self.drafts)
+        return docs, derive(docs, resources, self.config, drafts=self.drafts, future=self.future, now=self.now)
 
     def keys(self, site: Site, docs: list[Document], date: dt.datetime,
              writer: Staging | Patch) -> tuple[Keys, Staging | Patch]:
@@ -154,10 +162,14 @@ class Session:
         assert self.digests is not None and self.watch is not None
         root = str(self.config.root.resolve()) + "/"
         resources = list(self.walked[1])
+        assert self.now is not None
+        self.next_change = next_change((d.meta for d in docs), self.now, self.future)
+        window = (self.future, tuple(sorted(d.source for d in docs
+                                            if not published(d.meta, self.now, self.future))))
         gsig = global_sig(self.config.text, templates_digest(self.site_dir), date, self.drafts, docs, resources,
-                          self.digests.current, root, self.previous, self.metas)
+                          self.digests.current, root, self.previous, self.metas, window)
         sigs = {e.source: _entry_sig(e, self.digests.current, root) for e in site.all_entries()}
-        if not self.reused:
+        if not self.reused and not self.future and self.next_change is None:
             self.snapshot = skeleton.prepare(self.site_dir, self.out, self.config, self.drafts, docs, resources,
                                              site, self.metas.metas)
             _drop_utf8_copies(docs)
@@ -193,6 +205,9 @@ class Session:
             self.store.keep_used(set(state.mentions.values()))  # the topics' mention lists the state names
         self.store.flush()
         settled = self.fp is not None and self.digests.unchanged_since_use()
+        # with a page pending in the publication window, the same inputs may build differently
+        # later: no whole-build skip then (a fingerprint is not recorded)
+        unscheduled = self.next_change is None
         self.digests.save()
         if state is not None:
             state.metas, state.config_sig = self.metas.metas, self.metas.config_sig
@@ -206,7 +221,8 @@ class Session:
                 shutil.rmtree(search_dir, ignore_errors=True)  # best effort: the next build checks it anyway
             listing = self.watch.result()  # the output folder's listing digest, from the child (or taken here)
             self.watch.close()
-            fingerprint.record(self.site_dir, self.out, self.fp if settled else None, pages, outputs, listing)
+            fingerprint.record(self.site_dir, self.out, self.fp if settled and unscheduled else None, pages,
+                               outputs, listing)
         except BaseException:
             pending.finish(None)
             raise

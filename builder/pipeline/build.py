@@ -67,7 +67,7 @@ class Steps(dict[str, float]):
 def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_url: str | None = None,
           jobs: int | None = None, progress: Progress | None = None, reuse: bool = True,
           verify: bool | None = None, memory: Memory | None = None,
-          on_loaded: Callable[[], None] | None = None) -> BuildResult:
+          on_loaded: Callable[[], None] | None = None, future: bool = False) -> BuildResult:
     """Build `site_dir` into `out` (default: its `output_dir`). `jobs`: worker processes (default:
     TONGWEN_JOBS or the core count). `progress(stage, files_written)` is called now and then.
     `reuse=False`: a clean build that neither reads nor records `.tongwen-cache/`.
@@ -75,17 +75,17 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     naming every output that differs (pipeline/verify.py); the build itself stays published.
     `memory`: decoded cache rows kept between builds by a long-lived caller (the preview server).
     `on_loaded()` is called once the site model is loaded (the command line freezes it for the
-    garbage collector there: cli.py)."""
+    garbage collector there: cli.py). `future`: publish pages dated after the clock (schedule.py)."""
     try:
-        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded)
+        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded, future)
     except skeleton.SnapshotDamaged as exc:  # nothing was published: build again without it
         log.warning("%s; loading the site afresh", exc)
         config = load_config(site_dir)
         skeleton.forget(site_dir, out if out is not None else site_dir / config.output_dir)
-        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded)
+        result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded, future)
     if verify if verify is not None else os.environ.get("TONGWEN_VERIFY") == "1":
         with tempfile.TemporaryDirectory(prefix="tongwen-verify-") as tmp:
-            build(site_dir, Path(tmp) / "public", drafts, base_url, jobs, reuse=False, verify=False)
+            build(site_dir, Path(tmp) / "public", drafts, base_url, jobs, reuse=False, verify=False, future=future)
             errors = differences(result.out, Path(tmp) / "public")
         if errors:
             raise VerifyFailed(errors)
@@ -94,12 +94,12 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
 
 def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None, jobs: int | None,
            progress: Progress | None, reuse: bool, memory: Memory | None,
-           on_loaded: Callable[[], None] | None) -> BuildResult:
+           on_loaded: Callable[[], None] | None, future: bool = False) -> BuildResult:
     steps = Steps()
     with steps("config"):
         config = site_config(site_dir, base_url)
         out = out if out is not None else site_dir / config.output_dir
-    session = Session(site_dir, out, config, drafts, enabled=reuse, memory=memory)
+    session = Session(site_dir, out, config, drafts, enabled=reuse, memory=memory, future=future)
     writer: Staging | Patch | None = None
     try:
         with steps("fingerprint"):
