@@ -14,7 +14,7 @@ from builder.cli import main
 from builder.pipeline.build import build
 from conftest import read, write_site
 
-CLOCK = "1739271366"  # 2025-02-11 10:56:06 UTC
+CLOCK = "title: 站\nbuild_date: 2025-02-11T10:56:06Z\n"  # the clock, as Hugo's --clock
 
 
 def _post(title: str, extra: str) -> str:
@@ -37,8 +37,8 @@ def _listed(out: Path, prefix: str = "") -> set[str]:
 
 
 def test_future_and_expired_pages_are_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", CLOCK)
-    site = write_site(tmp_path / "site", SITE)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1900000000")  # (2030: not the window's clock)
+    site = write_site(tmp_path / "site", {**SITE, "site.yaml": CLOCK})
     out = tmp_path / "out"
     build(site, out)
     assert _listed(out) == _listed(out, "zh-tw/") == {"past", "expiring"}
@@ -47,14 +47,14 @@ def test_future_and_expired_pages_are_left_out(tmp_path: Path, monkeypatch: pyte
     assert (out / "posts" / "expiring" / "index.html").is_file()
     build(site, out, future=True)  # --future: the future pages too, never the expired one
     assert _listed(out) == {"past", "future", "scheduled", "expiring"}
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp())))
+    (site / "site.yaml").write_text("title: 站\nbuild_date: 2026-01-01\n", encoding="utf-8")
     build(site, out)  # a later clock: the scheduled page is out, the expiring one has expired
     assert _listed(out) == {"past", "future", "scheduled"}
 
 
 def test_the_command_line_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", CLOCK)
-    site = write_site(tmp_path / "site", SITE)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1900000000")  # (2030: not the window's clock)
+    site = write_site(tmp_path / "site", {**SITE, "site.yaml": CLOCK})
     assert main(["build", str(site), "--out", str(tmp_path / "a"), "-q"]) == 0
     assert main(["build", str(site), "--out", str(tmp_path / "b"), "-q", "--future"]) == 0
     assert not (tmp_path / "a" / "posts" / "future").exists()

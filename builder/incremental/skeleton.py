@@ -58,9 +58,6 @@ def path_of(site_dir: Path, out: Path) -> Path:
 def _key(config: SiteConfig, drafts: bool, metas: list[tuple[str, bytes]], resources: list[Resource]) -> bytes:
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{FORMAT}\0{identity.builder_digest()}\0{drafts}\0".encode())
-    # the publication window's clock when it is set (pipeline/schedule.py): a snapshot is made only
-    # with nothing pending in the window, which stands as the wall clock moves on, not if this moves back
-    h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
     h.update(config.text.encode("utf-8", "surrogatepass") + b"\0")
     for rel, m in metas:
         h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + m)

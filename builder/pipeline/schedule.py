@@ -1,17 +1,17 @@
 """The publication window, as in Hugo: a page whose publish date (`publishDate`, else `date`) is
 after the build's clock is left out unless `--future`; a page whose `expiryDate` has passed is left
-out. The clock is SOURCE_DATE_EPOCH, else site.yaml `build_date`, else the time of the build (what
-Hugo's `--clock` and its wall clock are): a build with either set is reproducible.
+out. The clock is site.yaml `build_date` when set (Hugo's `--clock`), else the time of the build (as
+Hugo's). Not SOURCE_DATE_EPOCH: set to the last commit's time for reproducible builds, it would keep a
+page dated after that commit out until the next commit, and test and CI runs set it to fixed dates.
 
 Which pages the clock leaves out changes with time alone, without any input changing, so a build
 with scheduled pages records when its decisions next change (`next_change`): the whole-build skip
-and the reuse of the derived site are refused from then on (incremental/session.py), and the pages
-left out are part of the global signature."""
+and the reuse of the derived site are refused then (incremental/session.py), and the pages left out
+are part of the global signature."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable
 
 from ..config import SiteConfig
@@ -21,12 +21,6 @@ from .frontmatter import parse_date
 
 
 def clock(config: SiteConfig) -> dt.datetime:
-    sde = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if sde:
-        try:
-            return dt.datetime.fromtimestamp(int(sde), tz=dt.UTC)
-        except (ValueError, OverflowError):
-            raise BuildFailed([error("SOURCE_DATE_EPOCH", 0, f"not a Unix timestamp: {sde!r}")]) from None
     if config.build_date:
         try:
             return parse_date(config.build_date, config.tz)
