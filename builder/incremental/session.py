@@ -26,7 +26,7 @@ from ..output.staging import Staging, check_target
 from ..pipeline.derive import derive
 from ..pipeline.load import load, walk
 from ..pipeline.memory import without_utf8_copy
-from ..pipeline.schedule import clock, next_change, published
+from ..pipeline.schedule import clock, next_change
 from . import fingerprint, skeleton
 from .pagecache import templates_digest
 from .state import RenderState, body_sig, global_sig, load_state, search_state_dir, write_state
@@ -163,9 +163,10 @@ class Session:
         root = str(self.config.root.resolve()) + "/"
         resources = list(self.walked[1])
         assert self.now is not None
-        self.next_change = next_change((d.meta for d in docs), self.now, self.future)
-        window = (self.future, tuple(sorted(d.source for d in docs
-                                            if not published(d.meta, self.now, self.future))))
+        # a reused snapshot was made with nothing pending and its front matter is unchanged: still
+        # nothing pending (and its documents' front matter is read only where a page needs it)
+        self.next_change = None if self.reused else next_change((d.meta for d in docs), self.now, self.future)
+        window = (self.future, tuple(sorted(d.source for d in docs if d.source not in site.index)))
         gsig = global_sig(self.config.text, templates_digest(self.site_dir), date, self.drafts, docs, resources,
                           self.digests.current, root, self.previous, self.metas, window)
         sigs = {e.source: _entry_sig(e, self.digests.current, root) for e in site.all_entries()}
