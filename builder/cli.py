@@ -52,6 +52,9 @@ def parser() -> argparse.ArgumentParser:
                        "intact unless the whole build succeeds.")
     _add_build_args(b)
     b.add_argument("--out", help="output folder (default: output_dir from site.yaml, usually public/)")
+    b.add_argument("--future", action="store_true",
+                   help="include pages whose publishDate (else date) is after the build's clock "
+                        "(Hugo's --buildFuture)")
     b.add_argument("--stats", help="write stage timings and counts as JSON to this file")
     b.add_argument("--verify", action="store_true",
                    help="then build again from scratch, without the cache, and fail on any page that differs "
@@ -232,7 +235,8 @@ def _build(args: argparse.Namespace) -> int:
     try:
         _tune_gc()
         result = build(Path(args.site), Path(args.out).expanduser() if args.out else None, drafts=args.drafts,
-                       base_url=args.base_url, progress=bar, verify=args.verify or None, on_loaded=_freeze_model)
+                       base_url=args.base_url, progress=bar, verify=args.verify or None, on_loaded=_freeze_model,
+                       future=args.future)
     finally:
         logging.getLogger("tongwen").removeHandler(counter)
         if bar is not None:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
 import zoneinfo
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .errors import BuildError, BuildFailed, error
+from .errors import BuildError, BuildFailed, did_you_mean, error
 from .model.documents import Edition, GlossaryEntry
 from .pipeline.paths import unsafe_scheme
 from .pipeline.yamlload import load_yaml
+from .sitevalues import DEFAULT_CSP, Params, csp_text, parse_csp, parse_params, parse_strings
 
 WIDGETS = ("search", "recent", "taglist", "categories", "languages", "topics")
 PAGE_KINDS = ("home", "article", "list", "terms", "topic", "collection")
@@ -49,6 +49,13 @@ KEYS: dict[str, tuple[str, Any]] = {
                         "edition's search/ page).", ""),
     "unsafe_html": ("Allow a sanitised subset of raw HTML in Markdown instead of escaping it.", False),
     "menu": ("Header menu: a list of `{name, url}`; `url` is site-relative (`tags/`) or absolute.", None),
+    "params": ("Free-form values for templates, read as `site.params` (`{{ site.params.icp }}`); "
+               "text is converted per edition like the title.", None),
+    "csp": ("The Content-Security-Policy of every page: a mapping of directive → sources adds to the "
+            "theme's (`script-src: [https://hm.baidu.com]` allows an analytics script); text replaces "
+            "it; `\"\"` omits it.", None),
+    "strings": ("UI strings per edition: `{zh-tw: {home: 首頁}}`; also `i18n/<edition code>.yaml` in "
+                "the site folder. New names are allowed for a site's own templates.", None),
     "build_date": ("Fixed build timestamp (ISO 8601) for feeds; `SOURCE_DATE_EPOCH` wins when set.", ""),
 }
 
@@ -91,6 +98,9 @@ class SiteConfig:
     unsafe_html: bool
     menu: tuple[MenuItem, ...]
     build_date: str
+    params: Params = Params()
+    csp: str = csp_text(DEFAULT_CSP)
+    strings: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -107,11 +117,6 @@ class SiteConfig:
             if e.key == key.lower():
                 return e
         return None
-
-
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def parse_glossary(value: Any, path: str, line: int, editions: tuple[Edition, ...],
@@ -249,7 +254,7 @@ def load_config(site_dir: Path) -> SiteConfig:
             errors.append(error(rel, lines.get(str(k), 1), f"unknown key '{k}'" + did_you_mean(str(k), list(KEYS))))
     v: dict[str, Any] = {}
     for k, (_doc, default) in KEYS.items():
-        if k in ("editions", "glossary", "menu", "widgets"):
+        if k in ("editions", "glossary", "menu", "widgets", "params", "csp", "strings"):
             continue
         v[k] = _typed(k, data.get(k), default, rel, lines.get(k, 1), errors)
     editions = _editions(data.get("editions"), rel, lines.get("editions", 1), errors)
@@ -268,6 +273,9 @@ def load_config(site_dir: Path) -> SiteConfig:
         if unsafe_scheme(str(v[k])):
             errors.append(error(rel, lines.get(k, 1), f"{k}: '{unsafe_scheme(str(v[k]))}:' URLs are not allowed"))
     glossary = parse_glossary(data.get("glossary"), rel, lines.get("glossary", 1), editions, errors)
+    params = parse_params(data.get("params"), rel, lines.get("params", 1), errors)
+    csp = parse_csp(data.get("csp"), rel, lines.get("csp", 1), errors)
+    strings = parse_strings(data.get("strings"), rel, lines.get("strings", 1), editions, errors)
     base_url = v["base_url"]
     if not base_url.endswith("/"):
         base_url += "/"
@@ -280,7 +288,8 @@ def load_config(site_dir: Path) -> SiteConfig:
                       widgets=widgets, recent_count=v["recent_count"], taglist_counts=v["taglist_counts"],
                       editions=editions, glossary=glossary, link_topics=v["link_topics"],
                       search_fallback=v["search_fallback"], unsafe_html=v["unsafe_html"],
-                      menu=tuple(menu), build_date=v["build_date"])
+                      menu=tuple(menu), build_date=v["build_date"], params=params, csp=csp,
+                      strings=strings)
 
 
 def check_widgets(value: Any, path: str, line: int, errors: list[BuildError]) -> tuple[str, ...]:

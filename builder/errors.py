@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -44,3 +45,8 @@ class VerifyFailed(BuildFailed):
 
 def error(path: str, line: int, message: str, col: int = 0) -> BuildError:
     return BuildError(Location(path, line, col), message)
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

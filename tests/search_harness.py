@@ -124,9 +124,9 @@ def write_site(folder: Path, docs: list[SearchDoc]) -> None:
         p = folder / out.path
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(out.data)
-    (folder / "static").mkdir(parents=True, exist_ok=True)
+    (folder / "tongwen").mkdir(parents=True, exist_ok=True)
     for name in ("search.js", "search.css"):
-        shutil.copy(STATIC / name, folder / "static" / name)
+        shutil.copy(STATIC / name, folder / "tongwen" / name)
     for d in docs:  # a stub page per result, so that following a result lands somewhere
         for e in EDITIONS:
             stub = folder / d.url[e.key] / "index.html"
@@ -163,7 +163,7 @@ PAGE = """<!doctype html>
 style-src 'self'; img-src * data:">
 <title>search test</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="{root}static/search.css">
+<link rel="stylesheet" href="{root}tongwen/search.css">
 </head>
 <body>
 <main><p id="before">Lorem</p>

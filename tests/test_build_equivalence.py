@@ -180,7 +180,7 @@ def test_edit_one_article_equals_clean_build(big: tuple[Path, Path], tmp_path: P
     shutil.copytree(serial, out)  # the previous output (it has a manifest, so it may be replaced)
     assert not build(site, out, jobs=2).skipped  # no record for this site folder yet
     assert build(site, out, jobs=2).skipped
-    css = next((out / "static").rglob("*.css"))
+    css = next((out / "tongwen").rglob("*.css"))
     inode = css.stat().st_ino
     article = site / "content" / "posts" / "g0100.md"
     edited = article.read_text(encoding="utf-8").replace("## 第100节", "## 改过的一节\n\n新的一段，提到跨境。")

@@ -187,7 +187,7 @@ def test_serves_pages_types_404_and_folders(running: Running) -> None:
     assert st == 404 and b'lang="zh-CN"' in body
     st, h, body = running.get("/zh-tw/nope/x.html")
     assert st == 404 and b'lang="zh-TW"' in body
-    st, h, body = running.get("/static/style.css")
+    st, h, body = running.get("/tongwen/style.css")
     assert st == 200 and h["content-type"] == "text/css; charset=utf-8" and MARK_OPEN not in body
     st, h, body = running.get("/index.xml")
     assert st == 200 and h["content-type"].startswith("application/xml") and MARK_OPEN not in body

@@ -2,7 +2,7 @@
 
 A build's output depends only on: the builder's own code and theme (and the versions of the
 libraries it uses), `site.yaml` as loaded (plus command-line overrides), every file under content/,
-templates/ and static/, the output path, `--drafts` and SOURCE_DATE_EPOCH. The fingerprint hashes all
+templates/, static/ and i18n/, the output path, `--drafts` and SOURCE_DATE_EPOCH. The fingerprint hashes all
 of these by content. After a successful build it is recorded (`records.BUILD`, per output folder)
 together with a digest of the output folder's listing (path, size, mtime, inode of every entry).
 A later build with the same fingerprint whose output folder is untouched is skipped: its output
@@ -106,21 +106,22 @@ class FileDigests:
 
 
 def inputs(config: SiteConfig, site_dir: Path, out: Path, drafts: bool, digests: FileDigests | None,
-           walked: tuple[list[Any], list[Any], list[Any]]) -> str | None:
+           walked: tuple[list[Any], list[Any], list[Any]], future: bool = False) -> str | None:
     """The fingerprint of everything the build reads, or None when it cannot be trusted. `walked`:
     `load.walk(config)`, as the build did it."""
     try:
         h = hashlib.blake2b(digest_size=20)
         h.update(identity.builder_digest().encode())
         h.update(config.text.encode())
-        h.update(f"\0{out.resolve()}\0{drafts}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
+        sde = os.environ.get("SOURCE_DATE_EPOCH", "")
+        h.update(f"\0{out.resolve()}\0{drafts}\0{future}\0{sde}\0".encode())
         site = site_dir.resolve()
         h.update(digests.of(site / "site.yaml") if digests is not None else (site / "site.yaml").read_bytes())
         sources, resources, errors = walked
         if errors:
             return None  # the build reports these; never skip it
         files: list[str | Path] = [s.file for s in sources] + [r.path for r in resources]
-        for folder in ("templates", "static"):
+        for folder in ("templates", "static", "i18n"):
             if (site / folder).is_dir():
                 files += files_under(site / folder)
         for path in files:

@@ -50,15 +50,17 @@ class PageUrl:
 
 
 def templates_digest(site_dir: Path) -> bytes:
-    """Every file under the site's templates/ folder (names and bytes)."""
+    """Every file under the site's templates/ folder and its i18n/ folder (UI strings, which
+    every page shows): names and bytes."""
     parts: list[Any] = []
-    root = site_dir / "templates"
-    if root.is_dir():
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-            dirnames.sort()
-            for name in sorted(filenames):
-                p = Path(dirpath) / name
-                parts += [p.relative_to(root).as_posix(), p.read_bytes()]
+    for folder in ("templates", "i18n"):
+        root = site_dir / folder
+        if root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    p = Path(dirpath) / name
+                    parts += [folder, p.relative_to(root).as_posix(), p.read_bytes()]
     return digest("templates", *parts)
 
 

@@ -25,6 +25,7 @@ from ..output.recovery import recover
 from ..output.staging import Staging, check_target
 from ..pipeline.derive import derive
 from ..pipeline.load import load, walk
+from ..pipeline.schedule import clock, next_change
 from . import fingerprint, records, skeleton
 from .pagecache import templates_digest
 from .state import RenderState, body_sig, global_sig, load_state, state_record
@@ -78,6 +79,9 @@ class Session:
     snapshot: str | None = None  # the row of a fresh snapshot, published by `record`
     metas: RenderState = field(default_factory=RenderState)
     memory: Memory | None = None  # decoded rows kept between builds (the preview server's)
+    future: bool = False  # --future: pages dated after the clock are published
+    now: dt.datetime | None = None  # the clock of the publication window (pipeline/schedule.py)
+    next_change: dt.datetime | None = None  # when the window next publishes or withdraws a page
 
     def open(self) -> None:
         """Finish an interrupted update, then fingerprint the inputs (the output folder's listing
@@ -88,8 +92,10 @@ class Session:
             self.watch = outwatch.start(self.out)
             self.digests = fingerprint.FileDigests(self.site_dir)
         self.walked = walk(self.config)  # content/ is walked once per build
+        self.now = clock(self.config)
         if self.enabled:
-            self.fp = fingerprint.inputs(self.config, self.site_dir, self.out, self.drafts, self.digests, self.walked)
+            self.fp = fingerprint.inputs(self.config, self.site_dir, self.out, self.drafts, self.digests, self.walked,
+                                         self.future)
 
     def unchanged(self) -> dict[str, Any] | None:
         """The previous build's counts when every input and the output folder are as it left them."""
@@ -118,11 +124,13 @@ class Session:
         if not self.enabled:
             self.store = Store(None)  # rows live in memory for this build only
             docs, resources = load(self.config, parse_markdown=False, walked=self.walked)
-            return docs, derive(docs, resources, self.config, drafts=self.drafts)
+            return docs, derive(docs, resources, self.config, drafts=self.drafts, future=self.future, now=self.now)
         assert self.digests is not None
         self.store = Store(self.site_dir, self.memory)
-        got = skeleton.reuse(self.site_dir, self.out, self.config, self.drafts, self.walked[0], self.walked[1],
-                             self.store, self.digests)
+        # a snapshot is made only while the publication window has nothing pending (keys()); its
+        # decisions then stand for its front matter from then on (--future builds make none)
+        got = None if self.future else skeleton.reuse(self.site_dir, self.out, self.config, self.drafts,
+                                                      self.walked[0], self.walked[1], self.store, self.digests)
         if got is not None:
             self.reused = True
             self.store.release()
@@ -130,7 +138,7 @@ class Session:
         docs, resources = load(self.config, parse_markdown=False, store=self.store, digests=self.digests,
                                walked=self.walked)
         self.store.release()  # no database connection crosses the fork into render workers
-        return docs, derive(docs, resources, self.config, drafts=self.drafts)
+        return docs, derive(docs, resources, self.config, drafts=self.drafts, future=self.future, now=self.now)
 
     def _whole(self, state: RenderState, site: Site) -> bool:
         """Whether the previous state lists every topic's mentions and the store still holds those
@@ -150,7 +158,7 @@ class Session:
         got, resources = load(self.config, parse_markdown=False, store=self.store, digests=self.digests,
                               walked=self.walked)
         self.store.release()
-        return got, derive(got, resources, self.config, drafts=self.drafts)
+        return got, derive(got, resources, self.config, drafts=self.drafts, future=self.future, now=self.now)
 
     def keys(self, site: Site, docs: list[Document], date: dt.datetime,
              writer: Staging | Patch, images_sig: bytes = b"") -> tuple[Keys, Staging | Patch]:
@@ -162,10 +170,15 @@ class Session:
         assert self.digests is not None and self.watch is not None
         root = str(self.config.root.resolve()) + "/"
         resources = list(self.walked[1])
+        assert self.now is not None
+        # a reused snapshot was made with nothing pending and its front matter is unchanged: still
+        # nothing pending (and its documents' front matter is read only where a page needs it)
+        self.next_change = None if self.reused else next_change((d.meta for d in docs), self.now, self.future)
+        window = (self.future, tuple(sorted(d.source for d in docs if d.source not in site.index)))
         gsig = global_sig(self.config.text, templates_digest(self.site_dir), date, self.drafts, docs, resources,
-                          self.digests.current, root, self.previous, self.metas, images_sig)
+                          self.digests.current, root, self.previous, self.metas, images_sig, window)
         sigs = {e.source: _entry_sig(e, self.digests.current, root) for e in site.all_entries()}
-        if not self.reused:
+        if not self.reused and not self.future and self.next_change is None:
             self.snapshot = skeleton.prepare(self.site_dir, self.out, self.config, self.drafts, docs, resources,
                                              site, self.metas.metas)
         previous = self.previous if self.previous is not None and self.previous.global_sig == gsig else None
@@ -205,6 +218,9 @@ class Session:
             self.store.keep_used(set(state.mentions.values()))  # the topics' mention lists the state names
         self.store.flush()
         settled = self.fp is not None and self.digests.unchanged_since_use()
+        # with a page pending in the publication window, the same inputs may build differently
+        # later: no whole-build skip then (a fingerprint is not recorded)
+        unscheduled = self.next_change is None
         commit = records.Commit(self.site_dir, self.out)
         commit.put(records.FILES, self.digests.payload(), shared=True)
         commit.snapshot = (self.snapshot, settled) if self.snapshot is not None else None
@@ -219,7 +235,8 @@ class Session:
         listing = self.watch.result()  # the output folder's listing digest, from the child (or taken here)
         self.watch.close()
         commit.put(records.STATE, state_record(self.out, state if settled else None, listing))
-        commit.put(records.BUILD, fingerprint.record(self.fp if settled else None, pages, outputs, listing))
+        commit.put(records.BUILD, fingerprint.record(self.fp if settled and unscheduled else None, pages, outputs,
+                                                     listing))
         commit.finish()
 
     def close(self) -> None:

@@ -103,14 +103,16 @@ def resources_sig(resources: list[Any]) -> bytes:
 def global_sig(config_repr: str, templates: bytes, build_date: dt.datetime, drafts: bool,
                docs: list[Document], resources: list[Any], files: dict[str, bytes] | None = None,
                root: str = "", previous: RenderState | None = None, state_out: RenderState | None = None,
-               images_sig: bytes = b"") -> bytes:
+               images_sig: bytes = b"", window: tuple[object, ...] = ()) -> bytes:
     """`files` (path → content digest, fingerprint.FileDigests.current) lets a document's front-matter
     signature be reused from `previous` while its file and the config are unchanged (a document is
     made of its file, its path and the config); the signatures used are recorded in `state_out`.
-    `images_sig`: what pages show of local images (their resized files and pixel sizes)."""
+    `images_sig`: what pages show of local images (their resized files and pixel sizes).
+    `window`: `--future` and the pages the publication window leaves out (pipeline/schedule.py):
+    they change with the clock alone."""
     from .store import digest  # carries the builder digest
     h = hashlib.blake2b(digest_size=20)
-    h.update(digest("global", FORMAT, config_repr, templates, build_date.isoformat(), drafts))
+    h.update(digest("global", FORMAT, config_repr, templates, build_date.isoformat(), drafts, window))
     config_sig = hashlib.blake2b(config_repr.encode("utf-8", "surrogatepass"), digest_size=16).digest()
     old = previous.metas if previous is not None and previous.config_sig == config_sig else {}
     new: dict[str, tuple[bytes, bytes]] = {}

@@ -57,6 +57,8 @@ class FrontMatter:
     title: str = ""
     date: dt.datetime | None = None
     lastmod: dt.datetime | None = None
+    publish_date: dt.datetime | None = None  # publishDate (else date): not published before it
+    expiry_date: dt.datetime | None = None  # expiryDate: not published from then on
     draft: bool = False
     slug: str = ""
     url: str = ""

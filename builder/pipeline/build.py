@@ -32,6 +32,7 @@ from ..output.staging import Staging
 from ..render import Incremental, render_site
 from .frontmatter import parse_date
 from .parallel import default_jobs
+from .statics import publish_static
 from .verify import differences
 
 log = logging.getLogger("tongwen")
@@ -67,7 +68,7 @@ class Steps(dict[str, float]):
 def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_url: str | None = None,
           jobs: int | None = None, progress: Progress | None = None, reuse: bool = True,
           verify: bool | None = None, memory: Memory | None = None,
-          on_loaded: Callable[[], None] | None = None) -> BuildResult:
+          on_loaded: Callable[[], None] | None = None, future: bool = False) -> BuildResult:
     """Build `site_dir` into `out` (default: its `output_dir`). `jobs`: worker processes (default:
     TONGWEN_JOBS or the core count). `progress(stage, files_written)` is called now and then.
     `reuse=False`: a clean build that neither reads nor records `.tongwen-cache/`.
@@ -75,11 +76,11 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     naming every output that differs (pipeline/verify.py); the build itself stays published.
     `memory`: decoded cache rows kept between builds by a long-lived caller (the preview server).
     `on_loaded()` is called once the site model is loaded (the command line freezes it for the
-    garbage collector there: cli.py)."""
-    result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded)
+    garbage collector there: cli.py). `future`: publish pages dated after the clock (schedule.py)."""
+    result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded, future)
     if verify if verify is not None else os.environ.get("TONGWEN_VERIFY") == "1":
         with tempfile.TemporaryDirectory(prefix="tongwen-verify-") as tmp:
-            build(site_dir, Path(tmp) / "public", drafts, base_url, jobs, reuse=False, verify=False)
+            build(site_dir, Path(tmp) / "public", drafts, base_url, jobs, reuse=False, verify=False, future=future)
             errors = differences(result.out, Path(tmp) / "public")
         if errors:
             raise VerifyFailed(errors)
@@ -88,12 +89,12 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
 
 def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None, jobs: int | None,
            progress: Progress | None, reuse: bool, memory: Memory | None,
-           on_loaded: Callable[[], None] | None) -> BuildResult:
+           on_loaded: Callable[[], None] | None, future: bool = False) -> BuildResult:
     steps = Steps()
     with steps("config"):
         config = site_config(site_dir, base_url)
         out = out if out is not None else site_dir / config.output_dir
-    session = Session(site_dir, out, config, drafts, enabled=reuse, memory=memory)
+    session = Session(site_dir, out, config, drafts, enabled=reuse, memory=memory, future=future)
     writer: Staging | Patch | None = None
     try:
         with steps("fingerprint"):
@@ -127,6 +128,8 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
             model = Model(*session.whole(model.docs, model.site))
             inc, search_state, pages, outputs = _render_and_index(
                 model, config, date, keys, writer, session, jobs, progress, steps, images)
+        with steps("static"):
+            outputs += publish_static(writer, site_dir)
         with steps("write"):
             writer.commit() if isinstance(writer, Patch) else writer.publish()
     except BaseException:

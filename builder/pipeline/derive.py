@@ -3,6 +3,7 @@ prev/next, and the URL-collision check (every collision reported, naming every s
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from ..model.site import Collection, Entry, Site, Topic
 from ..text.opencc import ScriptFold
 from .load import Resource
 from .paths import UnsafePath, clean_url, slugify
+from .schedule import published
 
 TAXONOMIES = ("tags", "categories")
 
@@ -75,10 +77,12 @@ def _same_script(lang: str, script: str) -> bool:
 
 
 def derive(docs: Sequence[Document], resources: Sequence[Resource], config: SiteConfig,
-           drafts: bool = False) -> Site:
+           drafts: bool = False, future: bool = False, now: dt.datetime | None = None) -> Site:
+    """`now`: the clock of the publication window (schedule.py); None publishes every date."""
     errors: list[BuildError] = []
     entries = [make_entry(m, config, errors) for m in group_translations(docs, config)]
-    entries = [e for e in entries if drafts or not e.canonical.meta.draft]
+    entries = [e for e in entries if (drafts or not e.canonical.meta.draft)
+               and (now is None or published(e.canonical.meta, now, future))]
     articles = sorted((e for e in entries if e.kind == "article"),
                       key=lambda e: (-e.sort_time.timestamp(), e.source))
     sections = sorted((e for e in entries if e.kind == "section"), key=lambda e: e.path)
@@ -211,7 +215,7 @@ def _resources(resources: Sequence[Resource], entries: Sequence[Entry]) -> tuple
     return tuple(sorted(out))
 
 
-RESERVED = ("tags/", "categories/", "page/", "search/", "static/", "resized/")
+RESERVED = ("tags/", "categories/", "page/", "search/", "tongwen/", "resized/")
 RESERVED_FILES = ("index.xml", "sitemap.xml", "robots.txt", "404.html", ".tongwen-manifest")
 
 

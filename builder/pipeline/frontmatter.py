@@ -64,6 +64,19 @@ _STR_KEYS = ("title", "slug", "url", "summary", "lead", "description", "author",
 _LIST_KEYS = ("tags", "categories", "translations", "aliases", "groups")
 KNOWN_KEYS = set(_BOOL_KEYS + _STR_KEYS + _LIST_KEYS) | {
     "date", "lastmod", "lang", "thumbnail", "menu", "sidebar", "widgets", "weight", "glossary"}
+# Hugo's names for the publication window (its default front matter configuration), any case
+_SCHEDULE = {"publishdate": "publish_date", "pubdate": "publish_date", "published": "publish_date",
+             "expirydate": "expiry_date", "unpublishdate": "expiry_date"}
+
+
+def _schedule_keys(data: dict[Any, Any]) -> list[tuple[str, str]]:
+    """(field, key) of the publication-window keys present, the first of Hugo's names winning."""
+    found: dict[str, str] = {}
+    for k in data:
+        field = _SCHEDULE.get(str(k).lower())
+        if field and field not in found and data[k] not in (None, "") and not isinstance(data[k], bool):
+            found[field] = str(k)
+    return sorted(found.items())
 
 
 def _as_list(key: str, value: Any, path: str, line: int, errors: list[BuildError]) -> tuple[str, ...]:
@@ -148,6 +161,11 @@ def coerce(data: dict[str, Any], lines: dict[str, int], path: str, config: SiteC
                 v[k] = parse_date(data[k], config.tz)
             except ValueError as exc:
                 errors.append(error(path, line(k), f"'{k}': {exc}"))
+    for field, k in _schedule_keys(data):
+        try:
+            v[field] = parse_date(data[k], config.tz)
+        except ValueError as exc:
+            errors.append(error(path, line(k), f"'{k}': {exc}"))
     if "lang" in data and data["lang"] not in (None, ""):
         langs = _as_list("lang", data["lang"], path, line("lang"), errors)
         if langs:
@@ -175,7 +193,8 @@ def coerce(data: dict[str, Any], lines: dict[str, int], path: str, config: SiteC
             v["weight"] = w
     if "glossary" in data:
         v["glossary"] = parse_glossary(data["glossary"], path, line("glossary"), config.editions, errors)
-    params = tuple(sorted((str(k), data[k]) for k in data if str(k) not in KNOWN_KEYS))
+    params = tuple(sorted((str(k), data[k]) for k in data
+                          if str(k) not in KNOWN_KEYS and str(k).lower() not in _SCHEDULE))
     return FrontMatter(**v, params=params, lines=tuple(sorted(lines.items()))), errors
 
 

@@ -1,4 +1,4 @@
-"""Watching what the build reads: content/, templates/, static/ and site.yaml, with inotify through
+"""Watching what the build reads: content/, templates/, static/, i18n/ and site.yaml, with inotify through
 watchfiles, in two threads. Each burst of saves is grouped by watchfiles (`STEP_MS`) and reported
 through `notify`; the preview coalesces what both threads report (`state.Preview.changed`)."""
 
@@ -14,7 +14,7 @@ import watchfiles
 
 log = logging.getLogger("tongwen")
 
-WATCHED = ("content", "templates", "static", "site.yaml")
+WATCHED = ("content", "templates", "static", "i18n", "site.yaml")
 STEP_MS = 30  # watchfiles groups events until none arrived for this long
 
 

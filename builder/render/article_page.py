@@ -14,6 +14,8 @@ from ..text.summary import reading_minutes
 from .body import _article_body, _content_lang, _topic_hrefs
 from .context import Ctx
 from .env import _render_template
+from .metadata import article_jsonld, author
+from .metadata import description as _description
 from .page_vars import _add_search, _link, _page_vars, _term_links
 from .strings import format_date
 
@@ -34,6 +36,7 @@ def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | Non
     ctx.summaries[entry.source] = summary
     thumb = doc.meta.thumbnail
     og_image = absolute_image(ctx.images, ctx.config.base_url, doc.source, thumb.src) if thumb else ""
+    desc = _description(ctx, doc, summary)
     v.update({
         "page": {
             "title": title, "content": Markup(rendered.html), "lead": conv(doc.meta.lead),
@@ -46,18 +49,14 @@ def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | Non
             "tags": _term_links(ctx, entry.canonical, "tags", v["url"]),
             "categories": _term_links(ctx, entry.canonical, "categories", v["url"]),
             "toc": [{"level": lvl, "id": hid, "title": t} for lvl, hid, t in rendered.toc] if doc.meta.toc else [],
-            "authorbox": doc.meta.authorbox, "author": conv(doc.meta.author or ctx.config.author),
+            "authorbox": doc.meta.authorbox, "author": author(ctx, doc),
             "pager": doc.meta.pager, "lang": doc.lang,
             "newer": _link(ctx, newer, v["url"]) if doc.meta.pager else None,
             "older": _link(ctx, older, v["url"]) if doc.meta.pager else None,
             "summary": summary, "params": dict(doc.meta.params),
         },
-        "description": summary, "og_image": og_image, "page_lang": _content_lang(doc, e),
-        "jsonld": {"@context": "https://schema.org", "@type": "Article", "headline": title,
-                   "datePublished": entry.date.isoformat() if entry.date else None,
-                   "dateModified": (doc.meta.lastmod or entry.date).isoformat() if entry.date else None,
-                   "inLanguage": _content_lang(doc, e), "mainEntityOfPage": v["canonical"],
-                   "image": og_image or None, "description": summary},
+        "description": desc, "og_image": og_image, "page_lang": _content_lang(doc, e),
+        "jsonld": article_jsonld(ctx, entry, doc, title, v["canonical"], _content_lang(doc, e), og_image, desc),
     })
     _add_search(search_docs, entry.source, "article", entry, ctx, title, summary, rendered.text,
                 [t["name"] for t in v["page"]["tags"]])

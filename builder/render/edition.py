@@ -16,7 +16,7 @@ from ..incremental.store import Store, digest
 from ..model import Edition, Site
 from .context import ROOT_MARK, Converters, Ctx
 from .page_vars import _collection_vars, _site_vars
-from .strings import format_date, strings_for
+from .strings import edition_strings, format_date
 
 WIDGET_TERMS = 100  # the sidebar shows the most used terms; the widget title links to all of them
 
@@ -54,7 +54,7 @@ def _edition_ctx(site: Site, config: SiteConfig, edition: Edition, env: jinja2.E
     build's global signature (which holds everything they are made of: every document's front
     matter, the config, the templates, the build date, the builder), they come from the cache when
     an earlier build made them: an edit then opens no OpenCC converter it does not need."""
-    strings = strings_for(edition.script)
+    strings = edition_strings(config, edition)
     key = digest("edition-ctx", global_sig, edition) if store is not None and global_sig else None
     hit = store.get(key, tuple, count=False) if key is not None and store is not None else None
     if hit is not None and len(hit) == 3:

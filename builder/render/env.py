@@ -22,7 +22,10 @@ def environment(site_dir: Path, keep_compiled: bool = False) -> jinja2.Environme
     loaders: list[jinja2.BaseLoader] = []
     if (site_dir / "templates").is_dir():
         loaders.append(jinja2.FileSystemLoader(str(site_dir / "templates")))
-    loaders.append(jinja2.FileSystemLoader(str(THEME / "templates")))
+    theme = jinja2.FileSystemLoader(str(THEME / "templates"))
+    # "theme/base.html" is always the theme's own file, so a site template of the same name can
+    # extend the one it replaces and override a single block
+    loaders += [theme, jinja2.PrefixLoader({"theme": theme})]
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True,

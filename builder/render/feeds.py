@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from ..model import Output
 from ..pipeline.paths import absolute
+from .metadata import description as _description
+from .metadata import rss_creator
 
 if TYPE_CHECKING:
     from ..config import SiteConfig
@@ -34,10 +36,11 @@ def rss(ctx: Ctx, path: str, title: str, entries: Sequence[Entry]) -> Output:
     memo = ctx.memo.rss_items
     for entry in entries[:FEED_ITEMS]:
         # an article's item is the same in every feed of the edition that lists it (site, terms, topics)
-        desc = ctx.summaries.get(entry.source, "")  # (read on every use: it records what the feed shows)
+        summary = ctx.summaries.get(entry.source, "")  # (read on every use: it records what the feed shows)
         item = memo.get(entry.source)
         if item is None:
             doc = entry.doc(e.key)
+            desc = _description(ctx, doc, summary)
             conv = ctx.doc_conv(doc)
             link = absolute(base, ctx.path(entry.path))
             date = email.utils.format_datetime(entry.date) if entry.date else ""
@@ -46,13 +49,14 @@ def rss(ctx: Ctx, path: str, title: str, entries: Sequence[Entry]) -> Output:
                 f"<title>{_x(conv(doc.meta.title or doc.stem))}</title>"
                 f"<link>{_x(link)}</link><guid isPermaLink=\"true\">{_x(link)}</guid>"
                 + (f"<pubDate>{date}</pubDate>" if date else "")
-                + f"<description>{_x(desc)}</description>"
+                + rss_creator(ctx, doc, _x) + f"<description>{_x(desc)}</description>"
                 "</item>")
         items.append(item)
     build = email.utils.format_datetime(ctx.build_date)
     xml = (
         '<?xml version="1.0" encoding="utf-8"?>\n'
-        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
         f"<title>{_x(title)}</title><link>{_x(absolute(base, full))}</link>"
         f"<description>{_x(title)}</description><language>{_x(e.code)}</language>"
         f"<lastBuildDate>{build}</lastBuildDate>"

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import jinja2
 from markupsafe import Markup
 
+from ..incremental.pagecache import PageUrl
 from ..model import Entry, Output, SearchDoc, Term
 from ..pipeline.paths import output_file
 from .body import _render_doc
@@ -15,7 +16,7 @@ from .context import Ctx
 from .env import _render_template
 from .feeds import rss
 from .job import Job, _job
-from .page_vars import _card, _page_vars, _search_term
+from .page_vars import _card, _collection_vars, _page_vars, _search_term
 from .plan import _Plan
 
 
@@ -45,6 +46,9 @@ def _list_page(ctx: Ctx, env: jinja2.Environment, kind: str, base: str, entries:
         "taxonomy": term[0] if term else "", "count": len(entries),
         "term_feed": v["url"](f"{base}index.xml") if term else "",
         "content": intro,
+        # the home page's map of the topic collections (front matter only: the global signature)
+        "collections": [_collection_vars(ctx, c, {}, PageUrl(v["root"], "", {})) for c in ctx.site.collections]
+        if kind == "home" and n == 1 else [],
     }
     v["description"] = ctx.config.description if kind == "home" else title
     return Output(output_file(ctx.path(path)), _render_template(env, "list.html", v))

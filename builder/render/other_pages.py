@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
@@ -11,6 +10,7 @@ from markupsafe import Markup
 from ..config import SiteConfig
 from ..model import Output
 from ..pipeline.paths import absolute, output_file
+from ..pipeline.statics import THEME_ASSETS
 from .context import ROOT_MARK, Ctx
 from .env import THEME, _render_template
 from .page_vars import _page_vars
@@ -42,12 +42,9 @@ def _not_found(ctx: Ctx, env: jinja2.Environment) -> Output:
 
 
 def _static_files(config: SiteConfig) -> Iterator[Output]:
-    """Theme assets under static/, overridden file by file by the site's static/."""
-    files: dict[str, Path] = {}
-    for base in (THEME / "static", config.root / "static"):
-        if base.is_dir():
-            for p in sorted(base.rglob("*")):
-                if p.is_file() and not p.name.startswith("."):
-                    files["static/" + p.relative_to(base).as_posix()] = p
-    for rel in sorted(files):
-        yield Output(rel, files[rel].read_bytes())
+    """The theme's assets, under their own folder (`tongwen/`): the site's `static/` is published
+    at the root (pipeline/statics.py), and a file there never replaces one of these unknowingly."""
+    base = THEME / "static"
+    for p in sorted(base.rglob("*")):
+        if p.is_file() and not p.name.startswith("."):
+            yield Output(THEME_ASSETS + p.relative_to(base).as_posix(), p.read_bytes())

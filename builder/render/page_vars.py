@@ -15,10 +15,8 @@ from ..model import Collection, Document, Entry, SearchDoc, Term
 from ..pipeline.paths import absolute, root_of
 from .body import _content_lang, _summary
 from .context import ROOT_MARK, Ctx, _ctx_title
+from .metadata import description as _description
 from .strings import format_date
-
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src * data:; media-src *; "
-       "object-src 'none'; base-uri 'none'; form-action *")
 
 
 def _site_vars(ctx: Ctx) -> dict[str, Any]:
@@ -27,7 +25,8 @@ def _site_vars(ctx: Ctx) -> dict[str, Any]:
     conv = ctx.term_conv()
     ctx.memo.site_vars = {"title": conv(ctx.config.title), "description": conv(ctx.config.description),
             "base_url": ctx.config.base_url, "author": conv(ctx.config.author),
-            "copyright": conv(ctx.config.copyright), "search_fallback": ctx.config.search_fallback}
+            "copyright": conv(ctx.config.copyright), "search_fallback": ctx.config.search_fallback,
+            "params": ctx.config.params.thaw(conv)}
     return dict(ctx.memo.site_vars)
 
 
@@ -61,7 +60,7 @@ def _page_vars(ctx: Ctx, kind: str, page_path: str, title: str, sidebar_doc: Doc
         "edition_root": root + (e.prefix + "/" if e.prefix else ""), "url": url,
         "canonical": absolute(ctx.config.base_url, full), "alternates": alternates,
         "x_default": absolute(ctx.config.base_url, page_path), "sidebar": sidebar, "widgets": widgets,
-        "csp": CSP, "menu": [{"name": name, "url": m.url if "://" in m.url else url(m.url.lstrip("/"))}
+        "csp": ctx.config.csp, "menu": [{"name": name, "url": m.url if "://" in m.url else url(m.url.lstrip("/"))}
                              for m, name in _menu_names(ctx)],
         "feed_url": url("index.xml"), "description": "", "og_image": "", "jsonld": None,
         "page_lang": e.code,
@@ -92,7 +91,8 @@ def _card(ctx: Ctx, entry: Entry, url: Callable[[str], str]) -> dict[str, Any]:
         summary = _summary(ctx, doc, "")
     thumb = doc.meta.thumbnail
     return {"title": _ctx_title(ctx, doc), "url": url(entry.path), "date": format_date(entry.date),
-            "date_iso": entry.date.isoformat() if entry.date else "", "summary": summary,
+            "date_iso": entry.date.isoformat() if entry.date else "",
+            "summary": _description(ctx, doc, summary),
             "thumbnail": image_vars(ctx.images, doc.source, thumb.src, "card", getattr(url, "root", ""))
             if thumb and thumb.in_list else None,
             "categories": _term_links(ctx, entry.canonical, "categories", url),

@@ -317,7 +317,8 @@ def _site_files(run: _Run) -> Iterator[Output]:
             if state is not None:
                 state.jobs[jid] = ((), (out.path,), ())
             yield out
-    yield Output("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n".encode())
+    if not (config.root / "static" / "robots.txt").is_file():  # a site's own is published instead
+        yield Output("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n".encode())
     for out in _static_files(config):
         yield out
     for dest, src in site.resources:
