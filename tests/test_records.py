@@ -66,3 +66,18 @@ def test_only_the_most_recent_output_folders_keep_their_records(tmp_path: Path) 
     rows = conn.execute("SELECT folder, count(*) FROM records WHERE kind LIKE 'snapshot-%' GROUP BY folder").fetchall()
     conn.close()
     assert sorted(rows) == sorted((records.folder_key(out), 1) for out in kept)
+
+
+def test_resized_images_are_pruned_by_the_same_policy(tmp_path: Path) -> None:
+    """A folder of files made by content keeps everything while it holds less than 1.5 times what
+    the build used (plus a margin), then only the files the build used."""
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i in range(100):
+        (folder / f"{i}.webp").write_bytes(b"x")
+    records.prune_files(folder, {"0.webp", "1.webp"})
+    assert len(list(folder.iterdir())) == 100  # within the margin: nothing goes
+    for i in range(100, 300):
+        (folder / f"{i}.webp").write_bytes(b"x")
+    records.prune_files(folder, {"0.webp", "1.webp"})
+    assert sorted(p.name for p in folder.iterdir()) == ["0.webp", "1.webp"]

@@ -47,6 +47,10 @@ class ImageTable:
     blobs: Mapping[str, Path | bytes] = field(default_factory=dict)  # published path → cached file or bytes
     sig: bytes = b""  # everything pages read of the table
 
+    def cached(self) -> set[str]:
+        """The names of the cache files this build's pictures came from (the rest may be pruned)."""
+        return {b.name for b in self.blobs.values() if isinstance(b, Path)}
+
     def find(self, source: str, src: str, size: str) -> Picture | None:
         """The picture of the local image `src`, as written in `source`, in `size` (None: remote,
         missing, not an image Pillow reads, or not made in that size)."""

@@ -22,11 +22,11 @@ The cache folder (safe to delete at any time) holds two formats, and nothing els
 - `images/`: resized images, one flat folder, `<key>.jpg|png` and `<key>.webp`, the key a digest of
   the source file's bytes, the size and Pillow's version (not the builder's: a new builder does not
   resize unchanged images again); shared by every output folder (`images.table.prepare`). These are
-  image files, the build's products, not records; they are not pruned (delete the folder to drop
-  images no page uses any more).
+  image files, the build's products, not records.
 
 One code identity: `identity.builder_digest()` keys every entry, the fingerprint and the snapshot.
 One pruning policy (`records.prune`, in the transaction that records a build): keep what recent builds
 use — the records and search states of the five most recently recorded output folders, and, once the
-entries are half as many again as this build used, only the entries it used.
+entries are half as many again as this build used, only the entries it used; the same for the
+files of `images/` (`records.prune_files`).
 """

@@ -129,6 +129,7 @@ class Commit:
         self.puts: list[tuple[str, str, bytes | None]] = []
         self.snapshot: tuple[str, bool] | None = None  # this build's snapshot row: publish it (True) or drop it
         self.used: set[bytes] | None = None  # the entries this build used: prune the others
+        self.images: tuple[Path, set[str]] | None = None  # the resized-images folder, the files this build used
 
     def put(self, kind: str, payload: bytes | None, shared: bool = False) -> None:
         self.puts.append(("" if shared else self.folder, kind, payload))
@@ -153,6 +154,8 @@ class Commit:
             conn.close()
         for folder in gone:  # after the commit: a search state without records is never read
             shutil.rmtree(search_dir(self.site_dir, Path(folder)), ignore_errors=True)
+        if self.images is not None:
+            prune_files(*self.images)
 
 
 def _publish_snapshot(conn: sqlite3.Connection, folder: str, kind: str, ok: bool) -> None:
@@ -182,3 +185,17 @@ def prune(conn: sqlite3.Connection, folder: str, used: set[bytes] | None) -> lis
         conn.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in used))
         conn.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
     return gone
+
+
+def prune_files(folder: Path, used: set[str]) -> None:
+    """The same policy for a folder of files made by content (the resized images): once it holds
+    `_SLACK` times the files this build used (plus a margin), every file it did not use."""
+    try:
+        names = [p.name for p in folder.iterdir()]
+    except OSError:
+        return
+    if len(names) <= _SLACK * len(used) + 100:
+        return
+    for name in names:
+        if name not in used:
+            (folder / name).unlink(missing_ok=True)

@@ -202,7 +202,7 @@ class Session:
             records.write(self.site_dir, records.folder_key(self.out), self.snapshot, None)
 
     def record(self, writer: Staging | Patch, state: RenderState | None, search_state: search.SearchState,
-               kept_rows: set[bytes], pages: int, outputs: int) -> None:
+               kept_rows: set[bytes], pages: int, outputs: int, images: tuple[Path, set[str]] | None = None) -> None:
         """Record what this build did, for the next one: its render state and search state, the
         snapshot, the input fingerprint and the output folder's listing. Only if no input changed
         while it ran (else the output may mix old and new inputs). The records are written in one
@@ -225,6 +225,8 @@ class Session:
         commit.put(records.FILES, self.digests.payload(), shared=True)
         commit.snapshot = (self.snapshot, settled) if self.snapshot is not None else None
         commit.used = self.store.used
+        if images is not None:
+            commit.images = images
         if state is not None:
             state.metas, state.config_sig = self.metas.metas, self.metas.config_sig
         search_dir = records.search_dir(self.site_dir, self.out)

@@ -139,7 +139,8 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         session.close()
         raise
     with steps("cache"):
-        session.record(writer, inc.state, search_state, inc.kept_rows, pages, outputs)
+        session.record(writer, inc.state, search_state, inc.kept_rows, pages, outputs,
+                       (site_dir / CACHE_DIR / "images", images.cached()) if reuse else None)
     session.close()
     log.debug("render: %d jobs run, %d kept", inc.ran, inc.reused)
     return BuildResult(out, pages, outputs, steps, tuple(e.code for e in config.editions), kinds,
