@@ -1,10 +1,11 @@
-"""Build the demo site and take screenshots of the article, a topic page and search results, at
-1280 px and 390 px, in both editions, into docs/screenshots/.
+"""Build the demo site and take screenshots of the home page (its knowledge map), the article, a
+topic page and search results, at 1280 px and 390 px, in both editions, into docs/screenshots/.
 
     python docs/screenshots.py            # uses Debian's Chromium at /usr/bin/chromium
 
-Remote images (the seed's photos) are not fetched: the screenshots show their reserved boxes, so
-the script works offline and its output does not depend on a third-party server.
+Remote images (the seed's photos) are not fetched: they collapse to their alt text, as they do for
+a reader whose network fails them, so the script works offline and its output does not depend on a
+third-party server.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-sync"]
 PAGES = {
+    "home": "",  # the demo's knowledge map (its own templates/)
     "article": "posts/1688-growth-path/",
     "topic": "topics/五大举措/bao-shengyi/",
     "search": "search/?q=1688",  # the search page when the site has one; else the search fallback
