@@ -36,7 +36,7 @@ def test_site_code_highlighted_and_not_converted(tmp_path: Path) -> None:
         code = re.search(r'<pre><code class="language-python">(.*?)</code></pre>', html, re.S)
         assert code and '<span class="c1"># 软件 “注释”</span>' in code.group(1), html
         assert '<span class="s2">&quot;软件&quot;</span>' in code.group(1)
-        assert 'href="../../static/code-light.css"' in html.replace('href="../../../', 'href="../../')
+        assert 'href="../../tongwen/code-light.css"' in html.replace('href="../../../', 'href="../../')
     assert "軟體說明" in read(out, "zh-tw/posts/a/index.html")
 
 

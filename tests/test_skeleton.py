@@ -159,3 +159,20 @@ def test_a_damaged_text_loads_the_site_afresh(tmp_path: Path, derives: list[int]
     build(site, out, jobs=1)  # the snapshot made afresh serves again
     assert not derives
     _same_as_clean(site, out, tmp_path, "clean2")
+
+
+def test_an_edit_undone_renders_the_article_again(tmp_path: Path, derives: list[int]) -> None:
+    """The snapshot holds no article's text: a file edited and then put back as it was when the
+    snapshot was made differs from what the previous build rendered, so it is loaded again."""
+    site = _site(tmp_path / "site")
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    post = site / "content" / "posts" / "p2.md"
+    before = post.read_text(encoding="utf-8")
+    post.write_text(before.replace("后文2。", "后文2，改过了。"), encoding="utf-8")
+    build(site, out, jobs=1)
+    post.write_text(before, encoding="utf-8")  # undone
+    build(site, out, jobs=1)
+    assert len(derives) == 1  # both later builds reused the snapshot
+    assert "改过了" not in (out / "posts" / "p2" / "index.html").read_text(encoding="utf-8")
+    _same_as_clean(site, out, tmp_path, "clean")

@@ -129,8 +129,10 @@ class Session:
         self.store = Store(self.site_dir, self.memory)
         # a snapshot is made only while the publication window has nothing pending (keys()); its
         # decisions then stand for its front matter from then on (--future builds make none)
+        rendered = {src: fd for src, (fd, _m) in self.previous.metas.items()} if self.previous is not None else None
         got = None if self.future else skeleton.reuse(self.site_dir, self.out, self.config, self.drafts,
-                                                      self.walked[0], self.walked[1], self.store, self.digests)
+                                                      self.walked[0], self.walked[1], self.store, self.digests,
+                                                      rendered)
         if got is not None:
             self.reused = True
             self.store.release()

@@ -108,8 +108,12 @@ def _partners(site: Site, fresh: dict[str, Document]) -> list[str]:
 
 
 def reuse(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, sources: list[SourceFile],
-          resources: list[Resource], store: Store, digests: FileDigests) -> Reused | None:
-    """The snapshot with the changed documents put in, or None (then load and derive as usual)."""
+          resources: list[Resource], store: Store, digests: FileDigests,
+          rendered: dict[str, bytes] | None) -> Reused | None:
+    """The snapshot with the changed documents put in, or None (then load and derive as usual).
+    `rendered`: source → the file digest the previous build rendered (None: unknown); a file that
+    differs from it is loaded too, though the snapshot holds it as it is (an edit undone): its
+    article renders again, and the snapshot holds no article's text."""
     kind = records.read(site_dir, records.folder_key(out), records.SNAPSHOT)
     payload = records.read(site_dir, records.folder_key(out), kind.decode("utf-8", "replace")) if kind else None
     if payload is None:
@@ -126,7 +130,7 @@ def reuse(site_dir: Path, out: Path, config: SiteConfig, drafts: bool, sources: 
         for src in sources:
             fd = digests.of(src.file)
             rec = table.get(src.rel)
-            if rec is not None and rec[0] == fd:
+            if rec is not None and rec[0] == fd and (rendered is None or rendered.get(src.rel) == fd):
                 metas.append((src.rel, rec[1]))
                 continue
             if len(fresh) >= MAX_PATCHED:
