@@ -12,8 +12,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from html import escape
 
-from latex2mathml.converter import convert
-
 _NS = "{http://www.w3.org/1998/Math/MathML}"
 _ELEMENTS = frozenset(
     "math mrow mi mn mo ms mtext mspace mfrac msqrt mroot mstyle merror mpadded mphantom mfenced menclose "
@@ -27,6 +25,9 @@ _ATTRIBUTES = frozenset(
 
 
 def to_mathml(tex: str, display: bool) -> str:
+    # imported here, by the builds that have formulas: latex2mathml imports xml.sax.saxutils, which
+    # imports urllib.request, ssl and email (60 ms on every build, warm ones included)
+    from latex2mathml.converter import convert
     try:
         raw = convert(tex, display="block" if display else "inline")
         root = ET.fromstring(raw)
