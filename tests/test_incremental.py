@@ -464,7 +464,7 @@ def test_a_site_template_showing_more_than_the_theme_updates_with_what_it_shows(
     (site / "templates").mkdir()
     (site / "templates" / "topic.html").write_text(SITE_TOPIC, encoding="utf-8")
     rel = site / "content" / "posts" / "rel.md"  # the newest article: the first related one of 出海
-    rel.write_text("---\ntitle: 最新一篇\ndate: 2030-01-01\ntags: [旧标签]\n---\n摘要甲说的是出海。\n\n正文。\n",
+    rel.write_text("---\ntitle: 最新一篇\ndate: 2025-12-31\ntags: [旧标签]\n---\n摘要甲说的是出海。\n\n正文。\n",
                    encoding="utf-8")
     out = tmp_path / "out"
     build(site, out, jobs=1)
