@@ -35,7 +35,8 @@ def test_site_code_highlighted_and_not_converted(tmp_path: Path) -> None:
         html = read(out, page)
         code = re.search(r'<pre><code class="language-python">(.*?)</code></pre>', html, re.S)
         assert code and '<span class="c1"># 软件 “注释”</span>' in code.group(1), html
-        assert '<span class="s2">&quot;软件&quot;</span>' in code.group(1)
+        # (Pygments 2.21 stopped escaping quotes in text, where either form is the same HTML)
+        assert re.search(r'<span class="s2">(&quot;|")软件(&quot;|")</span>', code.group(1)), code.group(1)
         assert 'href="../../tongwen/code-light.css"' in html.replace('href="../../../', 'href="../../')
     assert "軟體說明" in read(out, "zh-tw/posts/a/index.html")
 
