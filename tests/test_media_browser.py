@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from webtools import REPO, block_external, browser, serve
+from webtools import AXE, REPO, axe_serious, block_external, browser, serve
 
 from builder.pipeline.build import build
 from conftest import write_site
 
 VNU = REPO / "tools/node_modules/vnu-jar/build/dist/vnu.jar"  # as test_standards.py
-AXE = REPO / "tools/node_modules/axe-core/axe.min.js"
 
 BROKEN = "http://127.0.0.1:1/missing.png"  # nothing listens on port 1: the request is refused
 ARTICLE = f"""
@@ -160,11 +159,6 @@ def test_new_pages_accessible(served: Path) -> None:
             page = ctx.new_page()
             for path in (e + p for e in EDITIONS for p in ("", "posts/media/")):
                 page.goto(f"{base}sub/{path}")
-                page.add_script_tag(path=str(AXE))
-                violations = page.evaluate(
-                    "async () => (await axe.run()).violations.map(v => ({id: v.id, impact: v.impact, "
-                    "nodes: v.nodes.map(n => n.target.join(' '))}))")
-                found += [f"{scheme} /{path}: {v['impact']} {v['id']} {v['nodes'][:3]}"
-                          for v in violations if v["impact"] in ("serious", "critical")]
+                found += axe_serious(page, f"{scheme} /{path}")
             ctx.close()
     assert found == []

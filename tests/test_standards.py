@@ -14,10 +14,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from webtools import REPO, block_external, browser, build_demo, serve
+from webtools import AXE, REPO, axe_serious, block_external, browser, build_demo, serve
 
 VNU = REPO / "tools/node_modules/vnu-jar/build/dist/vnu.jar"
-AXE = REPO / "tools/node_modules/axe-core/axe.min.js"
 AXE_PAGES = ["", "posts/1688-growth-path/", "tags/wallstreetcn/", "topics/五大举措/bao-shengyi/"]
 
 
@@ -58,12 +57,7 @@ def test_accessibility(demo: Path) -> None:
                     page.goto(base + prefix + path)
                     if "?q=" in path:
                         page.wait_for_selector(".tw-search-results .tw-search-item", timeout=10000)
-                    page.add_script_tag(path=str(AXE))
-                    violations = page.evaluate(
-                        "async () => (await axe.run()).violations.map(v => ({id: v.id, impact: v.impact, "
-                        "nodes: v.nodes.map(n => n.target.join(' '))}))")
-                    found += [f"{scheme} /{prefix}{path}: {v['impact']} {v['id']} {v['nodes'][:3]}"
-                              for v in violations if v["impact"] in ("serious", "critical")]
+                    found += axe_serious(page, f"{scheme} /{prefix}{path}")
             ctx.close()
     assert found == []
 

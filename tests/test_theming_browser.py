@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_standards import AXE, VNU
-from webtools import block_external, browser, build_demo, serve
+from test_standards import VNU
+from webtools import AXE, axe_serious, block_external, browser, build_demo, serve
 
 from builder.pipeline.build import build
 from conftest import write_site
@@ -155,10 +155,6 @@ def test_new_pages_pass_axe(themed: Path, demo: Path) -> None:
                     for prefix in EDITIONS:
                         for path in (PAGES if folder == themed else [""]):
                             page.goto(base + prefix + path)
-                            page.add_script_tag(path=str(AXE))
-                            violations = page.evaluate(
-                                "async () => (await axe.run()).violations.map(v => ({id: v.id, impact: v.impact}))")
-                            found += [f"{width}px /{prefix}{path}: {v['impact']} {v['id']}"
-                                      for v in violations if v["impact"] in ("serious", "critical")]
+                            found += axe_serious(page, f"{width}px /{prefix}{path}")
                     ctx.close()
     assert found == []

@@ -15,6 +15,7 @@ import pytest
 from conftest import NO_CHROMIUM, NO_PLAYWRIGHT
 
 REPO = Path(__file__).resolve().parent.parent
+AXE = REPO / "tools/node_modules/axe-core/axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-sync"]
@@ -114,3 +115,14 @@ CONTRAST = ("(sel) => { " + CONTRAST_FN + " const els = Array.from(document.quer
             ".filter(e => (e.textContent.trim() || (e.value || '').trim()) && e.getClientRects().length);"
             " if (!els.length) throw new Error('nothing visible matches ' + sel);"
             " return Math.min(...els.map(contrast)); }")
+
+
+def axe_serious(page: object, where: str) -> list[str]:
+    """axe-core run on the page `page` shows: its serious and critical violations, each as
+    "WHERE: impact id [first nodes]"."""
+    page.add_script_tag(path=str(AXE))  # type: ignore[attr-defined]
+    violations = page.evaluate(  # type: ignore[attr-defined]
+        "async () => (await axe.run()).violations.map(v => ({id: v.id, impact: v.impact, "
+        "nodes: v.nodes.map(n => n.target.join(' '))}))")
+    return [f"{where}: {v['impact']} {v['id']} {v['nodes'][:3]}"
+            for v in violations if v["impact"] in ("serious", "critical")]
