@@ -137,12 +137,17 @@ class Session:
             self.reused = True
             self.store.release()
             return got.docs, got.site
+        return self._fresh()
+
+    def _fresh(self) -> tuple[list[Document], Site]:
+        """The site loaded (unchanged files' documents from the store) and derived afresh."""
+        assert self.store is not None and self.digests is not None
         docs, resources = load(self.config, parse_markdown=False, store=self.store, digests=self.digests,
                                walked=self.walked)
         self.store.release()  # no database connection crosses the fork into render workers
         return docs, derive(docs, resources, self.config, drafts=self.drafts, future=self.future, now=self.now)
 
-    def _whole(self, state: RenderState, site: Site) -> bool:
+    def _state_complete(self, state: RenderState, site: Site) -> bool:
         """Whether the previous state lists every topic's mentions and the store still holds those
         lists (rows read later, if damaged, raise StateIncomplete)."""
         assert self.store is not None
@@ -155,12 +160,8 @@ class Session:
         (whose kept articles' texts were not read: skeleton.py) is loaded and derived afresh."""
         if not self.reused:
             return docs, site
-        assert self.store is not None and self.digests is not None
         self.reused = False
-        got, resources = load(self.config, parse_markdown=False, store=self.store, digests=self.digests,
-                              walked=self.walked)
-        self.store.release()
-        return got, derive(got, resources, self.config, drafts=self.drafts, future=self.future, now=self.now)
+        return self._fresh()
 
     def keys(self, site: Site, docs: list[Document], date: dt.datetime,
              writer: Staging | Patch, images_sig: bytes = b"") -> tuple[Keys, Staging | Patch]:
@@ -184,7 +185,7 @@ class Session:
             self.snapshot = skeleton.prepare(self.site_dir, self.out, self.config, self.drafts, docs, resources,
                                              site, self.metas.metas)
         previous = self.previous if self.previous is not None and self.previous.global_sig == gsig else None
-        if previous is not None and not self._whole(previous, site):
+        if previous is not None and not self._state_complete(previous, site):
             previous = None
         search_state = search.load_state(records.search_dir(self.site_dir, self.out)) if previous is not None else None
         if search_state is None or not _holds(self.out, "search/manifest.js", search_state.manifest):
