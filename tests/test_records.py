@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from test_build_equivalence import small_site
+from test_build_equivalence import generated_site, small_site
 
 from builder.incremental import records
 from builder.incremental.identity import CACHE_DIR
@@ -81,3 +81,33 @@ def test_resized_images_are_pruned_by_the_same_policy(tmp_path: Path) -> None:
         (folder / f"{i}.webp").write_bytes(b"x")
     records.prune_files(folder, {"0.webp", "1.webp"})
     assert sorted(p.name for p in folder.iterdir()) == ["0.webp", "1.webp"]
+
+
+def _state_parts(site: Path, out: Path) -> dict[str, bytes]:
+    return {k: v for k, (v, _crc) in records.read_parts(site, records.folder_key(out), records.STATE).items()}
+
+
+def test_an_edit_rewrites_only_the_parts_of_the_state_it_changed(tmp_path: Path) -> None:
+    """The render state's jobs and article memos are kept in `state.PARTS` rows each: one article
+    edited rewrites the head and the few parts holding its records; a part from another build (or
+    damaged) makes the next build a full one, never a wrong one."""
+    from builder.incremental.state import PARTS
+
+    site, out = generated_site(tmp_path / "site", n=60), tmp_path / "out"
+    build(site, out, jobs=1)
+    before = _state_parts(site, out)
+    assert len(before) == 1 + 2 * PARTS
+    post = site / "content" / "posts" / "second.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("和跨境生意", "和跨境的生意"),  # (after its summary)
+                    encoding="utf-8")
+    result = build(site, out, jobs=1)
+    assert 0 < result.jobs_run < result.jobs_kept
+    after = _state_parts(site, out)
+    changed = sorted(k for k in after if after[k] != before[k])
+    assert records.STATE in changed and any("/jobs/" in k for k in changed)
+    assert 2 <= len(changed) <= 5, changed
+    a_part = next(k for k in changed if "/jobs/" in k)
+    damage_record(site, out, a_part, before[a_part])  # a stale part with a valid checksum
+    post.write_text(post.read_text(encoding="utf-8") + "\n又一句。\n", encoding="utf-8")
+    assert build(site, out, jobs=1).jobs_kept == 0
+    assert build(site, out, jobs=1, verify=True).skipped

@@ -13,9 +13,10 @@ The cache folder (safe to delete at any time) holds two formats, and nothing els
     passages, finished pages (`store.Store`) and Jinja's compiled templates (`compiled`);
   - `records`: what a build leaves for the next, per output folder (`records.KINDS`): the inputs'
     fingerprint with page counts and the folder's listing digest (`fingerprint.record`), the render
-    state with that listing (`state.state_record`), the derived site (`skeleton.prepare`); and, for
-    every folder, the input files' stat → content digest (`fingerprint.FileDigests`). A build's
-    records are written in one transaction (`records.Commit`).
+    state with that listing (`state.state_records`: a head row and the parts an edit changed), the
+    derived site (`skeleton.prepare`); and, for every folder, the input files' stat → content
+    digest (`fingerprint.FileDigests`). A build's records are written in one transaction
+    (`records.Commit`).
 - `search-<folder>/`: per output folder, the search index's own state for in-place updates
   (`search.save_state`; `records.search_dir` names it).
 

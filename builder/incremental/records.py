@@ -25,7 +25,7 @@ from .store import FILE, connect
 
 FILES = "files"  # input files' stat → content digest (fingerprint.FileDigests), folder ""
 BUILD = "build"  # the inputs' fingerprint, page counts and the folder's listing digest (fingerprint)
-STATE = "state"  # the render state with the folder's listing digest (state.py)
+STATE = "state"  # the render state with the folder's listing digest (state.py), and its parts: `STATE/…`
 # the derived site (skeleton.py): a row of its own, `SNAPSHOT_ROWS` + a build's name, written during
 # the build; `SNAPSHOT` names the one in use (the build's commit points it at its own: a row of
 # 80 MB is written once and deleted once, never updated, which would make it whole in memory)
@@ -69,6 +69,23 @@ def read(site_dir: Path, folder: str, kind: str) -> bytes | None:
     if row is None or not isinstance(row[0], bytes) or zlib.crc32(row[0]) != row[1]:
         return None
     return row[0]
+
+
+def read_parts(site_dir: Path, folder: str, kind: str) -> dict[str, tuple[bytes, int]]:
+    """The record `kind` and those named `kind/…`: kind → (payload, CRC-32), the damaged ones left out."""
+    path = db_path(site_dir)
+    if not path.is_file():
+        return {}
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+        try:
+            rows = conn.execute("SELECT kind, value, crc FROM records WHERE folder = ? AND (kind = ? OR kind LIKE ?)",
+                                (folder, kind, kind + "/%")).fetchall()
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError):
+        return {}
+    return {k: (v, crc) for k, v, crc in rows if isinstance(v, bytes) and zlib.crc32(v) == crc}
 
 
 def write(site_dir: Path, folder: str, kind: str, payload: bytes | memoryview | None) -> None:

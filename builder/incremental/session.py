@@ -28,7 +28,7 @@ from ..pipeline.load import load, walk
 from ..pipeline.schedule import clock, next_change
 from . import fingerprint, records, skeleton
 from .pagecache import templates_digest
-from .state import RenderState, body_sig, global_sig, load_state, state_record
+from .state import RenderState, body_sig, global_sig, load_state, state_records
 from .store import Memory, Store
 
 log = logging.getLogger("tongwen")
@@ -239,7 +239,8 @@ class Session:
             shutil.rmtree(search_dir, ignore_errors=True)  # best effort: the next build checks it anyway
         listing = self.watch.result()  # the output folder's listing digest, from the child (or taken here)
         self.watch.close()
-        commit.put(records.STATE, state_record(self.out, state if settled else None, listing))
+        for kind, payload in state_records(self.out, state if settled else None, listing, self.previous):
+            commit.put(kind, payload)
         commit.put(records.BUILD, fingerprint.record(self.fp if settled and unscheduled else None, pages, outputs,
                                                      listing))
         commit.finish()

@@ -19,10 +19,13 @@ in verify mode (every incremental build compared with a clean one).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
 import pickle
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +33,11 @@ from typing import Any
 from ..model.documents import Document
 from . import records
 
-FORMAT = 10
+FORMAT = 11
+# The jobs and the article memos (most of the state: 17 MB at 10,000 articles) are saved in `PARTS`
+# rows each, by a hash of their keys: an edit rewrites the few rows whose records changed, not all.
+PARTS = 64
+_SPLIT = ("jobs", "articles")
 
 
 class StateIncomplete(Exception):
@@ -69,6 +76,9 @@ class RenderState:
     # in article then passage order: an edit reads only the lists of the topics it affects (the
     # texts are the articles' own: ArticleMemo.passages)
     mentions: dict[str, bytes] = field(default_factory=dict)
+    # the rows the jobs and memos were read from: row kind → (CRC-32, records in it) (`state_records`)
+    parts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    split: dict[str, tuple[str, ...]] = field(default_factory=dict)  # row kind → the keys in it (as loaded)
 
 
 def body_sig(doc: Document) -> bytes:
@@ -133,6 +143,17 @@ def global_sig(config_repr: str, templates: bytes, build_date: dt.datetime, draf
     return h.digest()
 
 
+def _part(key: str) -> int:
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % PARTS
+
+
+def _by_part(keys: Iterable[str]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for k in keys:
+        out.setdefault(_part(k), []).append(k)
+    return out
+
+
 def load_state(site_dir: Path, out: Path, verify: bool = True) -> RenderState | None:
     """The previous build's state, if it was recorded for `out` and every file it lists is as it
     was written (size, mtime, inode: an edited, replaced or deleted output is not trusted). Files
@@ -140,18 +161,26 @@ def load_state(site_dir: Path, out: Path, verify: bool = True) -> RenderState | 
     `verify=False`: the folder is not looked at; the caller must compare `state.listing` with the
     folder's listing digest (`fingerprint.output_digest`, or an `outwatch.OutputWatch`) before it
     relies on the state."""
-    payload = records.read(site_dir, records.folder_key(out), records.STATE)
-    if payload is None:
+    rows = records.read_parts(site_dir, records.folder_key(out), records.STATE)
+    if records.STATE not in rows:
         return None
     try:
-        f = io.BytesIO(payload)
+        f = io.BytesIO(rows[records.STATE][0])
         if pickle.load(f) != (FORMAT, records.folder_key(out)):
             return None
         state = pickle.load(f)
         listing = pickle.load(f)
+        parts = pickle.load(f)
         if not isinstance(state, RenderState) or not isinstance(listing, str) or not listing:
             return None
-        state.listing = listing
+        for kind, (crc, _n) in parts.items():  # (rows written by one build: a mix reads as no state)
+            payload, got = rows.get(kind, (b"", -1))
+            if got != crc:
+                return None
+            part = pickle.loads(payload)
+            getattr(state, kind.split("/")[1]).update(part)
+            state.split[kind] = tuple(part)
+        state.listing, state.parts = listing, parts
         if verify:
             from .fingerprint import output_digest
             if output_digest(out) != listing:
@@ -161,14 +190,38 @@ def load_state(site_dir: Path, out: Path, verify: bool = True) -> RenderState | 
     return state
 
 
-def state_record(out: Path, state: RenderState | None, listing: str | None) -> bytes | None:
-    """The record (`records.STATE`) of a state and the listing digest of the output folder it was
-    rendered into, or None: without either there is no state, and the next build is a full one."""
+def state_records(out: Path, state: RenderState | None, listing: str | None,
+                  previous: RenderState | None) -> list[tuple[str, bytes | None]]:
+    """The records (`records.STATE` and its parts) of a state and the listing digest of the output
+    folder it was rendered into; only the parts that differ from `previous` (the state loaded from
+    these rows) are written. Without a state or a listing, the next build is a full one."""
     if state is None or not listing:
-        return None
+        return [(records.STATE, None)]
     state.listing = listing
+    parts: dict[str, tuple[int, int]] = {}
+    puts: list[tuple[str, bytes | None]] = []
+    whole = previous is not None and len(previous.split) == len(_SPLIT) * PARTS
+    for name in _SPLIT:
+        new: dict[str, Any] = getattr(state, name)
+        old: dict[str, Any] = getattr(previous, name) if previous is not None and whole else {}
+        # the records that differ from the previous state's decide which of its parts are written
+        # (identity first: a kept job's record is the very object loaded)
+        dirty = {_part(k) for k, v in new.items() if (o := old.get(k, old)) is not v and o != v}
+        dirty.update(_part(k) for k in old.keys() - new.keys())
+        added = _by_part(k for k in new if k not in old)
+        for i in range(PARTS):
+            kind = f"{records.STATE}/{name}/{i:02d}"
+            if i not in dirty and old:
+                parts[kind] = previous.parts[kind]  # type: ignore[union-attr]
+                continue
+            was = previous.split[kind] if previous is not None and whole else ()
+            bucket = {k: new[k] for k in (*(k for k in was if k in new), *added.get(i, ()))}
+            data = pickle.dumps(bucket, protocol=5)
+            parts[kind] = (zlib.crc32(data), len(bucket))
+            puts.append((kind, data))
     f = io.BytesIO()
     pickle.dump((FORMAT, records.folder_key(out)), f, protocol=5)
-    pickle.dump(state, f, protocol=5)
+    pickle.dump(dataclasses.replace(state, jobs={}, articles={}, parts={}, split={}), f, protocol=5)
     pickle.dump(listing, f, protocol=5)
-    return f.getvalue()
+    pickle.dump(parts, f, protocol=5)
+    return [(records.STATE, f.getvalue()), *puts]
