@@ -34,10 +34,10 @@ from ..model.documents import Document
 from . import records
 
 FORMAT = 11
-# The jobs and the article memos (most of the state: 17 MB at 10,000 articles) are saved in `PARTS`
-# rows each, by a hash of their keys: an edit rewrites the few rows whose records changed, not all.
+# The state's large mappings (18 MB at 10,000 articles, most of it jobs and article memos) are saved
+# in `PARTS` rows each, by a hash of their keys: an edit rewrites the few rows whose records changed.
 PARTS = 64
-_SPLIT = ("jobs", "articles")
+_SPLIT = ("jobs", "articles", "entry_sigs", "metas", "facts")
 
 
 class StateIncomplete(Exception):
@@ -206,22 +206,33 @@ def state_records(out: Path, state: RenderState | None, listing: str | None,
         old: dict[str, Any] = getattr(previous, name) if previous is not None and whole else {}
         # the records that differ from the previous state's decide which of its parts are written
         # (identity first: a kept job's record is the very object loaded)
-        dirty = {_part(k) for k, v in new.items() if (o := old.get(k, old)) is not v and o != v}
+        added: list[str] = []
+        dirty: set[int] = set()
+        for k, v in new.items():
+            o = old.get(k, old)
+            if o is v:
+                continue
+            if o is old:
+                added.append(k)
+            elif o != v:
+                dirty.add(_part(k))
         dirty.update(_part(k) for k in old.keys() - new.keys())
-        added = _by_part(k for k in new if k not in old)
+        by_part = _by_part(added)
+        dirty.update(by_part)
         for i in range(PARTS):
             kind = f"{records.STATE}/{name}/{i:02d}"
             if i not in dirty and old:
                 parts[kind] = previous.parts[kind]  # type: ignore[union-attr]
                 continue
             was = previous.split[kind] if previous is not None and whole else ()
-            bucket = {k: new[k] for k in (*(k for k in was if k in new), *added.get(i, ()))}
+            bucket = {k: new[k] for k in (*(k for k in was if k in new), *by_part.get(i, ()))}
             data = pickle.dumps(bucket, protocol=5)
             parts[kind] = (zlib.crc32(data), len(bucket))
             puts.append((kind, data))
     f = io.BytesIO()
     pickle.dump((FORMAT, records.folder_key(out)), f, protocol=5)
-    pickle.dump(dataclasses.replace(state, jobs={}, articles={}, parts={}, split={}), f, protocol=5)
+    empty: dict[str, Any] = {name: {} for name in (*_SPLIT, "parts", "split")}
+    pickle.dump(dataclasses.replace(state, **empty), f, protocol=5)
     pickle.dump(listing, f, protocol=5)
     pickle.dump(parts, f, protocol=5)
     return [(records.STATE, f.getvalue()), *puts]
