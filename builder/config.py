@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -109,8 +109,9 @@ class SiteConfig:
     @cached_property
     def text(self) -> str:
         """The whole configuration as text (its repr), for cache keys: made once per config, not
-        once per file keyed with it."""
-        return repr(self)
+        once per file keyed with it. The root resolved: `site` and `/abs/site` are one site (spelled
+        two ways, every build after a change of spelling rendered every page again)."""
+        return repr(replace(self, root=self.root.resolve()))
 
     def edition(self, key: str) -> Edition | None:
         for e in self.editions:

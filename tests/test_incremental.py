@@ -491,3 +491,15 @@ def test_a_site_template_showing_more_than_the_theme_updates_with_what_it_shows(
     assert "#新标签" in shown() and "#旧标签" not in shown()
     clean_build(site, tmp_path / "clean")
     assert_same(out, tmp_path / "clean")
+
+
+def test_the_same_site_spelled_two_ways_is_one_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tongwen build site` and `tongwen build /abs/site` share what earlier builds left: an edit
+    after a change of spelling renders the edited page, not every page."""
+    site, out = small_site(tmp_path / "site"), tmp_path / "out"
+    build(site, out, jobs=1)
+    post = site / "content" / "posts" / "second.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\n又一句。\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = build(Path("site"), Path("out"), jobs=1, verify=True)
+    assert 0 < result.jobs_run < result.jobs_kept
