@@ -2,6 +2,10 @@
 
     python bench/cold_ab.py SITE TREE_A [TREE_B ...] [--runs 3] [--digest]
 
+A tree written `TREE:nocache` builds with `build(reuse=False)` (the build `--verify` compares
+against: no `.tongwen-cache/` read or written), with the command line's collector tuning: against
+`TREE` it measures what the cache's bookkeeping costs a cold build.
+
 Each run removes the site's `.tongwen-cache/` and the output folder, then runs
 `python -m builder build SITE --out OUT` with the tree on PYTHONPATH in a new process, and reads
 the wall time and the CPU time of that process and all its workers (`os.wait4`: user + system of
@@ -22,15 +26,26 @@ import sys
 import time
 from pathlib import Path
 
+NOCACHE = """import sys, pathlib
+from builder import cli
+from builder.pipeline.build import build
+cli._tune_gc()
+build(pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), reuse=False, on_loaded=cli._freeze_model)
+"""
+
 
 def run_once(site: Path, tree: Path, out: Path) -> tuple[float, float, int]:
     """One cold build: (wall seconds, CPU seconds, peak RSS KiB of the largest process)."""
     shutil.rmtree(site / ".tongwen-cache", ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
+    nocache = str(tree).endswith(":nocache")
+    tree = Path(str(tree).removesuffix(":nocache"))
     env = {**os.environ, "PYTHONPATH": str(tree), "SOURCE_DATE_EPOCH": "1700000000"}
+    cmd = [sys.executable, "-m", "builder", "-q", "build", str(site), "--out", str(out)]
+    if nocache:
+        cmd = [sys.executable, "-c", NOCACHE, str(site), str(out)]
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "builder", "-q", "build", str(site), "--out", str(out)],
-                            env=env, cwd=tree)
+    proc = subprocess.Popen(cmd, env=env, cwd=tree)
     _pid, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
