@@ -79,10 +79,13 @@ class Chain:
         out = list(texts)
         for stage in self.stages:
             out = convert_many(stage, out)
-        learn = getattr(self.after, "learn", None)
-        if learn is not None:
-            learn(out)  # the batch's new characters in one probe, not one per text
-        return [self.after(t) for t in out]
+        after = self.after
+        if isinstance(after, Leftovers):
+            after.learn(out)  # the batch's new characters in one probe, not one per text
+            # (every character is decided now: `after(t)` would look at each text's characters again)
+            table = after.table
+            return [t.translate(table) for t in out] if table else out
+        return [after(t) for t in out]
 
 
 def taiwan(edition: Edition) -> bool:
