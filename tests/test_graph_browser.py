@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
-from webtools import AXE, CONTRAST, REPO, axe_serious, block_external, browser, build_demo, serve
+from webtools import AXE, CONTRAST, REPO, axe_serious, browser, build_demo, serve
 
 VNU = REPO / "tools/node_modules/vnu-jar/build/dist/vnu.jar"
 GRAPH = "topics/五大举措/graph/"
@@ -26,6 +26,17 @@ ARTICLE = "posts/1688-growth-path/"
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_demo(tmp_path_factory.mktemp("graph") / "out")
+
+
+def block_external(context: object) -> None:
+    """As webtools.block_external, and the pages on disk (file://) load too."""
+    def handle(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        if url.startswith(("http://127.0.0.1", "file:")):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            route.fulfill(status=204, body="")  # type: ignore[attr-defined]
+    context.route("**/*", handle)  # type: ignore[attr-defined]
 
 
 @contextmanager
