@@ -42,7 +42,7 @@ def radial(rings: Sequence[int], width: int, height: int) -> tuple[Point, ...]:
 
 
 def force(n: int, edges: Sequence[tuple[int, int]], width: int, height: int,
-          steps: int = 240) -> tuple[Point, ...]:
+          steps: int = 150) -> tuple[Point, ...]:
     """Fruchterman–Reingold in the unit square, scaled into `width`×`height` less the margin."""
     if n == 0:
         return ()
@@ -68,7 +68,7 @@ def force(n: int, edges: Sequence[tuple[int, int]], width: int, height: int,
         disp -= pos * (0.1 * k)  # a weak pull to the middle keeps unconnected nodes in view
         length = np.maximum(np.sqrt((disp ** 2).sum(axis=1)), 1e-9)
         pos += disp * (np.minimum(length, temp) / length)[:, None]
-        temp *= 0.985
+        temp *= 0.97
     return _fit(pos, width, height)
 
 

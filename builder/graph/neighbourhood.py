@@ -20,7 +20,7 @@ INNER_RING = 10
 # a global graph shows every topic of its collection (and their groups) and at most this many
 # articles: those that mention the most of its topics (then link to or from the most of the others
 # shown), newest first among equals
-GLOBAL_ARTICLES = 40
+GLOBAL_ARTICLES = 30
 # characters of a label (titles are cut by characters, never bytes: Chinese is one character each)
 LABEL_CHARS = 10
 

@@ -66,24 +66,31 @@
       });
     }
 
-    // neighbours, from the edges (line data-e="i j")
-    var nodes = {}, near = {};
-    svg.querySelectorAll(".graph-node").forEach(function (n) { nodes[n.getAttribute("data-i")] = n; near[n.getAttribute("data-i")] = []; });
-    svg.querySelectorAll("line[data-e]").forEach(function (l) {
-      var e = l.getAttribute("data-e").split(" ");
-      if (near[e[0]] && near[e[1]]) { near[e[0]].push([e[1], l]); near[e[1]].push([e[0], l]); }
-    });
+    // neighbours: each node lists theirs (data-n, indexes in node order); a hovered or focused
+    // node's edges are drawn again on top, in one path (the edges are one path: svg.py)
+    var nodes = svg.querySelectorAll(".graph-node");
+    var hl = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    hl.setAttribute("class", "graph-hl");
+    hl.setAttribute("fill", "none");
+    svg.querySelector(".graph-edges").after(hl);
+    function at(n) { var c = n.querySelector("circle"); return c.getAttribute("cx") + " " + c.getAttribute("cy"); }
+    function near(n) {
+      var s = n.getAttribute("data-n");
+      return s ? s.split(" ").map(function (k) { return nodes[+k]; }).filter(Boolean) : [];
+    }
     var lit = [];
     function clear() {
       lit.forEach(function (el) { el.classList.remove("is-near"); });
       lit = [];
+      hl.setAttribute("d", "");
       fig.classList.remove("is-hover");
     }
-    function light(i) {
+    function light(n) {
       clear();
-      lit.push(nodes[i]);
-      near[i].forEach(function (p) { lit.push(nodes[p[0]], p[1]); });
+      var others = near(n);
+      lit = [n].concat(others);
       lit.forEach(function (el) { el.classList.add("is-near"); });
+      hl.setAttribute("d", others.map(function (o) { return "M" + at(n) + "L" + at(o); }).join(""));
       fig.classList.add("is-hover");
     }
     function visible(n) {  // a node reached by Tab outside the panned or zoomed view comes into it
@@ -93,11 +100,10 @@
         vb[0] = x - vb[2] / 2; vb[1] = y - vb[3] / 2; apply();
       }
     }
-    Object.keys(nodes).forEach(function (i) {
-      var n = nodes[i];
-      n.addEventListener("pointerenter", function () { if (!drag) light(i); });
+    Array.prototype.forEach.call(nodes, function (n) {
+      n.addEventListener("pointerenter", function () { if (!drag) light(n); });
       n.addEventListener("pointerleave", clear);
-      n.addEventListener("focus", function () { light(i); visible(n); });
+      n.addEventListener("focus", function () { light(n); visible(n); });
       n.addEventListener("blur", clear);
     });
   }
