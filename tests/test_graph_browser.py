@@ -142,7 +142,7 @@ def test_390_px_does_not_overflow_and_names_keep_their_contrast(demo: Path) -> N
                     page.goto(base + quote(prefix + path))
                     over = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
                     assert over <= 0, (scheme, prefix, path, over)
-                    box = page.locator(".graph-svg").bounding_box()
+                    box = page.locator("figure.graph").bounding_box()
                     assert box and box["width"] <= 390
                     ratio = page.evaluate(CONTRAST, ".graph-svg text")
                     assert ratio >= 4.5, (scheme, prefix, path, ratio)

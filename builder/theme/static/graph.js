@@ -11,6 +11,7 @@
     var svg = fig.querySelector("svg.graph-svg");
     if (!svg || fig.getAttribute("data-ready")) return;
     fig.setAttribute("data-ready", "1");
+    fig.classList.add("is-live");
     var base = svg.getAttribute("viewBox").split(/\s+/).map(Number);
     var vb = base.slice();
     function apply() { svg.setAttribute("viewBox", vb.map(function (v) { return Math.round(v * 100) / 100; }).join(" ")); }
