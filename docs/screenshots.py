@@ -1,5 +1,6 @@
 """Build the demo site and take screenshots of the home page (its knowledge map), the article, a
-topic page and search results, at 1280 px and 390 px, in both editions, into docs/screenshots/.
+topic page, search results, a topic page's local graph and a collection's graph page, at 1280 px
+and 390 px, in both editions, into docs/screenshots/.
 
     python docs/screenshots.py            # uses Debian's Chromium at /usr/bin/chromium
 
@@ -28,7 +29,10 @@ PAGES = {
     "article": "posts/1688-growth-path/",
     "topic": "topics/五大举措/bao-shengyi/",
     "search": "search/?q=1688",  # the search page when the site has one; else the search fallback
+    "topic-graph": "topics/五大举措/bao-shengyi/",  # a topic page's local graph (scrolled to it: SCROLL)
+    "graph": "topics/五大举措/graph/",  # a collection's global graph
 }
+SCROLL = {"topic-graph": ".page-graph"}  # shown from this element down, not from the page's top
 WIDTHS = (1280, 390)
 
 
@@ -67,6 +71,9 @@ def main() -> int:
                         for name, path in PAGES.items():
                             page.goto(base + prefix + path)
                             page.wait_for_load_state("networkidle")
+                            if name in SCROLL:
+                                page.locator(SCROLL[name]).scroll_into_view_if_needed()
+                                page.evaluate("s => document.querySelector(s).scrollIntoView()", SCROLL[name])
                             target = OUT / f"{name}-{ed}-{width}.png"
                             page.screenshot(path=str(target), full_page=False)
                             print(target.relative_to(REPO))

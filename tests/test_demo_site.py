@@ -44,8 +44,9 @@ def test_zh_tw_article_is_s2twp_with_urls_untouched(demo: Path) -> None:
 
 def test_ten_topics_and_two_collections_in_both_editions(demo: Path) -> None:
     for prefix in ("", "zh-tw/"):
-        topics = [p for p in (demo / prefix / "topics").glob("*/*/index.html")]
+        topics = [p for p in (demo / prefix / "topics").glob("*/*/index.html") if p.parent.name != "graph"]
         assert len(topics) == 10
+        assert len(list((demo / prefix / "topics").glob("*/graph/index.html"))) == 2  # each collection's graph
         assert len(list((demo / prefix / "topics").glob("*/index.html"))) == 2
         for t in topics:
             html = t.read_text(encoding="utf-8")

@@ -14,6 +14,7 @@ from ..text.summary import reading_minutes
 from .body import _article_body, _content_lang, _topic_hrefs
 from .context import Ctx
 from .env import _render_template
+from .graph_views import article_graph
 from .metadata import article_jsonld, author
 from .metadata import description as _description
 from .page_vars import _add_search, _link, _page_vars, _term_links
@@ -54,6 +55,8 @@ def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | Non
             "newer": _link(ctx, newer, v["url"]) if doc.meta.pager else None,
             "older": _link(ctx, older, v["url"]) if doc.meta.pager else None,
             "summary": summary, "params": dict(doc.meta.params),
+            # (the topics this document mentions: found from its own body, recorded as its body_fact)
+            "graph": article_graph(ctx, entry, doc, doc_topics.get(doc.source, ()), v["url"]),
         },
         "description": desc, "og_image": og_image, "page_lang": _content_lang(doc, e),
         "jsonld": article_jsonld(ctx, entry, doc, title, v["canonical"], _content_lang(doc, e), og_image, desc),

@@ -22,6 +22,7 @@ from .body import _render_doc
 from .context import Ctx, _ctx_title, _TopicBase
 from .env import _render_template
 from .feeds import rss
+from .graph_views import GRAPH_PATH, _graph_page, graph_on, topic_graph
 from .job import Job, _job, _job_search
 from .page_vars import _add_search, _card, _collection_vars, _page_vars, _term_pairs
 from .plan import _Plan
@@ -160,6 +161,8 @@ def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, plan: _Pl
         "feed": url(t.entry.path + "index.xml"), "n": n, "pages": b.pages,
         "prev": url(t.entry.path if n == 2 else f"{t.entry.path}page/{n - 1}/") if n > 1 else "",
         "next": url(f"{t.entry.path}page/{n + 1}/") if n < b.pages else "",
+        # on page 1 only, like the siblings (its articles: `b.related`, read through `topic_fact`)
+        "graph": topic_graph(ctx, c, t, b.related, url) if n == 1 else None,
     }
     v["description"] = b.description
     return Output(output_file(ctx.path(path)), _render_template(env, "topic.html", v))
@@ -174,7 +177,8 @@ def _collection(ctx: Ctx, env: jinja2.Environment, c: Collection, counts: dict[s
     v = _page_vars(ctx, "collection", c.entry.path, title, doc)
     root = v["root"]
     v["page"] = {"title": title, "content": Markup(rendered.html),
-                 **_collection_vars(ctx, c, counts, lambda p: root + quote(p, safe="/.-_~"))}
+                 **_collection_vars(ctx, c, counts, lambda p: root + quote(p, safe="/.-_~")),
+                 "graph": v["url"](c.entry.path + GRAPH_PATH) if graph_on(ctx, doc) else ""}
     v["description"] = summarize(rendered.text, ctx.config.summary_length)
     _add_search(search_docs, c.entry.source, "collection", c.entry, ctx, title, v["description"], rendered.text, [])
     return Output(output_file(ctx.path(c.entry.path)), _render_template(env, "collection.html", v))
@@ -192,6 +196,8 @@ def collection_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
     jobs: list[Job] = []
     for c in plan.site.collections:
         jobs.append(_job_search(_collection, ctx, plan.env, c, plan.counts, ident=(c.entry.source,)))
+        if graph_on(ctx, c.entry.doc(ctx.edition.key)):
+            jobs.append(_job(_graph_page, ctx, plan.env, c, plan.topic_entries, ident=(c.entry.source,)))
         for topic in c.topics:
             src = topic.entry.source
             jobs.append(Job(_topic_record, (ctx, topic), True, (src,)))
