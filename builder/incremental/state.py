@@ -30,7 +30,7 @@ from typing import Any
 from ..model.documents import Document
 from . import records
 
-FORMAT = 10
+FORMAT = 11
 
 
 class StateIncomplete(Exception):
@@ -69,6 +69,10 @@ class RenderState:
     # in article then passage order: an edit reads only the lists of the topics it affects (the
     # texts are the articles' own: ArticleMemo.passages)
     mentions: dict[str, bytes] = field(default_factory=dict)
+    # article source → its links as written, (href, sentence), when it has any that may be internal
+    # (knowledge/links.py): a kept article's text is not read, its links come from here
+    links: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    link_facts: dict[str, bytes] = field(default_factory=dict)  # target source → digest of the links into it
 
 
 def body_sig(doc: Document) -> bytes:
