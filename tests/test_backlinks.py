@@ -125,3 +125,15 @@ def test_the_full_list_page_comes_and_goes_with_the_links(tmp_path: Path, monkey
     assert not (out / "posts/seed/backlinks/index.html").exists()
     assert not (out / "zh-tw/posts/seed/backlinks/index.html").exists()
     assert "甲文" not in _section(read(out, "posts/seed/index.html"))
+
+
+def test_a_site_template_moves_the_section(tmp_path: Path) -> None:
+    site = dict(SITE)
+    site["templates/article.html"] = """
+        {% extends "theme/article.html" %}
+        {% block backlinks %}{% endblock %}
+        {% block before_content %}{% include "partials/backlinks.html" %}{% endblock %}
+        """
+    html = read(make_and_build(tmp_path, site), "posts/seed/index.html")
+    assert html.count('<section class="backlinks"') == 1
+    assert html.index('<section class="backlinks"') < html.index('<article class="post"')

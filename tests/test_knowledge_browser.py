@@ -180,3 +180,18 @@ def test_standards_on_a_page_with_backlinks_and_an_open_card(chromium: object, s
                          capture_output=True, text=True, timeout=300)
     messages = json.loads(run.stderr or run.stdout or '{"messages": []}')["messages"]
     assert [m for m in messages if m.get("type") in ("error", "non-document-error")] == []
+
+
+def test_scroll_hides_the_card_and_an_offscreen_link_focused_still_gets_one(chromium: object, http_base: str) -> None:
+    ctx = chromium.new_context(viewport={"width": 1280, "height": 300})  # type: ignore[attr-defined]
+    block_external(ctx)
+    page = ctx.new_page()
+    page.goto(http_base + SEED)
+    card = page.locator("#tongwen-preview")
+    link = page.locator("section.backlinks .backlink-list a").first  # far below the fold
+    link.focus()  # scrolls it into view, then the card opens
+    card.wait_for(state="visible", timeout=5000)
+    assert card.locator(".preview-title").inner_text() == "软件与出海"
+    page.evaluate("window.scrollBy(0, -200)")
+    card.wait_for(state="hidden", timeout=3000)
+    ctx.close()

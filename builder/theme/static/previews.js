@@ -154,5 +154,7 @@
   document.addEventListener("keydown", function (ev) {
     if (ev.key === "Escape" || ev.key === "Esc") hide();
   });
-  window.addEventListener("scroll", hide, { passive: true });
+  // a shown card hides on scroll; a card still waiting stays scheduled (focusing a link off-screen
+  // scrolls it into view first)
+  window.addEventListener("scroll", function () { if (shownFor) hide(); }, { passive: true });
 })();
