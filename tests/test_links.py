@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from builder.config import load_config
-from builder.knowledge.links import CONTEXT_CHARS, link_index, may_link, raw_links, resolver, sentence
+from builder.knowledge.links import CONTEXT_CHARS, Scanner, link_index, may_link, raw_links, resolver, sentence
 from builder.pipeline.derive import derive
 from builder.pipeline.load import load
 from builder.text.memo import TextMemo
@@ -86,3 +88,19 @@ def test_link_index_resolves_md_paths_and_url_paths(tmp_path: Path) -> None:
     assert [lk.source for lk in index.incoming[c]] == [b, a]  # newest first
     assert [lk.source for lk in index.incoming[t]] == [c, b]
     assert [lk.source for lk in index.incoming[a]] == [c]
+
+
+@pytest.mark.parametrize("text", [
+    "[x][r] 和 [y][r]\n\n[r]: a.md\n",
+    "```\n[x](a.md)\n```\n\n~~~\n[y](/posts/a/)\n~~~\n\n[z](c.md)\n",
+    "- item\n\n    [x](a.md) in the list's second paragraph\n",
+    "> quote [x](/posts/a/)\n",
+    "| a | b |\n|---|---|\n| [x](a.md) | y |\n",
+    "text[^1]\n\n[^1]: see [x](a.md)\n",
+    "see <https://example.org/posts/a/>, then `[code](a.md)` and [real](a.md).",
+    "$[x](a.md)$ 和 [y](b.md)",
+])
+def test_the_scanner_finds_what_a_whole_parse_finds(text: str) -> None:
+    whole = [lk for lk in raw_links(_parse(text)) if may_link("](" + lk[0] + ")", "https://example.org/")]
+    assert list(Scanner(base_url="https://example.org/").links(text)) == whole
+    assert whole  # (each case has an internal link, or the case proves nothing)

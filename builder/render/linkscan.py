@@ -1,8 +1,9 @@
 """The render's link index (knowledge/links.py), made before any page renders: an article page shows
 the links into it, so every article's links must be known before the first article renders.
 
-Each article's links are found in its canonical document's tokens, parsed here only when its text
-may hold an internal link (`may_link`), and cached by text (`Store`); a kept article (its text not
+Each article's links are found in its canonical document's text (`Scanner`: its blocks parsed, the
+inline runs that may hold an internal link too), only when its text may hold one (`may_link`), and
+cached by text (`Store`); a kept article (its text not
 loaded: incremental/skeleton.py) has the links the previous build recorded (`RenderState.links`).
 With a previous state, the targets whose incoming links changed are returned as facts
 (`links_fact`): their pages render again, in every edition, and no other page does; a kept
@@ -17,12 +18,9 @@ from dataclasses import dataclass
 from ..config import SiteConfig
 from ..incremental.state import RenderState
 from ..incremental.store import Store, digest
-from ..knowledge.links import LinkIndex, RawLink, link_index, may_link, raw_links, resolver
+from ..knowledge.links import LinkIndex, RawLink, Scanner, link_index, may_link, raw_links, resolver
 from ..model import Document, Site
-from ..text.memo import TextMemo
 from .reads import links_fact
-
-_PARSED_HELD = 64  # documents parsed before the memo lets go of their tokens (memory at 10,000 articles)
 
 
 @dataclass(frozen=True)
@@ -38,9 +36,8 @@ class LinkScan:
 
 def index_links(site: Site, config: SiteConfig, store: Store | None, prev: RenderState | None) -> LinkScan:
     """The link index, and what changed since `prev` (None: no previous build to compare with)."""
-    text = TextMemo(config.unsafe_html)
+    scanner = Scanner(config.unsafe_html, config.base_url)
     raw: dict[str, tuple[RawLink, ...]] = {}
-    parsed = 0
     for a in site.articles:
         doc = a.canonical
         if doc.body is None:  # kept from the previous build: its links were recorded then
@@ -48,11 +45,7 @@ def index_links(site: Site, config: SiteConfig, store: Store | None, prev: Rende
                 raise RuntimeError(f"{doc.source}: its text was not loaded and no previous build recorded its links")
             found = prev.links.get(a.source, ())
         else:
-            found, n = _doc_links(doc, config, text, store)
-            parsed += n
-            if parsed >= _PARSED_HELD:
-                text.clear()
-                parsed = 0
+            found = _doc_links(doc, config, scanner, store)
         if found:
             raw[a.source] = found
     index = link_index(site, resolver(site, config.base_url, (e.prefix for e in config.editions)), raw)
@@ -66,23 +59,22 @@ def index_links(site: Site, config: SiteConfig, store: Store | None, prev: Rende
     return LinkScan(index, raw, facts, {links_fact(t) for t in targets}, stale)
 
 
-def _doc_links(doc: Document, config: SiteConfig, text: TextMemo,
-               store: Store | None) -> tuple[tuple[RawLink, ...], int]:
-    """A document's links as written, and 1 when it was parsed for them (else 0)."""
-    if doc.tokens:  # parsed up front (tests, and documents load parses)
-        return raw_links(doc.tokens), 0
+def _doc_links(doc: Document, config: SiteConfig, scanner: Scanner, store: Store | None) -> tuple[RawLink, ...]:
+    """A document's links as written (scanned only when its text may hold an internal link)."""
+    if doc.tokens:  # parsed up front (tests)
+        return raw_links(doc.tokens)
     assert doc.body is not None
     if not may_link(doc.body, config.base_url):
-        return (), 0
-    key = digest("links", doc.body, config.unsafe_html, doc.meta.mathjax) if store is not None else None
-    if key is not None and store is not None:
-        hit = store.get(key, tuple, count=False)  # (the hit counts are the documents')
-        if hit is not None:
-            return hit, 0
-    found = raw_links(text.tokens_of(doc))
-    if key is not None and store is not None:
-        store.put(key, found)
-    return found, 1
+        return ()
+    if store is None:
+        return scanner.links(doc.body, doc.meta.mathjax)
+    key = digest("links", doc.body, config.unsafe_html, config.base_url, doc.meta.mathjax)
+    hit = store.get(key, tuple, count=False)  # (the hit counts are the documents')
+    if hit is not None:
+        return hit
+    found = scanner.links(doc.body, doc.meta.mathjax)
+    store.put(key, found)
+    return found
 
 
 def _digest(links: object) -> bytes:
