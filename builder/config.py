@@ -56,6 +56,13 @@ KEYS: dict[str, tuple[str, Any]] = {
             "it; `\"\"` omits it.", None),
     "strings": ("UI strings per edition: `{zh-tw: {home: 首頁}}`; also `i18n/<edition code>.yaml` in "
                 "the site folder. New names are allowed for a site's own templates.", None),
+    "knowledge": ("The knowledge features, each on unless set to false: `{backlinks, previews, graph}`. "
+                  "`backlinks`: each article and topic page lists the articles linking to it, with the "
+                  "sentence around each link, and an article the topics it mentions; `previews`: a card "
+                  "(title, date, summary, thumbnail) when the reader hovers or focuses a link to an "
+                  "article or topic; `graph`: the pages' graphs of topics and articles. A page turns one "
+                  "off for itself in front matter (`backlinks: false`, `previews: false`, `graph: false`).",
+                  None),
     "build_date": ("Fixed build timestamp (ISO 8601) for feeds; `SOURCE_DATE_EPOCH` wins when set.", ""),
 }
 
@@ -72,6 +79,15 @@ class MenuItem:
 
     name: str
     url: str
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """`knowledge:` in site.yaml: which knowledge features the site shows (each on by default)."""
+
+    backlinks: bool = True
+    previews: bool = True
+    graph: bool = True
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,7 @@ class SiteConfig:
     params: Params = Params()
     csp: str = csp_text(DEFAULT_CSP)
     strings: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    knowledge: Knowledge = Knowledge()
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -255,7 +272,7 @@ def load_config(site_dir: Path) -> SiteConfig:
             errors.append(error(rel, lines.get(str(k), 1), f"unknown key '{k}'" + did_you_mean(str(k), list(KEYS))))
     v: dict[str, Any] = {}
     for k, (_doc, default) in KEYS.items():
-        if k in ("editions", "glossary", "menu", "widgets", "params", "csp", "strings"):
+        if k in ("editions", "glossary", "menu", "widgets", "params", "csp", "strings", "knowledge"):
             continue
         v[k] = _typed(k, data.get(k), default, rel, lines.get(k, 1), errors)
     editions = _editions(data.get("editions"), rel, lines.get("editions", 1), errors)
@@ -277,6 +294,7 @@ def load_config(site_dir: Path) -> SiteConfig:
     params = parse_params(data.get("params"), rel, lines.get("params", 1), errors)
     csp = parse_csp(data.get("csp"), rel, lines.get("csp", 1), errors)
     strings = parse_strings(data.get("strings"), rel, lines.get("strings", 1), editions, errors)
+    knowledge = _knowledge(data.get("knowledge"), rel, lines.get("knowledge", 1), errors)
     base_url = v["base_url"]
     if not base_url.endswith("/"):
         base_url += "/"
@@ -290,7 +308,26 @@ def load_config(site_dir: Path) -> SiteConfig:
                       editions=editions, glossary=glossary, link_topics=v["link_topics"],
                       search_fallback=v["search_fallback"], unsafe_html=v["unsafe_html"],
                       menu=tuple(menu), build_date=v["build_date"], params=params, csp=csp,
-                      strings=strings)
+                      strings=strings, knowledge=knowledge)
+
+
+def _knowledge(raw: Any, rel: str, line: int, errors: list[BuildError]) -> Knowledge:
+    """`knowledge: {backlinks: false}`; a feature not named stays on."""
+    if raw is None:
+        return Knowledge()
+    if not isinstance(raw, dict):
+        errors.append(error(rel, line, "knowledge must be a mapping like {backlinks: true, previews: false}"))
+        return Knowledge()
+    known = ("backlinks", "previews", "graph")
+    values: dict[str, bool] = {}
+    for k, value in raw.items():
+        if str(k) not in known:
+            errors.append(error(rel, line, f"knowledge: unknown key '{k}'" + did_you_mean(str(k), list(known))))
+        elif not isinstance(value, bool):
+            errors.append(error(rel, line, f"knowledge: '{k}' must be true or false, not {value!r}"))
+        else:
+            values[str(k)] = value
+    return Knowledge(**values)
 
 
 def check_widgets(value: Any, path: str, line: int, errors: list[BuildError]) -> tuple[str, ...]:

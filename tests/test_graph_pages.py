@@ -119,17 +119,16 @@ def test_graph_false_in_front_matter_turns_a_pages_graph_off(tmp_path: Path) -> 
     assert (out / "topics/举措/graph/index.html").is_file()
 
 
-def test_the_site_switch_is_read_defensively() -> None:
-    """`knowledge: {graph: false}` in site.yaml (the key arrives with the link index): read as a
-    mapping or as an object, on when absent."""
-    from types import SimpleNamespace
-
-    from builder.render.graph_views import graph_on
-    on = graph_on(SimpleNamespace(config=SimpleNamespace()), None)  # type: ignore[arg-type]
-    off = graph_on(SimpleNamespace(config=SimpleNamespace(knowledge={"graph": False})), None)  # type: ignore[arg-type]
-    off2 = graph_on(SimpleNamespace(config=SimpleNamespace(knowledge=SimpleNamespace(graph=False))),  # type: ignore[arg-type]
-                    None)
-    assert on and not off and not off2
+def test_the_site_switch_turns_every_graph_off(tmp_path: Path) -> None:
+    """`knowledge: {graph: false}` in site.yaml: no local graph on any page, no graph page."""
+    site = tiny(tmp_path / "site")
+    (site / "site.yaml").write_text(SITE_YAML + "knowledge:\n  graph: false\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build(site, out)
+    for rel in ("topics/举措/a/index.html", "posts/p1/index.html", "zh-tw/posts/p1/index.html"):
+        assert "page-graph" not in _read(out, rel)
+    assert not (out / "topics/举措/graph/index.html").exists()
+    assert "软件公司出海" in _read(out, "posts/p1/index.html")
 
 
 def test_titles_are_escaped_in_the_graph(tmp_path: Path) -> None:

@@ -164,7 +164,8 @@ def test_title_cannot_break_out_of_jsonld(capsys, tmp_path):
         '"</script><script>alert(1)</script><!--"', summary='"\u2028</SCRIPT ><script>alert(2)</script>"')}), out)
     html = files["posts/a/index.html"].decode()
     assert live_scripts(html) == []
-    assert html.count("<script") == 3  # JSON-LD and the theme's own two scripts (tongwen.js, search.js)
+    # JSON-LD and the theme's own three scripts (tongwen.js, search.js, previews.js)
+    assert html.count("<script") == 4
 
 
 def test_menu_and_site_urls_with_script_schemes_are_errors(capsys, tmp_path):

@@ -163,6 +163,23 @@ class Session:
         self.reused = False
         return self._fresh()
 
+    def with_texts(self, docs: list[Document], site: Site, sources: frozenset[str]) -> tuple[list[Document], Site]:
+        """The model with these kept articles' texts loaded too (their pages render again though
+        their files are unchanged: the links into them changed, render/linkscan.py): the snapshot
+        again with them put in as if changed, else loaded and derived afresh."""
+        if not sources or not self.reused:
+            return docs, site
+        assert self.store is not None and self.digests is not None and self.previous is not None
+        need = {d.source for s in sources if s in site.index for _k, d in site.index[s].docs}
+        rendered = {src: fd for src, (fd, _m) in self.previous.metas.items() if src not in need}
+        got = skeleton.reuse(self.site_dir, self.out, self.config, self.drafts, self.walked[0], self.walked[1],
+                             self.store, self.digests, rendered)
+        self.store.release()
+        if got is None:
+            self.reused = False
+            return self._fresh()
+        return got.docs, got.site
+
     def keys(self, site: Site, docs: list[Document], date: dt.datetime,
              writer: Staging | Patch, images_sig: bytes = b"") -> tuple[Keys, Staging | Patch]:
         """Sign the inputs (`images_sig`: the resized images' table, `images.ImageTable.sig`); keep

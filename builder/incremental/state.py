@@ -33,11 +33,11 @@ from typing import Any
 from ..model.documents import Document
 from . import records
 
-FORMAT = 11
+FORMAT = 12
 # The state's large mappings (18 MB at 10,000 articles, most of it jobs and article memos) are saved
 # in `PARTS` rows each, by a hash of their keys: an edit rewrites the few rows whose records changed.
 PARTS = 64
-_SPLIT = ("jobs", "articles", "entry_sigs", "metas", "facts")
+_SPLIT = ("jobs", "articles", "entry_sigs", "metas", "facts", "links", "link_facts")
 
 
 class StateIncomplete(Exception):
@@ -79,6 +79,10 @@ class RenderState:
     # the rows the jobs and memos were read from: row kind → (CRC-32, records in it) (`state_records`)
     parts: dict[str, tuple[int, int]] = field(default_factory=dict)
     split: dict[str, tuple[str, ...]] = field(default_factory=dict)  # row kind → the keys in it (as loaded)
+    # article source → its links as written, (href, sentence), when it has any that may be internal
+    # (knowledge/links.py): a kept article's text is not read, its links come from here
+    links: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    link_facts: dict[str, bytes] = field(default_factory=dict)  # target source → digest of the links into it
 
 
 def body_sig(doc: Document) -> bytes:

@@ -30,6 +30,7 @@ from ..model import Document, Entry, Site
 from ..output.patch import Patch
 from ..output.staging import Staging
 from ..render import Incremental, render_site
+from ..render.linkscan import LinkScan, index_links
 from .frontmatter import parse_date
 from .parallel import default_jobs
 from .statics import publish_static
@@ -117,9 +118,13 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
             if keys.previous is None:  # every page renders: every text is needed
                 model = Model(*session.whole(model.docs, model.site))
             kinds = page_kinds(model.site)
+        with steps("links"):  # (before any page: an article shows the links into it)
+            links = index_links(model.site, config, session.store, keys.previous)
+            if links.stale:  # kept articles whose pages render again: the links into them changed
+                model = Model(*session.with_texts(model.docs, model.site, links.stale))
         try:
             inc, search_state, pages, outputs = _render_and_index(
-                model, config, date, keys, writer, session, jobs, progress, steps, images)
+                model, config, date, keys, writer, session, jobs, progress, steps, images, links)
         except (_FullBuild, StateIncomplete):
             log.debug("incremental search update not possible: a full build")
             writer.discard()
@@ -127,7 +132,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
             keys = Keys(keys.global_sig, keys.entry_sigs, None, None)
             model = Model(*session.whole(model.docs, model.site))
             inc, search_state, pages, outputs = _render_and_index(
-                model, config, date, keys, writer, session, jobs, progress, steps, images)
+                model, config, date, keys, writer, session, jobs, progress, steps, images, links)
         with steps("static"):
             outputs += publish_static(writer, site_dir)
         with steps("write"):
@@ -165,14 +170,15 @@ class _FullBuild(Exception):
 
 def _render_and_index(model: Model, config: SiteConfig, date: dt.datetime, keys: Keys, writer: Staging | Patch,
                       session: Session, jobs: int | None, progress: Progress | None,
-                      steps: Steps, images: ImageTable) -> tuple[Incremental, search.SearchState, int, int]:
+                      steps: Steps, images: ImageTable,
+                      links: LinkScan | None = None) -> tuple[Incremental, search.SearchState, int, int]:
     """Render every page whose job cannot be kept, then update or build the search index."""
     inc = Incremental(keys.global_sig, keys.entry_sigs, keys.previous)
     pages = outputs = 0
     with steps("render"):
         workers = default_jobs() if jobs is None else max(1, jobs)
         for o in render_site(model.site, config, date, None, steps, jobs=workers, store=session.store,
-                             incremental=inc, images=images):
+                             incremental=inc, images=images, links=links):
             writer.write(o)
             outputs += 1
             pages += o.path.endswith(".html")

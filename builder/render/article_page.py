@@ -7,10 +7,12 @@ from markupsafe import Markup
 
 from ..images.markup import absolute_image, image_vars
 from ..incremental.store import Store
+from ..knowledge.links import EMPTY, LinkIndex
 from ..model import Entry, Output, SearchDoc
 from ..pipeline.mentions import Matcher
 from ..pipeline.paths import output_file, root_of
 from ..text.summary import reading_minutes
+from .backlinks import backlinks, incoming
 from .body import _article_body, _content_lang, _topic_hrefs
 from .context import Ctx
 from .env import _render_template
@@ -24,7 +26,7 @@ from .strings import format_date
 def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | None, older: Entry | None,
              topic_matcher: Matcher | None, doc_topics: dict[str, set[int]],
              search_docs: dict[str, SearchDoc], store: Store | None = None, matcher_sig: bytes = b"",
-             body_key: bytes | None = None) -> Output:
+             body_key: bytes | None = None, links: LinkIndex = EMPTY) -> Output:
     e = ctx.edition
     doc = entry.doc(e.key)
     full = ctx.path(entry.path)
@@ -56,7 +58,13 @@ def _article(ctx: Ctx, env: jinja2.Environment, entry: Entry, newer: Entry | Non
             "older": _link(ctx, older, v["url"]) if doc.meta.pager else None,
             "summary": summary, "params": dict(doc.meta.params),
             # (the topics this document mentions: found from its own body, recorded as its body_fact)
-            "graph": article_graph(ctx, entry, doc, doc_topics.get(doc.source, ()), v["url"]),
+            # (links out: its own body's; links in: read through `incoming`, which records them)
+            "graph": article_graph(ctx, entry, doc, doc_topics.get(doc.source, ()), v["url"],
+                                   [lk.target for lk in links.outgoing.get(entry.source, ())],
+                                   [lk.source for lk in incoming(ctx, links, entry.source)]),
+            # (the topics it mentions are found in its own body, which this job reads)
+            "backlinks": backlinks(ctx, links, entry, v["url"],
+                                   [ctx.site.topics[t] for t in sorted(set().union(*doc_topics.values()))]),
         },
         "description": desc, "og_image": og_image, "page_lang": _content_lang(doc, e),
         "jsonld": article_jsonld(ctx, entry, doc, title, v["canonical"], _content_lang(doc, e), og_image, desc),

@@ -33,11 +33,8 @@ GRAPH_PATH = "graph/"  # a collection's graph page, below the collection's path
 
 def graph_on(ctx: Ctx, doc: Document | None) -> bool:
     """site.yaml `knowledge: {graph: false}` turns every graph off, front matter `graph: false` one
-    page's. (`knowledge` is read defensively: the key arrives with the link index; until then the
-    graph is on.)"""
-    k = getattr(ctx.config, "knowledge", None)
-    on = k.get("graph", True) if isinstance(k, Mapping) else getattr(k, "graph", True)
-    return on is not False and (doc is None or dict(doc.meta.params).get("graph", True) is not False)
+    page's."""
+    return ctx.config.knowledge.graph and (doc is None or dict(doc.meta.params).get("graph", True) is not False)
 
 
 def _entry_node(ctx: Ctx, e: Entry, url: Url) -> Node:

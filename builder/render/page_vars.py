@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from ..images.markup import image_vars
 from ..incremental.pagecache import PageUrl
+from ..knowledge.shards import shard_count
 from ..model import Collection, Document, Entry, SearchDoc, Term
 from ..pipeline.paths import absolute, root_of
 from .body import _content_lang, _summary
@@ -63,7 +64,7 @@ def _page_vars(ctx: Ctx, kind: str, page_path: str, title: str, sidebar_doc: Doc
         "csp": ctx.config.csp, "menu": [{"name": name, "url": m.url if "://" in m.url else url(m.url.lstrip("/"))}
                              for m, name in _menu_names(ctx)],
         "feed_url": url("index.xml"), "description": "", "og_image": "", "jsonld": None,
-        "page_lang": e.code,
+        "page_lang": e.code, "previews": page_shards(ctx, sidebar_doc),
     }
 
 
@@ -162,3 +163,12 @@ def _search_term(ctx: Ctx, tax: str, t: Term, name: str, search_docs: dict[str, 
     sd.summary[e.key] = ctx.strings["n_articles"].format(n=len(t.sources))
     sd.tags[e.key] = ()
     sd.text[e.key] = name
+
+
+def page_shards(ctx: Ctx, doc: Document | None) -> int:
+    """The link previews' shard count a page tells previews.js (render/previews.py), or 0: none on
+    the page (`knowledge.previews` in site.yaml, or `previews: false` in its front matter)."""
+    own = dict(doc.meta.params).get("previews", True) if doc is not None else True
+    if not ctx.config.knowledge.previews or own is False:
+        return 0
+    return shard_count(len(ctx.site.articles) + len(ctx.site.topics))

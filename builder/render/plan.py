@@ -13,6 +13,7 @@ import jinja2
 from ..config import SiteConfig
 from ..incremental.state import RenderState
 from ..incremental.store import Store, digest
+from ..knowledge.links import EMPTY, LinkIndex
 from ..model import Document, Entry, Site, Term
 from ..pipeline.mentions import Matcher, Mention, doc_mentions, make_linker
 from ..pipeline.paths import root_of
@@ -48,6 +49,7 @@ class _Plan:
     prev: RenderState | None = None  # incremental: the previous build's state (same global signature)
     mention_keys: dict[str, bytes] = field(default_factory=dict)  # incremental: topic → its rows' cache key
     global_sig: bytes | None = None  # incremental: the build's global signature (caches keyed on it)
+    links: LinkIndex = EMPTY  # the articles' links (read through `backlinks.incoming`)
     # memos of the methods below, by topic, article or (taxonomy, term key)
     _mention_sigs: dict[str, bytes] = field(default_factory=dict)
     _topic_entries: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
@@ -174,7 +176,7 @@ class _Plan:
                 try:
                     res.outputs.append(_article(ctx, self.env, entry, newer, older, self.topic_matcher,
                                                 doc_topics, res.search, self.store, self.matcher_sig,
-                                                body_keys.get((i, k))))
+                                                body_keys.get((i, k)), self.links))
                     res.paths.setdefault(i, []).append(res.outputs[-1].path)
                 except _TEMPLATE_FAILURES as exc:
                     self._fail(res, k, i, exc)

@@ -13,7 +13,9 @@ accessors here and in plan.py (`_render_doc` records the body it renders):
 - `topic_fact(edition, topic)`: what every page of a topic shows of its mentions in an edition
   (how many, and which articles in which order: related articles and their tags);
 - `topic_page_fact(edition, topic, n)`: which mentions page `n` of a topic quotes, and their texts
-  (`topic_pages.page_mentions` is the one reader of passages' texts).
+  (`topic_pages.page_mentions` is the one reader of passages' texts);
+- `links_fact(target)`: which articles link to an entry, in order, and the sentence around each
+  link (`backlinks.incoming`, the one reader of the link index's `incoming`).
 
 A memo of something made from a fact (an edition's topic text, a feed item) records the fact on
 every use, not only when it computes: the job that hits the memo read the fact too.
@@ -48,6 +50,10 @@ def topic_fact(edition: str, topic: str) -> str:
 
 def topic_page_fact(edition: str, topic: str, n: int) -> str:
     return sys.intern(f"tp\x1f{edition}\x1f{topic}\x1f{n}")
+
+
+def links_fact(target: str) -> str:
+    return sys.intern("l\x1f" + target)
 
 
 class Reads:

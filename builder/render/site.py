@@ -30,6 +30,7 @@ from .edition import _edition_ctx
 from .env import environment, template_error
 from .feeds import sitemap
 from .job import Job, _Result
+from .linkscan import LinkScan, index_links
 from .other_pages import _static_files
 from .page_jobs import _rest_jobs
 from .plan import _Plan
@@ -61,12 +62,14 @@ class _Run:
     changed: set[str] = field(default_factory=set)
     shown_changed: set[str] = field(default_factory=set)  # the articles rendered again whose memo changed
     passages_changed: set[tuple[str, str, str]] = field(default_factory=set)  # (article, document, anchor)
+    links_changed: set[str] = field(default_factory=set)  # the targets whose incoming links changed (facts)
 
 
 def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
                 search_builder: Callable[[Sequence[SearchDoc], Sequence[Edition]], list[Output]] | None = None,
                 timings: dict[str, float] | None = None, jobs: int = 1, store: Store | None = None,
-                incremental: Incremental | None = None, images: ImageTable = EMPTY) -> Iterator[Output]:
+                incremental: Incremental | None = None, images: ImageTable = EMPTY,
+                links: LinkScan | None = None) -> Iterator[Output]:
     """Yield every output file. Raises BuildFailed with every template error found.
 
     Pages render in two phases: (1) article pages, which also parse the Markdown (when `load`
@@ -79,8 +82,10 @@ def render_site(site: Site, config: SiteConfig, build_date: dt.datetime,
     With `incremental`, every job gets a key (incremental.py); jobs whose key the previous build
     recorded are not run and their outputs are listed in `incremental.kept`; the search records of
     the jobs that ran are handed back in `incremental.search_docs` (the caller updates the index).
+    `links`: the link index as the build made it (linkscan.py; None: made here).
     """
     run = _start(site, config, build_date, store, incremental, images)  # (images: the resized ones, images/)
+    _index_links(run, links)
     _key_articles(run)
     yield from _render_articles(run, jobs)
     _gather_mentions(run)
@@ -139,6 +144,16 @@ def _contexts(site: Site, config: SiteConfig, env: jinja2.Environment, build_dat
     return tuple(ctxs)
 
 
+def _index_links(run: _Run, scan: LinkScan | None) -> None:
+    """Every article's links, before any page renders (an article page shows the links into it)."""
+    plan = run.plan
+    scan = scan or index_links(plan.site, plan.config, plan.store, run.prev)
+    plan.links = scan.index
+    run.links_changed = scan.changed if run.prev is not None else set()
+    if run.state is not None:
+        run.state.links, run.state.link_facts = scan.raw, scan.facts
+
+
 def _key_articles(run: _Run) -> None:
     """Phase 1's jobs, both editions of one article per job (`plan.todo`): every article, or with
     a previous state, those whose record is missing or read a body that changed (the others are
@@ -148,7 +163,7 @@ def _key_articles(run: _Run) -> None:
     if inc is not None:
         assert state is not None
         state.entry_sigs = inc.entry_sigs
-        run.changed = changed_bodies(prev, inc.entry_sigs) if prev is not None else set()
+        run.changed = changed_bodies(prev, inc.entry_sigs) | run.links_changed if prev is not None else set()
         todo = []
         for i, entry in enumerate(plan.site.articles):
             jid = job_id("article", "", (entry.source,))

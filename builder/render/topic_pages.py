@@ -18,6 +18,7 @@ from ..pipeline.paths import output_file
 from ..text.html import Rendered
 from ..text.markdown import Passage
 from ..text.summary import summarize
+from .backlinks import backlinks, incoming
 from .body import _render_doc
 from .context import Ctx, _ctx_title, _TopicBase
 from .env import _render_template
@@ -162,7 +163,10 @@ def _topic(ctx: Ctx, env: jinja2.Environment, c: Collection, t: Topic, plan: _Pl
         "prev": url(t.entry.path if n == 2 else f"{t.entry.path}page/{n - 1}/") if n > 1 else "",
         "next": url(f"{t.entry.path}page/{n + 1}/") if n < b.pages else "",
         # on page 1 only, like the siblings (its articles: `b.related`, read through `topic_fact`)
-        "graph": topic_graph(ctx, c, t, b.related, url) if n == 1 else None,
+        "graph": topic_graph(ctx, c, t, b.related, url,
+                             [lk.source for lk in incoming(ctx, plan.links, t.entry.source)]) if n == 1 else None,
+        # on page 1 only, like the siblings: the later pages are more of the topic's mentions
+        "backlinks": backlinks(ctx, plan.links, t.entry, url) if n == 1 else None,
     }
     v["description"] = b.description
     return Output(output_file(ctx.path(path)), _render_template(env, "topic.html", v))
