@@ -14,22 +14,23 @@ import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import search
 from ..config import SiteConfig
 from ..model import Document, Entry, Site
 from ..output import watch as outwatch
 from ..output.patch import Patch
 from ..output.recovery import recover
 from ..output.staging import Staging, check_target
-from ..pipeline.derive import derive
 from ..pipeline.load import load, walk
 from ..pipeline.schedule import clock, next_change
 from . import fingerprint, records, skeleton
 from .pagecache import templates_digest
 from .state import RenderState, body_sig, global_sig, load_state, state_record
 from .store import Memory, Store
+
+if TYPE_CHECKING:  # search and derive are imported where used: a build that skips needs neither (~80 ms)
+    from .. import search
 
 log = logging.getLogger("tongwen")
 
@@ -121,6 +122,7 @@ class Session:
         """The site model: the snapshot with changed bodies put in while only bodies changed
         (skeleton.py), else loaded and derived afresh (Markdown is parsed where it is rendered;
         an unchanged file is not even read: FileDigests)."""
+        from ..pipeline.derive import derive
         if not self.enabled:
             self.store = Store(None)  # rows live in memory for this build only
             docs, resources = load(self.config, parse_markdown=False, walked=self.walked)
@@ -141,6 +143,8 @@ class Session:
 
     def _fresh(self) -> tuple[list[Document], Site]:
         """The site loaded (unchanged files' documents from the store) and derived afresh."""
+        from ..pipeline.derive import derive
+
         assert self.store is not None and self.digests is not None
         docs, resources = load(self.config, parse_markdown=False, store=self.store, digests=self.digests,
                                walked=self.walked)
@@ -168,6 +172,7 @@ class Session:
         """Sign the inputs (`images_sig`: the resized images' table, `images.ImageTable.sig`); keep
         the previous state only if it was made from the same global signature, its search index is
         whole, and the output folder is as it left it."""
+        from .. import search
         if not self.enabled:  # nothing is kept or recorded: the render still names its jobs, with blank keys
             return Keys(b"", dict.fromkeys([e.source for e in site.all_entries()], b""), None, None), writer
         assert self.digests is not None and self.watch is not None
@@ -211,6 +216,7 @@ class Session:
         while it ran (else the output may mix old and new inputs). The records are written in one
         transaction (`records.Commit`): a build killed before it leaves the previous build's, whose
         listing digest no longer matches a patched folder."""
+        from .. import search
         if not self.enabled:
             return
         assert self.watch is not None and self.digests is not None and self.store is not None
