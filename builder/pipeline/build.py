@@ -71,7 +71,8 @@ class Steps(dict[str, float]):
 def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_url: str | None = None,
           jobs: int | None = None, progress: Progress | None = None, reuse: bool = True,
           verify: bool | None = None, memory: Memory | None = None,
-          on_loaded: Callable[[], None] | None = None, future: bool = False) -> BuildResult:
+          on_loaded: Callable[[], None] | None = None, future: bool = False,
+          on_published: Callable[[], None] | None = None) -> BuildResult:
     """Build `site_dir` into `out` (default: its `output_dir`). `jobs`: worker processes (default:
     TONGWEN_JOBS or the core count). `progress(stage, files_written)` is called now and then.
     `reuse=False`: a clean build that neither reads nor records `.tongwen-cache/`.
@@ -79,8 +80,11 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     naming every output that differs (pipeline/verify.py); the build itself stays published.
     `memory`: decoded cache rows kept between builds by a long-lived caller (the preview server).
     `on_loaded()` is called once the site model is loaded (the command line freezes it for the
-    garbage collector there: cli.py). `future`: publish pages dated after the clock (schedule.py)."""
-    result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded, future)
+    garbage collector there: cli.py). `future`: publish pages dated after the clock (schedule.py).
+    `on_published()` is called once the output folder holds the new site, before the build records
+    its cache for the next one (the preview server reloads browsers then: serve.py); not at all
+    when nothing changed (a skipped build) or the build failed."""
+    result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded, future, on_published)
     if verify if verify is not None else os.environ.get("TONGWEN_VERIFY") == "1":
         with tempfile.TemporaryDirectory(prefix="tongwen-verify-") as tmp:
             build(site_dir, Path(tmp) / "public", drafts, base_url, jobs, reuse=False, verify=False, future=future)
@@ -92,7 +96,8 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
 
 def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None, jobs: int | None,
            progress: Progress | None, reuse: bool, memory: Memory | None,
-           on_loaded: Callable[[], None] | None, future: bool = False) -> BuildResult:
+           on_loaded: Callable[[], None] | None, future: bool = False,
+           on_published: Callable[[], None] | None = None) -> BuildResult:
     steps = Steps()
     with steps("config"):
         config = site_config(site_dir, base_url)
@@ -145,6 +150,12 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         session.abandon()
         session.close()
         raise
+    if on_published is not None:
+        try:
+            on_published()
+        except BaseException:
+            session.close()  # (the folder stands; only the cache for the next build is not recorded)
+            raise
     with steps("cache"):
         session.record(writer, inc.state, search_state, inc.kept_rows, pages, outputs,
                        (site_dir / CACHE_DIR / "images", images.cached()) if reuse else None)
