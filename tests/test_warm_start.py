@@ -10,7 +10,7 @@ import sys
 
 from reliab_util import REPO, article, make_site
 
-HEAVY = ("markdown_it", "jinja2", "numpy", "PIL", "pygments", "opencc", "builder.render", "builder.search",
+HEAVY = ("markdown_it", "jinja2", "numpy", "PIL", "pygments", "builder.render", "builder.search",
          "builder.images", "builder.text.markdown", "importlib.metadata")
 
 CHILD = """

@@ -22,6 +22,7 @@ from ..output import watch as outwatch
 from ..output.patch import Patch
 from ..output.recovery import recover
 from ..output.staging import Staging, check_target
+from ..pipeline.derive import derive  # (~5 ms with OpenCC's module; tests patch it here)
 from ..pipeline.load import load, walk
 from ..pipeline.schedule import clock, next_change
 from . import fingerprint, records, skeleton
@@ -29,7 +30,7 @@ from .pagecache import templates_digest
 from .state import RenderState, body_sig, global_sig, load_state, state_record
 from .store import Memory, Store
 
-if TYPE_CHECKING:  # search and derive are imported where used: a build that skips needs neither (~80 ms)
+if TYPE_CHECKING:  # search is imported where used: a build that skips does not need it (~80 ms)
     from .. import search
 
 log = logging.getLogger("tongwen")
@@ -122,7 +123,6 @@ class Session:
         """The site model: the snapshot with changed bodies put in while only bodies changed
         (skeleton.py), else loaded and derived afresh (Markdown is parsed where it is rendered;
         an unchanged file is not even read: FileDigests)."""
-        from ..pipeline.derive import derive
         if not self.enabled:
             self.store = Store(None)  # rows live in memory for this build only
             docs, resources = load(self.config, parse_markdown=False, walked=self.walked)
@@ -143,8 +143,6 @@ class Session:
 
     def _fresh(self) -> tuple[list[Document], Site]:
         """The site loaded (unchanged files' documents from the store) and derived afresh."""
-        from ..pipeline.derive import derive
-
         assert self.store is not None and self.digests is not None
         docs, resources = load(self.config, parse_markdown=False, store=self.store, digests=self.digests,
                                walked=self.walked)
