@@ -3,6 +3,7 @@
 
 Usage:
     python bench/gen_corpus.py OUT_SITE_DIR --articles N [--seed S] [--topics K] [--clean]
+                               [--langs en,zh-CN,zh-HK]
 
 Writes a complete Tongwen site folder:
 
@@ -16,6 +17,14 @@ strings, block lists, the same keys in the same order) and a 5-8 KiB (UTF-8 byte
 Simplified Chinese prose: `##` headings, bold text, links, an image, bulleted lists, block
 quotes, and sometimes a fenced code block and a table.  Tags are Zipf-distributed over
 ~200 names, categories over 10 weighted sources.
+
+Languages (`--langs`, Hugo's content tree per language): article i goes to the folder
+content/<L>/posts/ of L = langs[i mod len(langs)], with `lang: [L]` in its front matter: zh-CN
+articles are the ones above; zh-HK articles are the same articles converted to Hong Kong
+Traditional by OpenCC (s2hk; the one step that is not pure standard library); English
+articles are English prose of the same shape and size, from their own vocabulary. Topics go
+under content/<first Chinese language>/topics/. Without `--langs` the layout (and every
+byte) is the single content/posts/ folder as before.
 
 Topics: a fixed pool of topic definitions spread over several collections (五大举措,
 新生意赛道, 企业图谱, ...).  Every alias is a word of this generator's vocabulary, no alias
@@ -684,6 +693,93 @@ def topic_files(seed, k):
     return files
 
 
+# --------------------------------------------------------------------------
+# Other languages (--langs)
+# --------------------------------------------------------------------------
+
+EN_SUBJECTS = ("the platform", "our suppliers", "the retail sector", "small manufacturers", "cross-border sellers",
+               "the logistics network", "regional factories", "independent brands", "the payments team",
+               "local distributors", "the search team", "online marketplaces")
+EN_VERBS = ("expanded", "reorganised", "doubled down on", "cut the cost of", "automated", "rebuilt",
+            "measured", "opened up", "slowed", "streamlined", "tested", "priced")
+EN_OBJECTS = ("its supply chain", "overseas shipping", "customer support", "the onboarding flow",
+              "warehouse capacity", "data pipelines", "seasonal promotions", "the product catalogue",
+              "fulfilment centres", "payment settlement", "inventory forecasting", "wholesale pricing")
+EN_TAILS = ("in the third quarter", "after a difficult year", "across twelve provinces", "ahead of the holidays",
+            "with mixed results", "for the first time", "at a lower cost than expected", "despite rising fees",
+            "under new management", "in partnership with banks")
+EN_HEADINGS = ("Background", "What changed", "The numbers", "Risks", "Outlook", "How it works", "Reactions",
+               "Lessons")
+EN_CODE_SNIPPETS = [(lang, code) for lang, code in CODE_SNIPPETS if all(ord(c) < 0x2E80 for c in code)]
+EN_TAGS = ("retail", "logistics", "ecommerce", "manufacturing", "exports", "payments", "ai", "cloud",
+           "supply-chain", "policy", "startups", "markets")
+
+
+def _en_sentence(rng):
+    return (f"{rng.choice(EN_SUBJECTS).capitalize()} {rng.choice(EN_VERBS)} {rng.choice(EN_OBJECTS)} "
+            f"{rng.choice(EN_TAILS)}.")
+
+
+def english_article(seed, i):
+    """(slug, text): an English article with the seed's front matter and a 5-8 KiB body."""
+    rng = Rng(seed, 20_000_000 + i)
+    cat, _, thumb_prefix = rng.weighted(SOURCES, SRC_CUM)
+    when = DATE_START + _dt.timedelta(seconds=rng.below(DATE_SPAN_S))
+    title = f"{_en_sentence(rng)[:-1]} ({i})"
+    summary = _en_sentence(rng) + " " + _en_sentence(rng)
+    tags = sorted({rng.choice(EN_TAGS) for _ in range(rng.between(1, 3))})
+    blocks, size = [], 0
+    while size < MIN_BODY:
+        r = rng.random()
+        if r < 0.12:
+            blk = "## " + rng.choice(EN_HEADINGS)
+        elif r < 0.25:
+            blk = "\n".join("- " + _en_sentence(rng) for _ in range(rng.between(2, 4)))
+        elif r < 0.30:
+            lang, code = rng.choice(EN_CODE_SNIPPETS)
+            blk = f"```{lang}\n{code.rstrip()}\n```"
+        else:
+            words = [_en_sentence(rng) for _ in range(rng.between(3, 6))]
+            if rng.random() < 0.3:
+                words[0] = f"**{words[0]}**"
+            if rng.random() < 0.2:
+                words[-1] = f"[{words[-1][:-1]}](https://example.org/en/{i}/{len(blocks)}/)."
+            blk = " ".join(words)
+        if size + len(blk) + 2 > MAX_BODY:
+            break
+        blocks.append(blk)
+        size += len(blk) + 2
+    body = "\n\n".join(blocks) + "\n"
+    uuid = f"{rng.hexs(8)}-{rng.hexs(4)}-4{rng.hexs(3)}-{rng.choice('89ab')}{rng.hexs(3)}-{rng.hexs(12)}"
+    fm = ["---", f"title: {yq(title)}", f"date: {yq(when.strftime('%Y-%m-%d %H:%M:%S'))}",
+          f"summary: {yq(summary)}", "categories:", f"  - {yq(cat)}",
+          "lang:", '  - "en"', "translations:", '  - "en"', "tags:", *[f"  - {yq(t)}" for t in tags],
+          'menu: ""', f"thumbnail: {yq(thumb_prefix + uuid + '.jpeg')}", 'lead: ""', "comments: false",
+          "authorbox: false", "pager: true", "toc: false", "mathjax: false", 'sidebar: "right"', "widgets:",
+          '  - "search"', '  - "recent"', '  - "taglist"', "---", ""]
+    return f"{when.strftime('%Y%m%d')}-{cat}-{i:06d}", "\n".join(fm) + "\n" + body
+
+
+def _hk_converter():
+    try:
+        import opencc  # the one dependency beyond the standard library, for --langs with zh-HK
+    except ImportError:
+        raise SystemExit("--langs with zh-HK needs the opencc package (pip install opencc)") from None
+    return opencc.OpenCC("s2hk")
+
+
+def lang_article(seed, i, lang, seen, hk):
+    """(path, text) of article i in language `lang` (a content folder per language)."""
+    if lang == "en":
+        slug, text = english_article(seed, i)
+    else:
+        slug, text = make_article(seed, i, seen)
+        text = text.replace('  - "zh-CN"', f'  - "{lang}"', 2)  # lang and translations
+        if lang.lower() == "zh-hk":
+            text = hk.convert(text)
+    return f"content/{lang}/posts/{slug}.md", text
+
+
 def _digest(entries):
     """entries: iterable of (relative posix path, bytes)."""
     h = hashlib.sha256()
@@ -705,18 +801,24 @@ def site_digest(site_dir):
     return _digest(entries)
 
 
-def generate(out_dir, n, seed, topics=200, clean=False, quiet=False):
+def generate(out_dir, n, seed, topics=200, clean=False, quiet=False, langs=()):
     if clean:
         for sub in ("content", "static", "templates"):
             shutil.rmtree(os.path.join(out_dir, sub), ignore_errors=True)
     entries = [("site.yaml", f"title: {SITE_TITLE}\nbase_url: {BASE_URL}\n".encode())]
     seen = set()
     total = 0
+    hk = _hk_converter() if any(lang.lower() == "zh-hk" for lang in langs) else None
     for i in range(n):
+        if langs:
+            rel, text = lang_article(seed, i, langs[i % len(langs)], seen, hk)
+            entries.append((rel, text.encode("utf-8")))
+            continue
         slug, text = make_article(seed, i, seen)
         entries.append((f"content/posts/{slug}.md", text.encode("utf-8")))
+    topic_root = next((f"content/{lang}/" for lang in langs if lang.lower().startswith("zh")), "content/")
     for rel, text in topic_files(seed, topics):
-        entries.append((rel, text.encode("utf-8")))
+        entries.append((topic_root + rel[len("content/"):], text.encode("utf-8")))
     made = set()
     for rel, data in entries:
         p = os.path.join(out_dir, *rel.split("/"))
@@ -742,8 +844,11 @@ def main(argv=None):
     ap.add_argument("--topics", type=int, default=200, help=f"number of topics (at most {P})")
     ap.add_argument("--clean", action="store_true",
                     help="delete OUT/content, OUT/static and OUT/templates first")
+    ap.add_argument("--langs", default="", help="content folders per language, e.g. en,zh-CN,zh-HK (Hugo's "
+                    "content tree); articles are spread over them in turn (default: one content/posts/)")
     args = ap.parse_args(argv)
-    generate(args.out_dir, args.articles, args.seed, args.topics, clean=args.clean)
+    langs = tuple(x.strip() for x in args.langs.split(",") if x.strip())
+    generate(args.out_dir, args.articles, args.seed, args.topics, clean=args.clean, langs=langs)
     return 0
 
 

@@ -213,6 +213,16 @@ img{max-width:100%}pre{overflow:auto;background:#f7f7f7;padding:.5rem}
 """
 
 
+def _without_lang(rel_root):
+    """`zh-HK/posts` → `posts`: a corpus with a content folder per language (gen_corpus.py --langs)
+    is built, like Tongwen builds it, into the two editions, every article in each (Tongwen's
+    editions are scripts; English passes through), so Hugo gets the same pages to make."""
+    first, _, rest = rel_root.partition(os.sep)
+    if first.lower() in ("en", "zh-cn", "zh-hk", "zh-tw"):
+        return rest or "."
+    return rel_root
+
+
 def convert_tree(site_dir, hugo_dir):
     import opencc
 
@@ -220,7 +230,7 @@ def convert_tree(site_dir, hugo_dir):
     content = os.path.join(site_dir, "content")
     n = 0
     for root, _, files in os.walk(content):
-        rel_root = os.path.relpath(root, content)
+        rel_root = _without_lang(os.path.relpath(root, content))
         for f in sorted(files):
             if not f.endswith(".md"):
                 continue

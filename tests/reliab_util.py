@@ -101,3 +101,41 @@ def all_live_scripts(out: Path) -> list[str]:
         for prob in live_scripts(p.read_text(encoding="utf-8")):
             problems.append(f"{p.relative_to(out)}: {prob}")
     return problems
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every live process below `pid` (children, theirs…), each with its start time from
+    /proc/<pid>/stat, so that a pid the kernel reuses later is not taken for the same process."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        stat = _stat(int(entry)) if entry.isdigit() else None
+        if stat is not None:
+            parents.setdefault(int(stat[1]), []).append(int(entry))
+    found: dict[int, str] = {}
+    todo = list(parents.get(pid, []))
+    while todo:
+        p = todo.pop()
+        stat = _stat(p)
+        if stat is not None and stat[0] != "Z":
+            found[p] = stat[19]
+            todo.extend(parents.get(p, []))
+    return found
+
+
+def still_running(procs: dict[int, str]) -> list[int]:
+    """The processes of `procs` (from `descendants`) that run yet: neither gone nor zombies."""
+    alive = []
+    for p, start in procs.items():
+        stat = _stat(p)
+        if stat is not None and stat[0] != "Z" and stat[19] == start:
+            alive.append(p)
+    return alive
+
+
+def _stat(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat from the state on (the command's name may hold spaces)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()

@@ -98,3 +98,40 @@ def test_topics_parse_and_aliases_occur(site):
                 owner[a] = p
             assert any(a in b for a in fm["aliases"] for b in bodies), f"{p}: no alias occurs"
     assert len(owner) >= 200
+
+
+def test_langs_make_a_content_folder_per_language_that_tongwen_builds(tmp_path):
+    """--langs en,zh-CN,zh-HK: Hugo's content tree, one folder per language, articles in turn; the
+    zh-HK ones in Hong Kong Traditional, the English ones in English; the same bytes again; and
+    Tongwen builds the tree: every article, from every folder, in both editions."""
+    import subprocess
+    import sys
+
+    langs = ("en", "zh-CN", "zh-HK")
+    d1 = gen.generate(str(tmp_path / "a"), 6, 1, topics=3, quiet=True, langs=langs)
+    assert d1 == gen.generate(str(tmp_path / "b"), 6, 1, topics=3, quiet=True, langs=langs)
+    assert d1 != gen.generate(str(tmp_path / "c"), 6, 1, topics=3, quiet=True)  # the single folder stays
+    site = tmp_path / "a"
+    files = _files(site)
+    by_lang = {lang: sorted(p for p in files if p.startswith(f"content/{lang}/posts/")) for lang in langs}
+    assert [len(v) for v in by_lang.values()] == [2, 2, 2]
+    assert any(p.startswith("content/zh-CN/topics/") for p in files)
+    for lang, paths in by_lang.items():
+        for p in paths:
+            fm, body = _split(files[p].decode("utf-8"))
+            meta = yaml.safe_load(fm)
+            assert list(meta) == SEED_KEYS and meta["lang"] == [lang]
+            assert 5 * 1024 <= len(body.encode("utf-8")) <= 8 * 1024 + 512
+            cjk = sum("\u4e00" <= c <= "\u9fff" for c in body)
+            assert (cjk == 0) if lang == "en" else (cjk > 500)
+    hk = "".join(files[p].decode("utf-8") for p in by_lang["zh-HK"])
+    assert "與" in hk or "們" in hk or "發" in hk  # converted (s2hk): traditional forms
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    r = subprocess.run([sys.executable, "-m", "builder", "build", "-q", str(site)], env=env, cwd=ROOT,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    for paths in by_lang.values():
+        for p in paths:
+            slug = p.rsplit("/", 1)[1][:-3]
+            assert (site / "public" / "posts" / slug / "index.html").is_file()
+            assert (site / "public" / "zh-tw" / "posts" / slug / "index.html").is_file()

@@ -56,3 +56,18 @@ def test_damaged_file_means_read_everything(tmp_path: Path) -> None:
     FileDigests(tmp_path).save()
     damage_record(tmp_path, None, records.FILES, b"garbage")
     assert FileDigests(tmp_path).of(f) == FileDigests(None).of(f)
+
+
+def test_library_versions_read_from_folder_names_match_importlib_metadata():
+    import importlib.metadata
+
+    from builder.incremental.identity import _LIBS, lib_versions
+
+    expected = {}
+    for lib in _LIBS:
+        try:
+            expected[lib] = importlib.metadata.version(lib)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    assert lib_versions(_LIBS) == expected and "markdown-it-py" in expected
+    assert lib_versions(("no-such-library-here",)) == {}

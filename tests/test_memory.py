@@ -29,6 +29,7 @@ def test_a_stored_document_keeps_no_utf8_copy_of_its_texts() -> None:
 
 
 def test_a_build_keeps_no_utf8_copy_of_document_bodies(tmp_path: Path) -> None:
+    from builder import render as render_mod  # (build.py imports render_site where it renders)
     from builder.pipeline import build as build_mod
 
     site = tmp_path / "site"
@@ -38,7 +39,7 @@ def test_a_build_keeps_no_utf8_copy_of_document_bodies(tmp_path: Path) -> None:
         "---\ntitle: 文章\ndate: 2024-01-02\n---\n" + "中文正文，软件与网络。\n\n" * 50 + "<!--more-->\n尾。\n",
         encoding="utf-8")
     seen: list[tuple[int, int]] = []
-    real = build_mod.render_site
+    real = render_mod.render_site
 
     def spy(site_model, *a, **kw):  # type: ignore[no-untyped-def]
         for e in site_model.articles:
@@ -46,14 +47,14 @@ def test_a_build_keeps_no_utf8_copy_of_document_bodies(tmp_path: Path) -> None:
                 seen.append((sys.getsizeof(d.body), sys.getsizeof(d.body[:1] + d.body[1:])))
         return real(site_model, *a, **kw)
 
-    build_mod.render_site = spy  # type: ignore[assignment]
+    render_mod.render_site = spy  # type: ignore[assignment]
     try:
         build_mod.build(site, tmp_path / "out", jobs=1)
         post = site / "content" / "posts" / "a.md"  # and in an edit build, which reuses the derived site
         post.write_text(post.read_text(encoding="utf-8") + "改了。\n", encoding="utf-8")
         build_mod.build(site, tmp_path / "out", jobs=1)
     finally:
-        build_mod.render_site = real  # type: ignore[assignment]
+        render_mod.render_site = real  # type: ignore[assignment]
     assert len(seen) == 4 and all(a == b for a, b in seen)
 
 

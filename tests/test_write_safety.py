@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from reliab_util import REPO, article, build, make_site, run_subprocess, snapshot
+from reliab_util import REPO, article, build, descendants, make_site, run_subprocess, snapshot, still_running
 
 
 @pytest.fixture
@@ -165,7 +165,7 @@ def test_kill_9_mid_build_leaves_previous_output(tmp_path):
     assert r.returncode == 0, r.stderr
     before = snapshot(out)
     (site / "content/posts/p000.md").write_text(article("changed"), encoding="utf-8")
-    killed_mid_build = 0
+    killed_mid_build = workers_seen = 0
     for _ in range(2):
         env = dict(os.environ, PYTHONPATH=str(REPO))
         proc = subprocess.Popen([sys.executable, "-m", "builder", "build", str(site), "--out", str(out), "-q"],
@@ -178,11 +178,20 @@ def test_kill_9_mid_build_leaves_previous_output(tmp_path):
                 break
             time.sleep(0.002)
         if proc.poll() is None:
+            below = descendants(proc.pid)  # its render workers and forked helpers, if any run now
             proc.send_signal(signal.SIGKILL)
             killed_mid_build += 1
+            workers_seen += len(below)
+            proc.wait(timeout=60)
+            # nothing it started outlives it: orphaned workers exit by themselves within moments
+            deadline = time.monotonic() + 10
+            while still_running(below) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert still_running(below) == [], f"left behind after kill -9: {still_running(below)}"
         proc.wait(timeout=60)
         assert snapshot(out) == before
     assert killed_mid_build, "the build finished before it could be killed; make the site bigger"
+    assert workers_seen or not hasattr(os, "fork"), "no worker ran when it was killed: the check saw nothing"
     r = run_subprocess("build", str(site), "--out", str(out), "-q", timeout=300)
     assert r.returncode == 0, r.stderr
     after = snapshot(out)

@@ -14,22 +14,24 @@ import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import search
 from ..config import SiteConfig
 from ..model import Document, Entry, Site
 from ..output import watch as outwatch
 from ..output.patch import Patch
 from ..output.recovery import recover
 from ..output.staging import Staging, check_target
-from ..pipeline.derive import derive
+from ..pipeline.derive import derive  # (~5 ms with OpenCC's module; tests patch it here)
 from ..pipeline.load import load, walk
 from ..pipeline.schedule import clock, next_change
 from . import fingerprint, records, skeleton
 from .pagecache import templates_digest
 from .state import RenderState, body_sig, global_sig, load_state, state_records
 from .store import Memory, Store
+
+if TYPE_CHECKING:  # search is imported where used: a build that skips does not need it (~80 ms)
+    from .. import search
 
 log = logging.getLogger("tongwen")
 
@@ -185,6 +187,7 @@ class Session:
         """Sign the inputs (`images_sig`: the resized images' table, `images.ImageTable.sig`); keep
         the previous state only if it was made from the same global signature, its search index is
         whole, and the output folder is as it left it."""
+        from .. import search
         if not self.enabled:  # nothing is kept or recorded: the render still names its jobs, with blank keys
             return Keys(b"", dict.fromkeys([e.source for e in site.all_entries()], b""), None, None), writer
         assert self.digests is not None and self.watch is not None
@@ -228,6 +231,7 @@ class Session:
         while it ran (else the output may mix old and new inputs). The records are written in one
         transaction (`records.Commit`): a build killed before it leaves the previous build's, whose
         listing digest no longer matches a patched folder."""
+        from .. import search
         if not self.enabled:
             return
         assert self.watch is not None and self.digests is not None and self.store is not None

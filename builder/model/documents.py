@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from markdown_it.token import Token
+if TYPE_CHECKING:  # (annotations only: a build that skips never imports the parser)
+    from markdown_it.token import Token
 
 T = TypeVar("T")
 D = TypeVar("D")

@@ -17,11 +17,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .. import search
 from ..config import SiteConfig, load_config
 from ..errors import BuildFailed, VerifyFailed, error
-from ..images import ImageTable, prepare
 from ..incremental.identity import CACHE_DIR
 from ..incremental.session import Keys, Session
 from ..incremental.state import StateIncomplete
@@ -29,12 +28,16 @@ from ..incremental.store import Memory
 from ..model import Document, Entry, Site
 from ..output.patch import Patch
 from ..output.staging import Staging
-from ..render import Incremental, render_site
-from ..render.linkscan import LinkScan, index_links
 from .frontmatter import parse_date
 from .parallel import default_jobs
 from .statics import publish_static
 from .verify import differences
+
+if TYPE_CHECKING:
+    from .. import search
+    from ..images import ImageTable
+    from ..render import Incremental
+    from ..render.linkscan import LinkScan
 
 log = logging.getLogger("tongwen")
 Progress = Callable[[str, int], None]
@@ -69,7 +72,8 @@ class Steps(dict[str, float]):
 def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_url: str | None = None,
           jobs: int | None = None, progress: Progress | None = None, reuse: bool = True,
           verify: bool | None = None, memory: Memory | None = None,
-          on_loaded: Callable[[], None] | None = None, future: bool = False) -> BuildResult:
+          on_loaded: Callable[[], None] | None = None, future: bool = False,
+          on_published: Callable[[], None] | None = None) -> BuildResult:
     """Build `site_dir` into `out` (default: its `output_dir`). `jobs`: worker processes (default:
     TONGWEN_JOBS or the core count). `progress(stage, files_written)` is called now and then.
     `reuse=False`: a clean build that neither reads nor records `.tongwen-cache/`.
@@ -77,8 +81,11 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     naming every output that differs (pipeline/verify.py); the build itself stays published.
     `memory`: decoded cache rows kept between builds by a long-lived caller (the preview server).
     `on_loaded()` is called once the site model is loaded (the command line freezes it for the
-    garbage collector there: cli.py). `future`: publish pages dated after the clock (schedule.py)."""
-    result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded, future)
+    garbage collector there: cli.py). `future`: publish pages dated after the clock (schedule.py).
+    `on_published()` is called once the output folder holds the new site, before the build records
+    its cache for the next one (the preview server reloads browsers then: serve.py); not at all
+    when nothing changed (a skipped build) or the build failed."""
+    result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded, future, on_published)
     if verify if verify is not None else os.environ.get("TONGWEN_VERIFY") == "1":
         with tempfile.TemporaryDirectory(prefix="tongwen-verify-") as tmp:
             build(site_dir, Path(tmp) / "public", drafts, base_url, jobs, reuse=False, verify=False, future=future)
@@ -90,7 +97,8 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
 
 def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None, jobs: int | None,
            progress: Progress | None, reuse: bool, memory: Memory | None,
-           on_loaded: Callable[[], None] | None, future: bool = False) -> BuildResult:
+           on_loaded: Callable[[], None] | None, future: bool = False,
+           on_published: Callable[[], None] | None = None) -> BuildResult:
     steps = Steps()
     with steps("config"):
         config = site_config(site_dir, base_url)
@@ -104,6 +112,11 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         if done is not None:
             return BuildResult(out, int(done["pages"]), int(done["outputs"]), steps,
                                tuple(e.code for e in config.editions), skipped=True)
+        # imported here and in _render_and_index, not at the top: a build that skips needs none of
+        # images, render, search (Pillow, Jinja, NumPy…: ~150 ms of a skipped build's 0.3 s)
+        from ..images import prepare
+        from ..render.linkscan import index_links
+
         with steps("load"):
             writer = session.writer()
             model = Model(*session.load())
@@ -122,17 +135,8 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
             links = index_links(model.site, config, session.store, keys.previous)
             if links.stale:  # kept articles whose pages render again: the links into them changed
                 model = Model(*session.with_texts(model.docs, model.site, links.stale))
-        try:
-            inc, search_state, pages, outputs = _render_and_index(
-                model, config, date, keys, writer, session, jobs, progress, steps, images, links)
-        except (_FullBuild, StateIncomplete):
-            log.debug("incremental search update not possible: a full build")
-            writer.discard()
-            writer = (Patch.open(out) if isinstance(writer, Patch) else None) or Staging(out)
-            keys = Keys(keys.global_sig, keys.entry_sigs, None, None)
-            model = Model(*session.whole(model.docs, model.site))
-            inc, search_state, pages, outputs = _render_and_index(
-                model, config, date, keys, writer, session, jobs, progress, steps, images, links)
+        inc, search_state, pages, outputs, writer = _render(
+            model, config, date, keys, writer, session, jobs, progress, steps, images, links)
         with steps("static"):
             outputs += publish_static(writer, site_dir)
         with steps("write"):
@@ -143,6 +147,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
         session.abandon()
         session.close()
         raise
+    _published(on_published, session)
     with steps("cache"):
         session.record(writer, inc.state, search_state, inc.kept_rows, pages, outputs,
                        (site_dir / CACHE_DIR / "images", images.cached()) if reuse else None)
@@ -150,6 +155,36 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
     log.debug("render: %d jobs run, %d kept", inc.ran, inc.reused)
     return BuildResult(out, pages, outputs, steps, tuple(e.code for e in config.editions), kinds,
                        jobs_run=inc.ran, jobs_kept=inc.reused)
+
+
+def _render(model: Model, config: SiteConfig, date: dt.datetime, keys: Keys, writer: Staging | Patch,
+            session: Session, jobs: int | None, progress: Progress | None, steps: Steps, images: ImageTable,
+            links: LinkScan) -> tuple[Incremental, search.SearchState, int, int, Staging | Patch]:
+    """`_render_and_index`, and once more as a full build when the previous state cannot serve
+    (the search index cannot be updated in place, or a cache row it names is gone)."""
+    try:
+        return (*_render_and_index(model, config, date, keys, writer, session, jobs, progress, steps, images,
+                                   links), writer)
+    except (_FullBuild, StateIncomplete):
+        log.debug("incremental search update not possible: a full build")
+    writer.discard()
+    writer = (Patch.open(session.out) if isinstance(writer, Patch) else None) or Staging(session.out)
+    keys = Keys(keys.global_sig, keys.entry_sigs, None, None)
+    model = Model(*session.whole(model.docs, model.site))
+    return (*_render_and_index(model, config, date, keys, writer, session, jobs, progress, steps, images, links),
+            writer)
+
+
+def _published(on_published: Callable[[], None] | None, session: Session) -> None:
+    """Tell the caller the folder is published (the preview server reloads browsers now, before
+    the cache for the next build is recorded)."""
+    if on_published is None:
+        return
+    try:
+        on_published()
+    except BaseException:
+        session.close()  # (the folder stands; only the cache for the next build is not recorded)
+        raise
 
 
 class Model:
@@ -173,6 +208,9 @@ def _render_and_index(model: Model, config: SiteConfig, date: dt.datetime, keys:
                       steps: Steps, images: ImageTable,
                       links: LinkScan | None = None) -> tuple[Incremental, search.SearchState, int, int]:
     """Render every page whose job cannot be kept, then update or build the search index."""
+    from .. import search
+    from ..render import Incremental, render_site
+
     inc = Incremental(keys.global_sig, keys.entry_sigs, keys.previous)
     pages = outputs = 0
     with steps("render"):

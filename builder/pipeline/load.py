@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
     from ..incremental.fingerprint import FileDigests
 from ..model.documents import Document
-from ..text.markdown import new_parser, split_more
 
 MARKDOWN_EXT = (".md", ".markdown")
 _LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$", re.IGNORECASE)
@@ -224,6 +223,8 @@ def _from_bytes(rel: str, raw: bytes, config: SiteConfig, parse_markdown: bool,
     kind, section, stem, path_lang = classify(rel, config)
     lang = path_lang if path_lang and rel.rsplit("/", 1)[-1].count(".") > 1 else (
         meta.lang or path_lang or config.default_language)
+    from ..text.markdown import new_parser, split_more  # here: `walk`, all a skipped build needs, has no use for it
+
     summary_src, body = split_more(body)
     if not parse_markdown:
         return Document(source=rel, kind=kind, lang=_canonical_lang(lang), meta=meta, tokens=(),
@@ -270,6 +271,8 @@ def load(config: SiteConfig, parse_markdown: bool = True, store: Store | None = 
 def map_sources(sources: list[SourceFile], config: SiteConfig, parse_markdown: bool = True,
                 store: Store | None = None, digests: FileDigests | None = None
                 ) -> Iterator[tuple[Document | None, list[BuildError]]]:
+    from ..text.markdown import new_parser
+
     parser = new_parser(config.unsafe_html) if parse_markdown else None  # (this load's)
     for src in sources:
         yield load_file(src, config, parse_markdown, store, digests, parser)

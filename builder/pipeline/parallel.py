@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,7 +22,40 @@ from typing import Any, TypeVar
 from .memory import release_free_memory
 
 R = TypeVar("R")
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCHDOG_PERIOD = 0.5  # seconds between the fallback watchdog's looks at the parent
 
+
+def die_with_parent(parent: int) -> None:
+    """Make this forked process end as soon as `parent`, the process that forked it, dies, even by
+    `kill -9`: a worker blocked on its task pipe never sees EOF (its siblings hold the pipe's write
+    end too) and would otherwise sleep forever. On Linux the kernel sends SIGKILL
+    (PR_SET_PDEATHSIG); elsewhere a daemon thread checks the parent now and then. The parent may
+    have died before the request took effect: then its pid is no longer our parent's, and we exit.
+    (The kernel's signal follows the *thread* that forked: the pool's workers are forked by the
+    thread that submits, the build's own, which outlives the pool.)"""
+    if sys.platform.startswith("linux") and _set_pdeathsig():
+        if os.getppid() != parent:
+            os._exit(1)
+        return
+    threading.Thread(target=_watch_parent, args=(parent,), name="tongwen-parent-watch", daemon=True).start()
+
+
+def _set_pdeathsig() -> bool:
+    """Ask the kernel for SIGKILL when the forking thread's process dies; False where it cannot."""
+    try:
+        import ctypes  # here, not at the top: only forked children on Linux need it
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCHDOG_PERIOD)
+    os._exit(1)
 
 
 def default_jobs() -> int:
@@ -41,7 +77,8 @@ class _Worker:
     work: Callable[[int, int], Any] | None = None
 
     @classmethod
-    def start(cls, work: Callable[[int, int], Any]) -> None:
+    def start(cls, work: Callable[[int, int], Any], parent: int) -> None:
+        die_with_parent(parent)
         cls.work = work
 
     @classmethod
@@ -67,7 +104,7 @@ def run_chunks(n: int, work: Callable[[int, int], R], jobs: int, chunk: int, ser
         return
     release_free_memory()  # each worker starts with this process's resident pages: fewer of them
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_Worker.start, initargs=(work,)) as pool:
+                             initializer=_Worker.start, initargs=(work, os.getpid())) as pool:
         todo = iter(spans)
         pending: deque[Future[R]] = deque()
         for span in todo:

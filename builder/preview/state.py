@@ -1,6 +1,8 @@
 """The state of one preview and its rebuilds: one build at a time in a worker thread, into one
 folder in a temporary place; changes seen during a build make exactly one more; browsers are told to
-reload once a build has finished, failed or not (a failure keeps the last good site and its errors)."""
+reload once a build has published its folder (`build(on_published=…)`: before it records its cache
+for the next build, which the browser need not wait for), or else once it has finished, failed or
+not (a failure keeps the last good site and its errors)."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from ..incremental.store import Memory
 
 log = logging.getLogger("tongwen")
 
-COALESCE_S = 0.01  # the IOLoop merges notifications from both watcher threads
+COALESCE_S = 0.002  # the IOLoop merges notifications from both watcher threads (each already grouped)
 
 
 class Preview:
@@ -52,6 +54,7 @@ class Preview:
         self._thread: threading.Thread | None = None
         self.stopping = False
         self._since: float | None = None  # when the first change not yet in a build was seen
+        self._reloaded = False  # the running build's reload was sent already (when it published)
         self._build_fn = build_fn
         self.on_reload: list[Callable[[], None]] = []
         self.memory = Memory()  # owned by the server: kept across its rebuilds
@@ -74,22 +77,30 @@ class Preview:
                 "last_build_ms": round(self.last_build_s * 1000)}
 
     # -- building --
-    def build_once(self) -> None:
-        """One full build into a fresh folder (runs in a worker thread or at start-up)."""
-        from ..config import load_config
+    def build_once(self, since: float | None = None) -> None:
+        """One build into the preview's folder (runs in a worker thread or at start-up). `since`:
+        when the change it builds was first seen (for the debug log of the reload's latency)."""
         from ..pipeline.build import build
         out = self.tmp / "site"
         t0 = time.perf_counter()
         ok = False
         errors: list[str] = []
+        self._reloaded = False
+
+        def published() -> None:  # in this thread, once `out` holds the new site
+            self._publish(out, t0)
+            if self.loop is not None:
+                self._reloaded = True
+                self.loop.add_callback(self._reload_after_build, since)
+
         try:
             # (compiled templates are kept by the build itself: render.environment)
             # documents and rendered bodies stay decoded between rebuilds (incremental/store.py)
             if self._build_fn is not None:
-                self._build_fn(self.site_dir, out, drafts=self.drafts, base_url=self.base_url)
+                self._build_fn(self.site_dir, out, drafts=self.drafts, base_url=self.base_url, on_published=published)
             else:
-                build(self.site_dir, out, drafts=self.drafts, base_url=self.base_url, memory=self.memory)
-            prefixes = [e.prefix for e in load_config(self.site_dir).editions if e.prefix]
+                build(self.site_dir, out, drafts=self.drafts, base_url=self.base_url, memory=self.memory,
+                      on_published=published)
             ok = True
         except BuildFailed as exc:
             errors = [str(e) for e in exc.errors] or ["build failed"]
@@ -98,18 +109,30 @@ class Preview:
                 return
             log.debug("internal error in build", exc_info=True)
             errors = [f"tongwen: internal error: {type(exc).__name__}: {exc}"]
-        self.last_build_s = time.perf_counter() - t0
         self.builds += 1
         if ok:
-            self.root, self.prefixes, self.errors = out, prefixes, []
-            say(f"tongwen: rebuilt in {self.last_build_s * 1000:.0f} ms")
+            if not self._reloaded:  # nothing was published (nothing changed), or no loop to reload on
+                self._publish(out, t0)
+            log.debug("build done (its cache recorded) in %.0f ms", (time.perf_counter() - t0) * 1000)
         else:
+            self.last_build_s = time.perf_counter() - t0
             self.errors = errors
             for e in errors:
                 print(e, file=sys.stderr, flush=True)
             say(f"tongwen: build failed ({len(errors)} error{'s' if len(errors) != 1 else ''}); "
                  "still serving the last good site")
+            self.counter += 1
+            self._reloaded = False  # (a build that published, then failed its verification: reload again)
+
+    def _publish(self, out: Path, t0: float) -> None:
+        """The folder holds a good build: serve it, errors gone, under a new state."""
+        from ..config import load_config
+
+        self.last_build_s = time.perf_counter() - t0
+        self.root, self.prefixes, self.errors = out, [e.prefix for e in load_config(self.site_dir).editions
+                                                      if e.prefix], []
         self.counter += 1
+        say(f"tongwen: rebuilt in {self.last_build_s * 1000:.0f} ms")
 
     def changed(self) -> None:
         """Called on the IOLoop when watched files changed."""
@@ -132,18 +155,22 @@ class Preview:
 
         def work() -> None:
             try:
-                self.build_once()
+                self.build_once(since)
             finally:
                 loop.add_callback(self._build_done, since)
 
         self._thread = threading.Thread(target=work, name="tongwen-build", daemon=True)
         self._thread.start()
 
-    def _build_done(self, since: float | None = None) -> None:
-        self.building = False
+    def _reload_after_build(self, since: float | None) -> None:
         self.reload()
         if since is not None:
             log.debug("change seen → reload sent: %.0f ms", (time.perf_counter() - since) * 1000)
+
+    def _build_done(self, since: float | None = None) -> None:
+        self.building = False
+        if not self._reloaded:  # (else sent as the build published: build_once)
+            self._reload_after_build(since)
         if self.dirty:  # changes arrived during the build: exactly one more
             self._start_build()
 

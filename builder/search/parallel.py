@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from ..model import SearchDoc
 from ..pipeline.memory import release_free_memory
+from ..pipeline.parallel import die_with_parent
 from .contributions import Equivalents
 from .index import Range, index_range, join
 from .postings import Varints
@@ -77,12 +78,14 @@ def in_child(ordered: Sequence[SearchDoc], keys: Sequence[str], lo: int, hi: int
     release_free_memory()  # the child starts with this process's resident pages: fewer of them
     try:
         r, w = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
     except OSError:
         return None
     if pid == 0:  # the child: never returns
         code = 1
         try:
+            die_with_parent(parent)  # a build killed with -9 takes its half of the index with it
             os.close(r)
             data = pickle.dumps(index_range(ordered, keys, lo, hi, fold), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(w, "wb") as f:
