@@ -50,9 +50,10 @@ def test_shards_hold_every_article_and_topic_in_each_edition(tmp_path: Path) -> 
     assert (out / "tongwen/previews.js").is_file()
 
 
-def test_shard_of_is_fnv1a() -> None:
-    assert shard_of("", 1 << 32) == 0x811C9DC5  # the offset basis
-    assert shard_of("a", 1 << 32) == 0xE40C292C  # FNV-1a 32 of "a"
+def test_shard_of_is_crc32() -> None:
+    assert shard_of("", 1 << 32) == 0
+    assert shard_of("a", 1 << 32) == 0xE8B7BE43  # CRC-32 of "a"
+    assert shard_of("posts/软件/", 1 << 32) == 0x736844E0  # of its UTF-8 bytes
     assert shard_count(0) == 1 and shard_count(PER_SHARD) == 1 and shard_count(PER_SHARD + 1) == 2
 
 

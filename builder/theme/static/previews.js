@@ -20,10 +20,19 @@
     for (var i = 0; i < fns.length; i++) fns[i]();
   };
 
-  function hash(s) { // FNV-1a over UTF-8 bytes, as shard_of in render/previews.py
-    var bytes = new TextEncoder().encode(s), h = 0x811c9dc5;
-    for (var i = 0; i < bytes.length; i++) { h ^= bytes[i]; h = Math.imul(h, 0x01000193) >>> 0; }
-    return h >>> 0;
+  var crcTable = null;
+  function hash(s) { // CRC-32 over UTF-8 bytes, as shard_of in knowledge/shards.py
+    if (!crcTable) {
+      crcTable = [];
+      for (var n = 0; n < 256; n++) {
+        var c = n;
+        for (var k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+        crcTable[n] = c >>> 0;
+      }
+    }
+    var bytes = new TextEncoder().encode(s), h = 0xffffffff;
+    for (var i = 0; i < bytes.length; i++) h = crcTable[(h ^ bytes[i]) & 0xff] ^ (h >>> 8);
+    return (h ^ 0xffffffff) >>> 0;
   }
 
   function pagePath(a) { // "posts/x/" for a link into this edition's pages, else null
