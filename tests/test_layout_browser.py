@@ -56,7 +56,7 @@ def test_images_reserve_space_and_keyboard(demo: Path) -> None:
                               "getComputedStyle(document.activeElement).outlineStyle]")
         assert first[0] == "skip-link" and first[1] and first[2] != "none"
         seen = []
-        for _ in range(40):
+        for _ in range(150):  # (the article's graph and backlinks come before the sidebar)
             page.keyboard.press("Tab")
             seen.append(page.evaluate("document.activeElement.tagName + ':' + (document.activeElement.type || '')"))
             style = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
