@@ -54,33 +54,25 @@ def search_dir(site_dir: Path, out: Path) -> Path:
 
 def read(site_dir: Path, folder: str, kind: str) -> bytes | None:
     """A record's payload, or None (missing, damaged, or no database)."""
-    path = db_path(site_dir)
-    if not path.is_file():
-        return None
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
-        try:
-            row = conn.execute("SELECT value, crc FROM records WHERE folder = ? AND kind = ?",
-                               (folder, kind)).fetchone()
-        finally:
-            conn.close()
-    except (sqlite3.Error, OSError):
-        return None
-    if row is None or not isinstance(row[0], bytes) or zlib.crc32(row[0]) != row[1]:
-        return None
-    return row[0]
+    rows = _checked(site_dir, "kind = ?", (folder, kind))
+    return rows[kind][0] if kind in rows else None
 
 
 def read_parts(site_dir: Path, folder: str, kind: str) -> dict[str, tuple[bytes, int]]:
     """The record `kind` and those named `kind/…`: kind → (payload, CRC-32), the damaged ones left out."""
+    return _checked(site_dir, "(kind = ? OR kind LIKE ?)", (folder, kind, kind + "/%"))
+
+
+def _checked(site_dir: Path, where: str, args: tuple[str, ...]) -> dict[str, tuple[bytes, int]]:
+    """The folder's records whose kind matches `where`, read-only; a row that does not match its
+    checksum is left out (it reads as missing), as is everything when there is no database."""
     path = db_path(site_dir)
     if not path.is_file():
         return {}
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
         try:
-            rows = conn.execute("SELECT kind, value, crc FROM records WHERE folder = ? AND (kind = ? OR kind LIKE ?)",
-                                (folder, kind, kind + "/%")).fetchall()
+            rows = conn.execute(f"SELECT kind, value, crc FROM records WHERE folder = ? AND {where}", args).fetchall()
         finally:
             conn.close()
     except (sqlite3.Error, OSError):
