@@ -205,14 +205,21 @@ class Session:
             self.snapshot = skeleton.prepare(self.site_dir, self.out, self.config, self.drafts, docs, resources,
                                              site, self.metas.metas)
         previous = self.previous if self.previous is not None and self.previous.global_sig == gsig else None
-        if previous is not None and not self._state_complete(previous, site):
+        if previous is None:
+            why = "no previous state" if self.previous is None else "the global signature differs"
+            log.debug("incremental: %s", why)
+        elif not self._state_complete(previous, site):
+            log.debug("incremental: the previous state lacks a topic's mentions")
             previous = None
         search_state = search.load_state(records.search_dir(self.site_dir, self.out)) if previous is not None else None
-        if search_state is None or not _holds(self.out, "search/manifest.js", search_state.manifest):
+        if previous is not None and (search_state is None
+                                     or not _holds(self.out, "search/manifest.js", search_state.manifest)):
+            log.debug("incremental: the search index's state is missing or stale")
             previous = None  # the index must be built in full, from every page's record: render them all
         if isinstance(writer, Patch) and self.recorded != self.watch.before():
             # an output was edited, replaced or deleted since the previous build: its state is not
             # trusted, and the folder is replaced whole (check_target walks it for foreign files)
+            log.debug("incremental: the output folder changed since the previous build")
             previous = search_state = None
             writer.discard()
             check_target(self.out, self.site_dir, foreign_scan=True)

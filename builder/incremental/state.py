@@ -98,9 +98,15 @@ def body_sig(doc: Document) -> bytes:
 
 
 def meta_sig(doc: Document) -> bytes:
-    """Everything of a document but its Markdown (front matter with line numbers, path, language)."""
-    return pickle.dumps((doc.source, doc.kind, doc.lang, doc.meta, doc.body_line, doc.stem, doc.section,
-                         doc.translation_of), 5)
+    """Everything of a document but its Markdown (front matter with line numbers, path, language).
+    Pickled without the memo: a memo writes a string met twice as a reference, so the bytes would
+    depend on which equal strings are one object (interned tags, a model unpickled from the
+    snapshot), and an unchanged document would sign differently from one build to the next."""
+    f = io.BytesIO()
+    p = pickle.Pickler(f, 5)
+    p.fast = True  # (no memo; front matter holds no cycles)
+    p.dump((doc.source, doc.kind, doc.lang, doc.meta, doc.body_line, doc.stem, doc.section, doc.translation_of))
+    return f.getvalue()
 
 
 def meta_digest(doc: Document) -> bytes:
@@ -127,7 +133,8 @@ def global_sig(config_repr: str, templates: bytes, build_date: dt.datetime, draf
     from .store import digest  # carries the builder digest
     h = hashlib.blake2b(digest_size=20)
     h.update(digest("global", FORMAT, config_repr, templates, build_date.isoformat(), drafts, window))
-    config_sig = hashlib.blake2b(config_repr.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    # (with the builder: another version may sign the same front matter differently)
+    config_sig = digest("metas", config_repr)
     old = previous.metas if previous is not None and previous.config_sig == config_sig else {}
     new: dict[str, tuple[bytes, bytes]] = {}
     for d in docs:
