@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 import tomllib
 from typing import Any
 
@@ -95,7 +96,7 @@ def _as_list(key: str, value: Any, path: str, line: int, errors: list[BuildError
         text = str(item).strip()
         if text:
             out.append(text)
-    return tuple(dict.fromkeys(out))
+    return tuple(map(sys.intern, dict.fromkeys(out)))  # (tags repeat across documents: one object each)
 
 
 def _scalars(data: dict[str, Any], line: Any, path: str, v: dict[str, Any], errors: list[BuildError]) -> None:
@@ -195,7 +196,8 @@ def coerce(data: dict[str, Any], lines: dict[str, int], path: str, config: SiteC
         v["glossary"] = parse_glossary(data["glossary"], path, line("glossary"), config.editions, errors)
     params = tuple(sorted((str(k), data[k]) for k in data
                           if str(k) not in KNOWN_KEYS and str(k).lower() not in _SCHEDULE))
-    return FrontMatter(**v, params=params, lines=tuple(sorted(lines.items()))), errors
+    keys = sorted(lines)
+    return FrontMatter(**v, params=params, lines=(tuple(map(sys.intern, keys)), tuple(lines[k] for k in keys))), errors
 
 
 def read(text: str, path: str, config: SiteConfig) -> tuple[FrontMatter, str, int, list[BuildError]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -227,19 +228,19 @@ def _from_bytes(rel: str, raw: bytes, config: SiteConfig, parse_markdown: bool,
 
     summary_src, body = split_more(body)
     if not parse_markdown:
-        return Document(source=rel, kind=kind, lang=_canonical_lang(lang), meta=meta, tokens=(),
-                        body_line=body_line, summary_tokens=None, stem=stem, section=section,
+        return Document(source=rel, kind=sys.intern(kind), lang=_canonical_lang(lang), meta=meta, tokens=(),
+                        body_line=body_line, summary_tokens=None, stem=stem, section=sys.intern(section),
                         body=body, summary_src=summary_src), []
     md = new_parser(config.unsafe_html, math=True) if meta.mathjax else parser or new_parser(config.unsafe_html)
     tokens = md.parse(body, {})
     summary_tokens = tuple(md.parse(summary_src, {})) if summary_src is not None else None
-    return Document(source=rel, kind=kind, lang=_canonical_lang(lang), meta=meta, tokens=tuple(tokens),
+    return Document(source=rel, kind=sys.intern(kind), lang=_canonical_lang(lang), meta=meta, tokens=tuple(tokens),
                     body_line=body_line, summary_tokens=summary_tokens, stem=stem, section=section), []
 
 
 def _canonical_lang(tag: str) -> str:
     parts = tag.split("-")
-    return "-".join([parts[0].lower()] + [p.upper() if len(p) == 2 else p.title() for p in parts[1:]])
+    return sys.intern("-".join([parts[0].lower()] + [p.upper() if len(p) == 2 else p.title() for p in parts[1:]]))
 
 
 def load(config: SiteConfig, parse_markdown: bool = True, store: Store | None = None,
