@@ -263,7 +263,7 @@ class Session:
         search_dir = records.search_dir(self.site_dir, self.out)
         try:
             search.save_state(search_state, search_dir)
-        except OSError:
+        except (OSError, search.StateError):  # (a damaged record met while compacting: this build read none)
             shutil.rmtree(search_dir, ignore_errors=True)  # best effort: the next build checks it anyway
         listing = self.watch.result()  # the output folder's listing digest, from the child (or taken here)
         self.watch.close()

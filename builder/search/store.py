@@ -9,8 +9,10 @@
 
 The index lists each record's (offset, length, CRC-32); a record is checked when it is decoded
 (the unchanged outputs, only hashed, are not: that would cost as much again). A save appends the
-new records, fsyncs, then replaces the index atomically, so a crash leaves the previous state
+new records, then replaces the index atomically, so a killed build leaves the previous state
 intact; when dead records exceed COMPACT of the live ones the blob is rewritten (new <gen>).
+Nothing is fsynced: after a power loss the index's SHA-256 or a record's CRC-32 fails to match and
+the build rebuilds the index (like the store's database: incremental/store.py `connect`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from array import array
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .state import DOC, EQ, OUT, STATE_FORMAT, Blob, SearchState, StateError, code_digest, make_zdict, pack_doc
+from .state import DOC, EQ, OUT, STATE_FORMAT, Blob, SearchState, code_digest, make_zdict, pack_doc
 from .tokens import Fold
 
 _MAGIC = b"TWSEARCH"
@@ -57,8 +59,6 @@ def save_state(state: SearchState, path: Path) -> None:
     tmp = path / f"index.tmp-{os.getpid()}"
     with open(tmp, "wb") as f:
         f.write(head + payload)
-        f.flush()
-        os.fsync(f.fileno())
     os.replace(tmp, path / "index")
     # the state now reads its records from what was just written (memory is released)
     state.locs = locs
@@ -85,19 +85,15 @@ class _RecordWriter:
 
     def write_all(self, state: SearchState, append: bool) -> int:
         """The records held in memory; and, unless appending, those in the old blob. Returns the
-        blob's size once written and synced."""
+        blob's size once written."""
         for kind in (OUT, DOC, EQ):
             for i in range(len(self.locs[kind]) // 3):
                 if i in state.mem[kind]:
                     self.put(kind, i, _record(kind, state.mem[kind][i], state.zdict))
-                elif not append:
-                    off_i, len_i = self.locs[kind][3 * i : 3 * i + 2]
-                    if len_i < 0 or state.blob is None:
-                        raise StateError("missing record")
-                    self.put(kind, i, state.blob.view(off_i, len_i))
+                elif not append:  # (checked as it is copied: its CRC is computed afresh below)
+                    self.put(kind, i, state.raw(kind, i))
         self.flush()
         self.f.flush()
-        os.fsync(self.f.fileno())
         return self.off
 
     def put(self, kind: int, i: int, data: bytes | memoryview) -> None:
