@@ -86,7 +86,7 @@ def write(site_dir: Path, folder: str, kind: str, payload: bytes | memoryview | 
         conn = connect(db_path(site_dir))
         try:
             conn.execute("BEGIN IMMEDIATE")
-            _put(conn, folder, kind, payload)
+            _put(conn, folder, kind, payload, _counter(conn))
             conn.execute("COMMIT")
         finally:
             conn.close()
@@ -121,11 +121,16 @@ def write_file(site_dir: Path, folder: str, kind: str, f: BinaryIO) -> None:
         pass
 
 
-def _put(conn: sqlite3.Connection, folder: str, kind: str, payload: bytes | memoryview | None) -> None:
+def _counter(conn: sqlite3.Connection) -> int:
+    """The build counter of the records a transaction writes (one scan of the table: asked per
+    record, the 134 records of an edit read 113 MB at 10,000 articles)."""
+    return int(conn.execute("SELECT coalesce(max(used), 0) + 1 FROM records").fetchone()[0])
+
+
+def _put(conn: sqlite3.Connection, folder: str, kind: str, payload: bytes | memoryview | None, used: int) -> None:
     if payload is None:
         conn.execute("DELETE FROM records WHERE folder = ? AND kind = ?", (folder, kind))
         return
-    used = conn.execute("SELECT coalesce(max(used), 0) + 1 FROM records").fetchone()[0]
     conn.execute("INSERT OR REPLACE INTO records (folder, kind, crc, used, value) VALUES (?, ?, ?, ?, ?)",
                  (folder, kind, zlib.crc32(payload), used, payload))
 
@@ -151,10 +156,11 @@ class Commit:
             return
         try:
             conn.execute("BEGIN IMMEDIATE")
+            used = _counter(conn)
             for folder, kind, payload in self.puts:
-                _put(conn, folder, kind, payload)
+                _put(conn, folder, kind, payload, used)
             if self.snapshot is not None:
-                _publish_snapshot(conn, self.folder, *self.snapshot)
+                _publish_snapshot(conn, self.folder, *self.snapshot, used)
             gone = prune(conn, self.folder, self.used)
             conn.execute("COMMIT")
         except (sqlite3.Error, OSError):
@@ -167,11 +173,11 @@ class Commit:
             prune_files(*self.images)
 
 
-def _publish_snapshot(conn: sqlite3.Connection, folder: str, kind: str, ok: bool) -> None:
+def _publish_snapshot(conn: sqlite3.Connection, folder: str, kind: str, ok: bool, used: int) -> None:
     """Point `SNAPSHOT` at the row `kind` (ok) and delete every other snapshot row of the folder
     (the previous one, and those of builds killed before their commit); else delete that row."""
     if ok and conn.execute("SELECT 1 FROM records WHERE folder = ? AND kind = ?", (folder, kind)).fetchone():
-        _put(conn, folder, SNAPSHOT, kind.encode())
+        _put(conn, folder, SNAPSHOT, kind.encode(), used)
         conn.execute("DELETE FROM records WHERE folder = ? AND kind LIKE ? AND kind != ?",
                      (folder, SNAPSHOT_ROWS + "%", kind))
     else:
