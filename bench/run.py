@@ -54,8 +54,11 @@ def log(msg):
 
 
 def measure(cmd, cwd, env, log_path):
-    """Run cmd; return wall seconds, child CPU seconds, peak RSS (MiB) and exit code."""
+    """Run cmd; return wall seconds, child CPU seconds, peak RSS (MiB) and exit code. The disk is
+    settled first (untimed `sync`): a build must not pay for the writeback of the previous one's
+    gigabyte (an edit timed right after a cold build at 10,000 articles waited on it)."""
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    os.sync()
     t0 = time.perf_counter()
     with open(log_path, "wb") as lf:
         try:
