@@ -13,7 +13,9 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from .errors import BuildFailed, VerifyFailed
 
@@ -86,15 +88,21 @@ def parser() -> argparse.ArgumentParser:
 def run() -> None:
     """The console entry point. A build leaves a large heap (the site, the incremental state) that
     the interpreter would free object by object at exit, a tenth of a second or more on a big site:
-    output is flushed, then the process ends at once."""
-    code = main()
+    output is flushed, then the process ends at once (a build ends it while its result, which
+    holds that heap, is still alive: `_build`)."""
+    _end(main(end=_end))
+
+
+def _end(code: int) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     logging.shutdown()
     os._exit(code)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, end: Callable[[int], NoReturn] | None = None) -> int:
+    """`end(code)`: end the process once a command is done (the console entry point's; in-process
+    callers such as the tests leave it None and get the code back)."""
     ap = parser()
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
@@ -109,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     args.site = args.site or positional or "."
     try:
         if args.command == "build":
-            return _build(args)
+            return _build(args, end)
         if args.command == "serve":
             from .serve import serve
             return serve(Path(args.site), host=args.host, port=args.port, drafts=args.drafts,
@@ -226,7 +234,7 @@ def _freeze_model() -> None:
     gc.enable()
 
 
-def _build(args: argparse.Namespace) -> int:
+def _build(args: argparse.Namespace, end: Callable[[int], NoReturn] | None = None) -> int:
     from .pipeline.build import build
     counter = _Count()
     logging.getLogger("tongwen").addHandler(counter)
@@ -251,4 +259,6 @@ def _build(args: argparse.Namespace) -> int:
             print(f"tongwen: {result.out} is up to date ({result.pages} pages; no input changed) in {total:.2f}s")
         else:
             print(summary(result, total, counter.n, args.verbose))
+    if end is not None:
+        end(0)  # (with `result` still referenced: its working set is never freed)
     return 0
