@@ -7,6 +7,7 @@ never see it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import logging
@@ -91,6 +92,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False, base_ur
     when nothing changed (a skipped build) or the build failed."""
     result = _build(site_dir, out, drafts, base_url, jobs, progress, reuse, memory, on_loaded, future, on_published)
     if verify if verify is not None else os.environ.get("TONGWEN_VERIFY") == "1":
+        result = dataclasses.replace(result, working_set=())  # (not held through a second build)
         with tempfile.TemporaryDirectory(prefix="tongwen-verify-") as tmp:
             build(site_dir, Path(tmp) / "public", drafts, base_url, jobs, reuse=False, verify=False, future=future)
             errors = differences(result.out, Path(tmp) / "public")
