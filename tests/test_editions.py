@@ -77,6 +77,22 @@ def test_human_translation_wins(tmp_path: Path) -> None:
     assert not (out / "posts/a.zh-tw").exists()
 
 
+def test_a_text_no_edition_shows_is_named_in_a_warning(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Hugo's language folders: content/en/posts/a.md and content/zh-cn/posts/a.md are one page. The
+    editions are scripts of Chinese, so the Chinese text stands in both; the English one is not
+    published, and the build says so (it used to be dropped without a word). A human translation
+    in the other script is shown, so it is not named."""
+    out = make_and_build(tmp_path, {
+        "content/en/posts/a.md": '---\ntitle: "Hello"\n---\n\nAn English text.\n',
+        "content/zh-cn/posts/a.md": '---\ntitle: "你好"\n---\n\n中文正文。\n',
+        "content/posts/b.md": '---\ntitle: "软件"\n---\n\n机器会把这句转换。\n',
+        "content/posts/b.zh-tw.md": '---\ntitle: "人工翻譯"\n---\n\n這是編輯親手寫的譯文。\n',
+    })
+    assert "中文正文" in read(out, "posts/a/index.html")
+    named = [r.getMessage() for r in caplog.records if "not published" in r.getMessage()]
+    assert len(named) == 1 and named[0].startswith("content/en/posts/a.md:1: not published: content/zh-cn/posts/a.md")
+
+
 def test_glossary_site_and_page(tmp_path: Path) -> None:
     out = make_and_build(tmp_path, {
         "site.yaml": "title: 站\nbase_url: https://e.org/\nglossary:\n  - 平台\n  - {zh-cn: 鼠标, zh-tw: 滑鼠墊}\n",

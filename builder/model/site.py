@@ -64,6 +64,8 @@ class Site:
     resources: tuple[tuple[str, str], ...]  # output path within an edition → source path
     index: dict[str, Entry] = field(default_factory=dict)  # source → entry, for link resolution
     weighted: bool = False  # some article has a weight (lists then put weighted pages first)
+    # (document, the document shown in its place): a page's documents no edition shows (derive.py)
+    unshown: tuple[tuple[str, str], ...] = ()
 
     def all_entries(self) -> tuple[Entry, ...]:
         return (*self.articles, *self.sections, *(c.entry for c in self.collections), *(t.entry for t in self.topics))

@@ -129,6 +129,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
             if on_loaded is not None:
                 on_loaded()
             warn_empty(model.site.articles)
+            warn_unshown(model.site)
         with steps("images"):  # (cached by content: an unchanged image is not resized again)
             images = prepare(config.root, model.site, site_dir / CACHE_DIR / "images" if reuse else None)
         with steps("incremental"):
@@ -267,6 +268,15 @@ def warn_empty(articles: tuple[Entry, ...]) -> None:
         if d.body is not None and not d.tokens and not d.body.strip() and not d.meta.draft:
             log.warning("%s:%d: the article has no text but is published (add text, or set draft: true)",
                         d.source, d.body_line)
+
+
+def warn_unshown(site: Site) -> None:
+    """Warn about each document of a published page that no edition shows (derive.py `_unshown`):
+    nothing a user wrote is left out without a word."""
+    codes = ", ".join(e.code for e in site.config.editions)  # type: ignore[attr-defined]
+    for source, shown in site.unshown:
+        log.warning("%s:1: not published: %s stands for this page in every edition (%s); the editions are "
+                    "scripts of Chinese, and a page has one text per edition", source, shown, codes)
 
 
 def site_config(site_dir: Path, base_url: str | None) -> SiteConfig:

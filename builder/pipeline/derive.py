@@ -70,6 +70,17 @@ def make_entry(members: list[Document], config: SiteConfig, errors: list[BuildEr
                  docs=tuple(chosen), canonical=canonical)
 
 
+def _unshown(made: Sequence[tuple[Entry, list[Document]]]) -> tuple[tuple[str, str], ...]:
+    """The documents of a published page that no edition shows (an English `content/en/posts/a.md`
+    beside `content/zh-cn/posts/a.md`: the editions are scripts of Chinese, not languages), each
+    with the document shown in its place."""
+    out = []
+    for e, members in made:
+        shown = {d.source for _k, d in e.docs}
+        out += [(d.source, e.docs[0][1].source) for d in members if d.source not in shown]
+    return tuple(out)
+
+
 def _same_script(lang: str, script: str) -> bool:
     from ..text.opencc import source_script
     s = source_script(lang)
@@ -80,9 +91,10 @@ def derive(docs: Sequence[Document], resources: Sequence[Resource], config: Site
            drafts: bool = False, future: bool = False, now: dt.datetime | None = None) -> Site:
     """`now`: the clock of the publication window (schedule.py); None publishes every date."""
     errors: list[BuildError] = []
-    entries = [make_entry(m, config, errors) for m in group_translations(docs, config)]
-    entries = [e for e in entries if (drafts or not e.canonical.meta.draft)
-               and (now is None or published(e.canonical.meta, now, future))]
+    made = [(make_entry(m, config, errors), m) for m in group_translations(docs, config)]
+    made = [(e, m) for e, m in made if (drafts or not e.canonical.meta.draft)
+            and (now is None or published(e.canonical.meta, now, future))]
+    entries = [e for e, _m in made]
     articles = sorted((e for e in entries if e.kind == "article"),
                       key=lambda e: (-e.sort_time.timestamp(), e.source))
     sections = sorted((e for e in entries if e.kind == "section"), key=lambda e: e.path)
@@ -93,7 +105,7 @@ def derive(docs: Sequence[Document], resources: Sequence[Resource], config: Site
     site = Site(config=config, articles=tuple(articles), sections=tuple(sections),
                 collections=collections, topics=topics, terms=terms, redirects=redirects,
                 resources=_resources(resources, entries), index={e.source: e for e in entries},
-                weighted=any(a.canonical.meta.weight for a in articles))
+                weighted=any(a.canonical.meta.weight for a in articles), unshown=_unshown(made))
     for e in entries:
         for _k, d in e.docs:
             site.index.setdefault(d.source, e)
