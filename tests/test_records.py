@@ -111,3 +111,32 @@ def test_an_edit_rewrites_only_the_parts_of_the_state_it_changed(tmp_path: Path)
     post.write_text(post.read_text(encoding="utf-8") + "\n又一句。\n", encoding="utf-8")
     assert build(site, out, jobs=1).jobs_kept == 0
     assert build(site, out, jobs=1, verify=True).skipped
+
+
+def test_the_preview_server_keeps_the_state_it_recorded_while_the_database_holds_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a `Memory` (the preview server's), the next build uses the state this process recorded
+    instead of reading its rows back, but only while the database's head row is the one recorded:
+    after a build by another process (no memory) the rows are read again. Every build is checked
+    against a clean one (verify)."""
+    from builder.incremental.store import Memory
+
+    site, out = generated_site(tmp_path / "site", n=30), tmp_path / "out"
+    reads: list[str] = []
+    real = records.read_parts
+    monkeypatch.setattr(records, "read_parts", lambda *a: reads.append(a[2]) or real(*a))
+    memory = Memory()
+    build(site, out, jobs=1, memory=memory)
+    assert records.folder_key(out) in memory.states
+    post = site / "content" / "posts" / "second.md"
+    text = post.read_text(encoding="utf-8")
+    reads.clear()
+    post.write_text(text + "\n第一处改动。\n", encoding="utf-8")
+    first = build(site, out, jobs=1, memory=memory, verify=True)
+    assert 0 < first.jobs_run < first.jobs_kept and reads == []  # the state came from memory
+    post.write_text(text + "\n另一个进程的改动。\n", encoding="utf-8")
+    build(site, out, jobs=1)  # another process: the database's head row changes
+    reads.clear()
+    post.write_text(text + "\n第三处改动。\n", encoding="utf-8")
+    third = build(site, out, jobs=1, memory=memory, verify=True)
+    assert 0 < third.jobs_run < third.jobs_kept and reads == [records.STATE]  # read back from the database

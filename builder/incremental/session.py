@@ -111,7 +111,8 @@ class Session:
     def writer(self) -> Staging | Patch:
         """A patch of the folder in place when the previous state may serve, else a whole new folder."""
         if self.enabled:
-            self.previous = load_state(self.site_dir, self.out, verify=False)  # trusted once `watch` vouches
+            # (trusted once `watch` vouches)
+            self.previous = load_state(self.site_dir, self.out, verify=False, memory=self.memory)
             self.recorded = self.previous.listing if self.previous is not None else None
         check_target(self.out, self.site_dir, foreign_scan=self.previous is None)
         patch = Patch.open(self.out) if self.previous is not None else None
@@ -267,11 +268,17 @@ class Session:
             shutil.rmtree(search_dir, ignore_errors=True)  # best effort: the next build checks it anyway
         listing = self.watch.result()  # the output folder's listing digest, from the child (or taken here)
         self.watch.close()
-        for kind, payload in state_records(self.out, state if settled else None, listing, self.previous):
+        puts = state_records(self.out, state if settled else None, listing, self.previous)
+        for kind, payload in puts:
             commit.put(kind, payload)
         commit.put(records.BUILD, fingerprint.record(self.fp if settled and unscheduled else None, pages, outputs,
                                                      listing))
         commit.finish()
+        if self.memory is not None:  # (the head row is compared before the state is used: load_state)
+            head = puts[0][1]
+            self.memory.states.pop(records.folder_key(self.out), None)
+            if head is not None:
+                self.memory.states[records.folder_key(self.out)] = (head, state)
 
     def close(self) -> None:
         """Reap the output watch's child (a build that raised left it running)."""

@@ -54,6 +54,9 @@ class Memory:
         self.rows: dict[bytes, Any] = {}
         self.size = 0
         self.limit = limit
+        # output folder → (the head row of the render state its last build recorded, that state
+        # as recorded): state.load_state returns it while the database's head row is the same
+        self.states: dict[str, tuple[bytes, Any]] = {}
 
     def __contains__(self, key: bytes) -> bool:
         return key in self.rows
