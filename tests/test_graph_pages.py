@@ -251,3 +251,80 @@ def test_a_theme_moves_the_graph_with_its_block(tmp_path: Path) -> None:
     html = _read(out, "posts/p1/index.html")
     assert html.count('class="graph-svg"') == 1
     assert html.index('class="graph-svg"') < html.index('<article class="post"') and "moved" in html
+
+
+def _linked(svg: str, a: str, b: str) -> bool:
+    """Whether the graph draws an edge between the nodes whose links end in `a` and `b`."""
+    nodes = re.findall(r'<(?:a|g) class="graph-node kind-\w+" data-n="([^"]*)"(?: href="([^"]*)")?', svg)
+    at = {href: i for i, (_n, href) in enumerate(nodes) if href}
+    i = next(i for h, i in at.items() if h.endswith(a))
+    j = next(i for h, i in at.items() if h.endswith(b))
+    return str(j) in nodes[i][0].split() and str(i) in nodes[j][0].split()
+
+
+@pytest.mark.no_verify
+def test_links_between_a_collections_articles_are_edges_of_its_graph(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A link between two articles a collection's graph shows is an edge of it, in both editions;
+    adding or removing one renders that collection's graph page again and no other; an edit that
+    adds or removes no link between its articles (text, or only the sentence around a link) keeps
+    it. Each build is compared with a clean one."""
+    site = tiny(tmp_path / "site")
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    assert not _linked(_svg(_read(out, "topics/举措/graph/index.html")), "posts/p1/", "posts/p3/")
+    rendered: list[tuple[str, str]] = []
+    real = topic_pages._graph_page
+
+    @functools.wraps(real)  # (the job keys hold the function's name)
+    def spy(ctx, env, c, *rest):  # type: ignore[no-untyped-def]
+        rendered.append((ctx.edition.key, c.name))
+        return real(ctx, env, c, *rest)
+
+    monkeypatch.setattr(topic_pages, "_graph_page", spy)
+    p1 = site / "content/posts/p1.md"
+    text = p1.read_text(encoding="utf-8")
+    p1.write_text(text + "\n另见[物流](p3.md)。\n", encoding="utf-8")  # p1 and p3 both mention 举措's topics
+    build(site, out, jobs=1)
+    assert sorted(rendered) == [("zh-cn", "举措"), ("zh-tw", "举措")]  # not 赛道: p1 mentions none of its topics
+    _same_as_clean(site, out, tmp_path / "clean", rendered)
+    for prefix in ("", "zh-tw/"):
+        assert _linked(_svg(_read(out, f"{prefix}topics/举措/graph/index.html")), "posts/p1/", "posts/p3/")
+    # no link changed (text added), then only the sentence around the link: no graph page renders
+    for body in (text + "\n另见[物流](p3.md)。\n\n又一句。\n", text + "\n后来另见[物流](p3.md)。\n"):
+        rendered.clear()
+        p1.write_text(body, encoding="utf-8")
+        build(site, out, jobs=1)
+        assert rendered == []
+        _same_as_clean(site, out, tmp_path / "clean", rendered)
+    # a link from an article that mentions no topic of the collection: not in its graph
+    p4 = site / "content/posts/p4.md"
+    p4.write_text(p4.read_text(encoding="utf-8") + "\n见[软件](p1.md)。\n", encoding="utf-8")
+    rendered.clear()
+    build(site, out, jobs=1)
+    assert rendered == []
+    _same_as_clean(site, out, tmp_path / "clean", rendered)
+    # the link removed: the edge goes
+    p1.write_text(text, encoding="utf-8")
+    rendered.clear()
+    build(site, out, jobs=1)
+    assert sorted(rendered) == [("zh-cn", "举措"), ("zh-tw", "举措")]
+    _same_as_clean(site, out, tmp_path / "clean", rendered)
+    assert not _linked(_svg(_read(out, "topics/举措/graph/index.html")), "posts/p1/", "posts/p3/")
+
+
+def test_an_article_that_starts_mentioning_a_topic_brings_its_links_into_the_graph(tmp_path: Path) -> None:
+    """Verify mode: p4 links to p1 first, then mentions one of 举措's topics: its link is an edge
+    then; then the link goes while the mention stays (the page must not keep the old edge)."""
+    site = tiny(tmp_path / "site")
+    out = tmp_path / "out"
+    p4 = site / "content/posts/p4.md"
+    p4.write_text(p4.read_text(encoding="utf-8") + "\n见[软件](p1.md)。\n", encoding="utf-8")
+    build(site, out, jobs=1, verify=True)
+    assert "posts/p4/" not in _svg(_read(out, "topics/举措/graph/index.html"))
+    p4.write_text(p4.read_text(encoding="utf-8").replace("什么也没提。", "谈物流。"), encoding="utf-8")
+    build(site, out, jobs=1, verify=True)
+    assert _linked(_svg(_read(out, "topics/举措/graph/index.html")), "posts/p4/", "posts/p1/")
+    p4.write_text(p4.read_text(encoding="utf-8").replace("见[软件](p1.md)。", "见软件。"), encoding="utf-8")
+    build(site, out, jobs=1, verify=True)
+    assert not _linked(_svg(_read(out, "topics/举措/graph/index.html")), "posts/p4/", "posts/p1/")

@@ -7,9 +7,8 @@ re-renders exactly the pages whose graph shows it:
   the names, paths and groups of topics (front matter: the global signature);
 - a topic's graph: its related articles (`_topic_base`, `topic_fact`) and its group's topics;
 - a collection's graph page: which articles mention each of its topics (`plan.topic_entries`,
-  `mentions_fact`).
-Article↔article links are a plain parameter (source → targets), empty until the link index is
-wired in; whoever passes them records what they read.
+  `mentions_fact`) and the links between those articles (`plan.collection_links`,
+  `graph_links_fact`: an edit that adds or removes no such link keeps the page).
 """
 
 from __future__ import annotations
@@ -112,8 +111,10 @@ def collection_graph(ctx: Ctx, c: Collection, entries_of: Callable[[str], Sequen
 
 
 def _graph_page(ctx: Ctx, env: jinja2.Environment, c: Collection, entries_of: Callable[[str], Sequence[Entry]],
-                links: Mapping[str, Sequence[str]] | None = None) -> Output:
-    """A collection's graph page in one edition."""
+                links_of: Callable[[Collection], Mapping[str, Sequence[str]]] | None = None) -> Output:
+    """A collection's graph page in one edition. `links_of(c)`: the links between the articles
+    mentioning its topics (the recording accessor)."""
+    links = links_of(c) if links_of is not None else None
     name = ctx.topic_names[c.entry.source]
     path = c.entry.path + GRAPH_PATH
     v = _page_vars(ctx, "graph", path, f"{name} · {ctx.strings['graph_title']}", c.entry.doc(ctx.edition.key))

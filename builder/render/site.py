@@ -35,7 +35,16 @@ from .other_pages import _static_files
 from .page_jobs import _rest_jobs
 from .plan import _Plan
 from .reads import Counts, Summaries, summary_fact
-from .reuse import Incremental, affected_topics, carry, changed_bodies, job_id, merged_rows, topic_facts
+from .reuse import (
+    Incremental,
+    affected_topics,
+    carry,
+    changed_bodies,
+    graph_link_facts,
+    job_id,
+    merged_rows,
+    topic_facts,
+)
 from .rows import _old_passages, _put_passages, _put_rows, _Row
 
 # fewer articles or other pages than these render in the main process: forking a large build's
@@ -262,6 +271,11 @@ def _gather_mentions(run: _Run) -> None:
     plan.counts = Counts(plan.reads, counts)
     if state is not None:
         state.counts = counts
+        # (after the topics' lists: a collection's articles are those mentioning its topics)
+        graph = graph_link_facts(plan, affected, prev.facts if prev is not None else None)
+        if prev is not None:
+            run.changed.update(f for f, d in graph.items() if prev.facts.get(f) != d)
+        state.facts.update(graph)
 
 
 def _fresh_mentions(run: _Run) -> None:
