@@ -137,3 +137,35 @@ def test_a_site_template_moves_the_section(tmp_path: Path) -> None:
     html = read(make_and_build(tmp_path, site), "posts/seed/index.html")
     assert html.count('<section class="backlinks"') == 1
     assert html.index('<section class="backlinks"') < html.index('<article class="post"')
+
+
+def test_the_sitemap_lists_the_backlinks_and_graph_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both editions, after the pages of the front matter; a backlinks page that comes or goes with a
+    link (the global signature unchanged) renders the sitemap again: verify mode compares each
+    incremental build with a clean one."""
+    monkeypatch.setattr(backlinks_module, "BACKLINKS_SHOWN", 1)
+    site = write_site(tmp_path / "site", SITE)
+    out = tmp_path / "out"
+    build(site, out, jobs=1, verify=True)
+    locs = re.findall(r"<loc>([^<]+)</loc>", read(out, "sitemap.xml"))
+    for prefix in ("", "zh-tw/"):
+        for path in ("posts/seed/backlinks/", "topics/col/graph/"):
+            assert f"https://example.org/{prefix}{path}" in locs
+            assert (out / prefix / path / "index.html").is_file()  # a real page
+    assert locs.index("https://example.org/topics/col/graph/") < locs.index("https://example.org/posts/seed/backlinks/")
+    assert len(locs) == len(set(locs))
+    p = site / "content/posts/a.md"
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text.replace("[种子](seed.md)", "种子"), encoding="utf-8")  # seed: one link left, no list page
+    build(site, out, jobs=1, verify=True)
+    assert "posts/seed/backlinks/" not in read(out, "sitemap.xml")
+    p.write_text(text, encoding="utf-8")
+    build(site, out, jobs=1, verify=True)
+    assert "https://example.org/zh-tw/posts/seed/backlinks/" in read(out, "sitemap.xml")
+
+
+def test_no_graph_page_in_the_sitemap_when_graphs_are_off(tmp_path: Path) -> None:
+    site = dict(SITE)
+    site["content/topics/col/_index.md"] = "---\ntitle: 专题集\ngraph: false\n---\n"
+    out = make_and_build(tmp_path, site)
+    assert "graph/" not in read(out, "sitemap.xml") and not (out / "topics/col/graph").exists()

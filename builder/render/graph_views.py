@@ -18,9 +18,10 @@ from typing import Any
 
 import jinja2
 
+from ..config import SiteConfig
 from ..graph.neighbourhood import GLOBAL_ARTICLES, Graph, Node, collection, local, node
 from ..graph.svg import GLOBAL_BOX, LOCAL_BOX, place, svg
-from ..model import Collection, Document, Entry, Output, Topic
+from ..model import Collection, Document, Entry, Output, Site, Topic
 from ..pipeline.paths import output_file
 from .context import Ctx, _ctx_title
 from .env import _render_template
@@ -34,6 +35,16 @@ def graph_on(ctx: Ctx, doc: Document | None) -> bool:
     """site.yaml `knowledge: {graph: false}` turns every graph off, front matter `graph: false` one
     page's."""
     return ctx.config.knowledge.graph and (doc is None or dict(doc.meta.params).get("graph", True) is not False)
+
+
+def graph_pages(config: SiteConfig, site: Site) -> list[str]:
+    """The paths of the collections' graph pages, in collection order (the sitemap lists them): those
+    whose collection has its graph on in every edition (front matter `graph: false` in a
+    translation leaves that edition without one, and the sitemap lists a path for every edition)."""
+    if not config.knowledge.graph:
+        return []
+    return [c.entry.path + GRAPH_PATH for c in site.collections
+            if all(dict(d.meta.params).get("graph", True) is not False for _k, d in c.entry.docs)]
 
 
 def _entry_node(ctx: Ctx, e: Entry, url: Url) -> Node:
