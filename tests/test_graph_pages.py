@@ -328,3 +328,34 @@ def test_an_article_that_starts_mentioning_a_topic_brings_its_links_into_the_gra
     p4.write_text(p4.read_text(encoding="utf-8").replace("见[软件](p1.md)。", "见软件。"), encoding="utf-8")
     build(site, out, jobs=1, verify=True)
     assert not _linked(_svg(_read(out, "topics/举措/graph/index.html")), "posts/p4/", "posts/p1/")
+
+
+def test_a_topic_on_its_collections_graph_page_is_an_error_naming_it(tmp_path: Path) -> None:
+    """A topic file `graph.md` (or any page whose path is a collection's graph page, or an entry's
+    backlinks page) fails the build with path:line and exit 1, leaving the previous output as it
+    was, instead of one page silently replacing the other."""
+    import subprocess
+    import sys
+    site = tiny(tmp_path / "site")
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    _write(site, {"content/topics/举措/graph.md": "---\ntitle: 图专题\naliases: [图谱]\n---\n图。\n",
+                  "content/posts/p5.md": "---\ntitle: 冒名\ndate: 2025-01-05\nslug: backlinks\n"
+                                         "url: /posts/p1/backlinks/\n---\n正文。\n"})
+    r = subprocess.run([sys.executable, "-m", "builder", "build", str(site), "--out", str(out)],
+                       capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    assert r.returncode == 1, r.stderr
+    assert "content/topics/举措/graph.md:1: page path '/topics/举措/graph/' is the graph page of " \
+           "content/topics/举措/_index.md" in r.stderr
+    assert "content/posts/p5.md:5: page path '/posts/p1/backlinks/' is the backlinks page of " \
+           "content/posts/p1.md" in r.stderr
+    assert "Traceback" not in r.stderr
+    after = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    # with the collection's graph switched off, a topic may be called graph (no page is made there)
+    (site / "content/posts/p5.md").unlink()
+    c = site / "content/topics/举措/_index.md"
+    c.write_text(c.read_text(encoding="utf-8").replace("title:", "graph: false\ntitle:"), encoding="utf-8")
+    build(site, out, jobs=1)
+    assert "图专题" in _read(out, "topics/举措/graph/index.html")

@@ -91,6 +91,11 @@ class FrontMatter:
     def line_of(self, key: str, default: int = 1) -> int:
         return pair_value(self.lines, key, default)
 
+    def switched_on(self, key: str) -> bool:
+        """A page's own switch of a site feature (`graph: false`, `backlinks: false`): on unless
+        written false."""
+        return pair_value(self.params, key, True) is not False
+
 
 @dataclass(frozen=True)
 class GlossaryEntry:

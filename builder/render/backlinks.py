@@ -16,7 +16,7 @@ import jinja2
 from ..config import SiteConfig
 from ..knowledge.links import Link, LinkIndex
 from ..model import Entry, Output, Topic
-from ..pipeline.paths import output_file
+from ..pipeline.paths import BACKLINKS_PAGE, output_file
 from .context import Ctx, _ctx_title
 from .env import _render_template
 from .job import Job, _job
@@ -39,8 +39,7 @@ def enabled(ctx: Ctx, entry: Entry) -> bool:
 
 
 def _enabled(config: SiteConfig, entry: Entry) -> bool:
-    own = dict(entry.canonical.meta.params).get("backlinks", True)
-    return config.knowledge.backlinks and own is not False
+    return config.knowledge.backlinks and entry.canonical.meta.switched_on("backlinks")
 
 
 def backlinks(ctx: Ctx, index: LinkIndex, entry: Entry, url: Callable[[str], str],
@@ -57,7 +56,7 @@ def backlinks(ctx: Ctx, index: LinkIndex, entry: Entry, url: Callable[[str], str
 
 
 def backlinks_path(entry: Entry) -> str:
-    return entry.path + "backlinks/"
+    return entry.path + BACKLINKS_PAGE
 
 
 def _item(ctx: Ctx, link: Link, url: Callable[[str], str]) -> dict[str, str]:

@@ -22,19 +22,19 @@ from ..config import SiteConfig
 from ..graph.neighbourhood import GLOBAL_ARTICLES, Graph, Node, collection, local, node
 from ..graph.svg import GLOBAL_BOX, LOCAL_BOX, place, svg
 from ..model import Collection, Document, Entry, Output, Site, Topic
-from ..pipeline.paths import output_file
+from ..pipeline.paths import GRAPH_PAGE, output_file
 from .context import Ctx, _ctx_title
 from .env import _render_template
 from .page_vars import _page_vars
 
 Url = Callable[[str], str]
-GRAPH_PATH = "graph/"  # a collection's graph page, below the collection's path
+GRAPH_PATH = GRAPH_PAGE  # a collection's graph page, below the collection's path
 
 
 def graph_on(ctx: Ctx, doc: Document | None) -> bool:
     """site.yaml `knowledge: {graph: false}` turns every graph off, front matter `graph: false` one
     page's."""
-    return ctx.config.knowledge.graph and (doc is None or dict(doc.meta.params).get("graph", True) is not False)
+    return ctx.config.knowledge.graph and (doc is None or doc.meta.switched_on("graph"))
 
 
 def graph_pages(config: SiteConfig, site: Site) -> list[str]:
@@ -44,7 +44,7 @@ def graph_pages(config: SiteConfig, site: Site) -> list[str]:
     if not config.knowledge.graph:
         return []
     return [c.entry.path + GRAPH_PATH for c in site.collections
-            if all(dict(d.meta.params).get("graph", True) is not False for _k, d in c.entry.docs)]
+            if all(d.meta.switched_on("graph") for _k, d in c.entry.docs)]
 
 
 def _entry_node(ctx: Ctx, e: Entry, url: Url) -> Node:
