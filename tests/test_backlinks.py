@@ -169,3 +169,33 @@ def test_no_graph_page_in_the_sitemap_when_graphs_are_off(tmp_path: Path) -> Non
     site["content/topics/col/_index.md"] = "---\ntitle: 专题集\ngraph: false\n---\n"
     out = make_and_build(tmp_path, site)
     assert "graph/" not in read(out, "sitemap.xml") and not (out / "topics/col/graph").exists()
+
+
+def test_no_link_is_scanned_while_backlinks_and_graphs_are_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing shows links then (previews do not): the build does not pay for finding them. Turned
+    back on, the next build (verify mode) finds them all."""
+    from builder.render import linkscan
+    scanned: list[str] = []
+    real = linkscan._doc_links
+
+    def spy(doc, *rest):  # type: ignore[no-untyped-def]
+        scanned.append(doc.source)
+        return real(doc, *rest)
+
+    monkeypatch.setattr(linkscan, "_doc_links", spy)
+    site = dict(SITE)
+    site["site.yaml"] = "title: 测试站\nbase_url: https://example.org/\nknowledge: {backlinks: false, graph: false}\n"
+    root = write_site(tmp_path / "site", site)
+    out = tmp_path / "out"
+    build(root, out, jobs=1)
+    assert scanned == [] and (out / "previews").is_dir()
+    (root / "site.yaml").write_text("title: 测试站\nbase_url: https://example.org/\nknowledge: {backlinks: false}\n",
+                                    encoding="utf-8")
+    build(root, out, jobs=1, verify=True)
+    assert scanned and _linked_from(read(out, "topics/col/t/index.html"), "posts/b/")
+
+
+def _linked_from(html: str, path: str) -> bool:
+    """The topic page's local graph shows the article linking to it."""
+    m = re.search(r'<svg class="graph-svg".*?</svg>', html, re.S)
+    return bool(m) and path in m.group(0)
