@@ -26,6 +26,7 @@ editions), after `tongwen/previews.js` once per page.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -79,19 +80,20 @@ def make_copy(src: Path, dest: Path, on: bool, links: int, seed: int) -> Path:
     return dest
 
 
-def cold_build(site: Path, out: Path) -> tuple[float, float]:
-    """One truly cold build: (wall s, CPU s of the build and its workers)."""
+def cold_build(site: Path, out: Path) -> tuple[float, float, dict[str, float]]:
+    """One truly cold build: (wall s, CPU s of the build and its workers, its stages' wall s)."""
     shutil.rmtree(site / ".tongwen-cache", ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     env = {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1700000000"}
+    stats = out.parent / "stats.json"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "builder", "-q", "build", str(site), "--out", str(out)],
-                            env=env, cwd=REPO)
+    proc = subprocess.Popen([sys.executable, "-m", "builder", "-q", "build", str(site), "--out", str(out),
+                             "--stats", str(stats)], env=env, cwd=REPO)
     _pid, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{site}: the build failed ({status})")
-    return wall, ru.ru_utime + ru.ru_stime
+    return wall, ru.ru_utime + ru.ru_stime, json.loads(stats.read_text(encoding="utf-8"))["stages"]
 
 
 def _pages(out: Path) -> tuple[list[Path], list[Path]]:
@@ -151,10 +153,12 @@ def main() -> int:
     sites = {m: make_copy(base, work / m / "site", m == "on", a.links, a.seed) for m in ("on", "off")}
     outs = {m: work / m / "public" for m in ("on", "off")}
     times: dict[str, list[tuple[float, float]]] = {"on": [], "off": []}
+    stages: dict[str, list[dict[str, float]]] = {"on": [], "off": []}
     for i in range(a.runs):
         for m in ("on", "off"):  # A B A B
-            times[m].append(cold_build(sites[m], outs[m]))
-            w, c = times[m][-1]
+            w, c, st = cold_build(sites[m], outs[m])
+            times[m].append((w, c))
+            stages[m].append(st)
             print(f"run {i + 1} {m}: wall {w:.2f} s, CPU {c:.2f} s", flush=True)
     med = {m: (statistics.median(t[0] for t in ts), statistics.median(t[1] for t in ts)) for m, ts in times.items()}
     (won, con), (woff, coff) = med["on"], med["off"]
@@ -165,6 +169,11 @@ def main() -> int:
               + ", ".join(f"{w:.1f}/{c:.1f}" for w, c in times[m]) + " |")
     print(f"| added | {won - woff:+.2f} ({(won / woff - 1) * 100:+.1f} %) | "
           f"{con - coff:+.2f} ({(con / coff - 1) * 100:+.1f} %) | target ≤ 10 % |")
+    names = list(dict.fromkeys(k for m in stages for st in stages[m] for k in st))
+    print("\n| stage (wall s, median) | " + " | ".join(names) + " |\n|---|" + "---|" * len(names))
+    for m in ("on", "off"):
+        print(f"| knowledge {m} | " + " | ".join(
+            f"{statistics.median(st.get(k, 0.0) for st in stages[m]):.2f}" for k in names) + " |")
     s = sizes(outs["on"], outs["off"])
     arts, shards = s.pop("counts")
     print(f"\n| bytes ({int(arts)} article pages, {shards} preview shards) | median | max |\n|---|---|---|")
