@@ -359,3 +359,24 @@ def test_a_topic_on_its_collections_graph_page_is_an_error_naming_it(tmp_path: P
     c.write_text(c.read_text(encoding="utf-8").replace("title:", "graph: false\ntitle:"), encoding="utf-8")
     build(site, out, jobs=1)
     assert "图专题" in _read(out, "topics/举措/graph/index.html")
+
+
+def test_both_editions_share_a_collections_force_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A collection's graph has the same shape in both editions (only labels differ): one process
+    rendering both pages lays it out once (~40 ms for 100 nodes), and the positions are the same."""
+    from builder.graph import svg as svg_module
+    shapes: list[int] = []
+    real = svg_module.force
+
+    def spy(n, *rest):  # type: ignore[no-untyped-def]
+        shapes.append(n)
+        return real(n, *rest)
+
+    monkeypatch.setattr(svg_module, "force", spy)
+    out = tmp_path / "out"
+    build(tiny(tmp_path / "site"), out, jobs=1)
+    assert len(shapes) == 2  # two collections, not four pages
+
+    def circles(rel: str) -> list[str]:
+        return re.findall(r"<circle [^>]*>", _svg(_read(out, rel)))
+    assert circles("topics/举措/graph/index.html") == circles("zh-tw/topics/举措/graph/index.html")

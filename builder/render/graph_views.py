@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 
 from ..config import SiteConfig
+from ..graph.layout import Point
 from ..graph.neighbourhood import GLOBAL_ARTICLES, Graph, Node, collection, local, node
 from ..graph.svg import GLOBAL_BOX, LOCAL_BOX, place, svg
 from ..model import Collection, Document, Entry, Output, Site, Topic
@@ -56,8 +57,21 @@ def _entry_node(ctx: Ctx, e: Entry, url: Url) -> Node:
 def _view(ctx: Ctx, g: Graph, box: tuple[int, int], name: str) -> dict[str, Any]:
     """What the templates get: the SVG, the nodes for the text alternative (the page itself left
     out), how many the cap left out."""
-    return {"svg": svg(g, place(g, box), box, name), "left_out": g.left_out,
+    return {"svg": svg(g, _place(ctx, g, box), box, name), "left_out": g.left_out,
             "nodes": [{"title": n.title, "url": n.url, "kind": n.kind} for n in g.nodes if n.kind != "self"]}
+
+
+def _place(ctx: Ctx, g: Graph, box: tuple[int, int]) -> tuple[Point, ...]:
+    """The graph's layout; a force layout (a collection's graph) once per shape in this process
+    (`Converters.layouts`: the other edition's page draws the same shape)."""
+    if g.rings:
+        return place(g, box)
+    key = (len(g.nodes), g.edges, box)
+    memo = ctx.converters.layouts
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = place(g, box)
+    return got
 
 
 def article_graph(ctx: Ctx, entry: Entry, doc: Document, topics: Iterable[int], url: Url,
