@@ -80,11 +80,14 @@ def make_copy(src: Path, dest: Path, on: bool, links: int, seed: int) -> Path:
     return dest
 
 
-def cold_build(site: Path, out: Path) -> tuple[float, float, dict[str, float]]:
-    """One truly cold build: (wall s, CPU s of the build and its workers, its stages' wall s)."""
+def cold_build(site: Path, out: Path, jobs: int = 0) -> tuple[float, float, dict[str, float]]:
+    """One truly cold build: (wall s, CPU s of the build and its workers, its stages' wall s).
+    `jobs`: worker processes (TONGWEN_JOBS; 0: the build's default, the core count)."""
     shutil.rmtree(site / ".tongwen-cache", ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     env = {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1700000000"}
+    if jobs:
+        env["TONGWEN_JOBS"] = str(jobs)
     stats = out.parent / "stats.json"
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "builder", "-q", "build", str(site), "--out", str(out),
@@ -143,6 +146,7 @@ def main() -> int:
     ap.add_argument("--links", type=int, default=2, help="internal links added to each article (default 2)")
     ap.add_argument("--out", type=Path, default=HERE / "out", help="work folder (default bench/out)")
     ap.add_argument("--site", type=Path, default=None, help="an existing site instead of the generated corpus")
+    ap.add_argument("--jobs", type=int, default=0, help="worker processes (TONGWEN_JOBS; default: the core count)")
     a = ap.parse_args()
     if a.site is not None:
         base, label = a.site.resolve(), a.site.name
@@ -156,13 +160,14 @@ def main() -> int:
     stages: dict[str, list[dict[str, float]]] = {"on": [], "off": []}
     for i in range(a.runs):
         for m in ("on", "off"):  # A B A B
-            w, c, st = cold_build(sites[m], outs[m])
+            w, c, st = cold_build(sites[m], outs[m], a.jobs)
             times[m].append((w, c))
             stages[m].append(st)
             print(f"run {i + 1} {m}: wall {w:.2f} s, CPU {c:.2f} s", flush=True)
     med = {m: (statistics.median(t[0] for t in ts), statistics.median(t[1] for t in ts)) for m, ts in times.items()}
     (won, con), (woff, coff) = med["on"], med["off"]
-    print(f"\n{label}, {a.links} internal links per article, {a.runs} runs each (A B A B), medians:\n")
+    print(f"\n{label}, {a.links} internal links per article, {a.runs} runs each (A B A B), "
+          f"{a.jobs or 'default'} workers, medians:\n")
     print("| cold build | wall (s) | CPU (s) | runs (wall/CPU) |\n|---|---|---|---|")
     for m in ("on", "off"):
         print(f"| knowledge {m} | {med[m][0]:.2f} | {med[m][1]:.2f} | "
