@@ -137,3 +137,65 @@ def test_a_site_template_moves_the_section(tmp_path: Path) -> None:
     html = read(make_and_build(tmp_path, site), "posts/seed/index.html")
     assert html.count('<section class="backlinks"') == 1
     assert html.index('<section class="backlinks"') < html.index('<article class="post"')
+
+
+def test_the_sitemap_lists_the_backlinks_and_graph_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both editions, after the pages of the front matter; a backlinks page that comes or goes with a
+    link (the global signature unchanged) renders the sitemap again: verify mode compares each
+    incremental build with a clean one."""
+    monkeypatch.setattr(backlinks_module, "BACKLINKS_SHOWN", 1)
+    site = write_site(tmp_path / "site", SITE)
+    out = tmp_path / "out"
+    build(site, out, jobs=1, verify=True)
+    locs = re.findall(r"<loc>([^<]+)</loc>", read(out, "sitemap.xml"))
+    for prefix in ("", "zh-tw/"):
+        for path in ("posts/seed/backlinks/", "topics/col/graph/"):
+            assert f"https://example.org/{prefix}{path}" in locs
+            assert (out / prefix / path / "index.html").is_file()  # a real page
+    assert locs.index("https://example.org/topics/col/graph/") < locs.index("https://example.org/posts/seed/backlinks/")
+    assert len(locs) == len(set(locs))
+    p = site / "content/posts/a.md"
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text.replace("[种子](seed.md)", "种子"), encoding="utf-8")  # seed: one link left, no list page
+    build(site, out, jobs=1, verify=True)
+    assert "posts/seed/backlinks/" not in read(out, "sitemap.xml")
+    p.write_text(text, encoding="utf-8")
+    build(site, out, jobs=1, verify=True)
+    assert "https://example.org/zh-tw/posts/seed/backlinks/" in read(out, "sitemap.xml")
+
+
+def test_no_graph_page_in_the_sitemap_when_graphs_are_off(tmp_path: Path) -> None:
+    site = dict(SITE)
+    site["content/topics/col/_index.md"] = "---\ntitle: 专题集\ngraph: false\n---\n"
+    out = make_and_build(tmp_path, site)
+    assert "graph/" not in read(out, "sitemap.xml") and not (out / "topics/col/graph").exists()
+
+
+def test_no_link_is_scanned_while_backlinks_and_graphs_are_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing shows links then (previews do not): the build does not pay for finding them. Turned
+    back on, the next build (verify mode) finds them all."""
+    from builder.render import linkscan
+    scanned: list[str] = []
+    real = linkscan._doc_links
+
+    def spy(doc, *rest):  # type: ignore[no-untyped-def]
+        scanned.append(doc.source)
+        return real(doc, *rest)
+
+    monkeypatch.setattr(linkscan, "_doc_links", spy)
+    site = dict(SITE)
+    site["site.yaml"] = "title: 测试站\nbase_url: https://example.org/\nknowledge: {backlinks: false, graph: false}\n"
+    root = write_site(tmp_path / "site", site)
+    out = tmp_path / "out"
+    build(root, out, jobs=1)
+    assert scanned == [] and (out / "previews").is_dir()
+    (root / "site.yaml").write_text("title: 测试站\nbase_url: https://example.org/\nknowledge: {backlinks: false}\n",
+                                    encoding="utf-8")
+    build(root, out, jobs=1, verify=True)
+    assert scanned and _linked_from(read(out, "topics/col/t/index.html"), "posts/b/")
+
+
+def _linked_from(html: str, path: str) -> bool:
+    """The topic page's local graph shows the article linking to it."""
+    m = re.search(r'<svg class="graph-svg".*?</svg>', html, re.S)
+    return bool(m) and path in m.group(0)

@@ -251,3 +251,132 @@ def test_a_theme_moves_the_graph_with_its_block(tmp_path: Path) -> None:
     html = _read(out, "posts/p1/index.html")
     assert html.count('class="graph-svg"') == 1
     assert html.index('class="graph-svg"') < html.index('<article class="post"') and "moved" in html
+
+
+def _linked(svg: str, a: str, b: str) -> bool:
+    """Whether the graph draws an edge between the nodes whose links end in `a` and `b`."""
+    nodes = re.findall(r'<(?:a|g) class="graph-node kind-\w+" data-n="([^"]*)"(?: href="([^"]*)")?', svg)
+    at = {href: i for i, (_n, href) in enumerate(nodes) if href}
+    i = next(i for h, i in at.items() if h.endswith(a))
+    j = next(i for h, i in at.items() if h.endswith(b))
+    return str(j) in nodes[i][0].split() and str(i) in nodes[j][0].split()
+
+
+@pytest.mark.no_verify
+def test_links_between_a_collections_articles_are_edges_of_its_graph(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A link between two articles a collection's graph shows is an edge of it, in both editions;
+    adding or removing one renders that collection's graph page again and no other; an edit that
+    adds or removes no link between its articles (text, or only the sentence around a link) keeps
+    it. Each build is compared with a clean one."""
+    site = tiny(tmp_path / "site")
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    assert not _linked(_svg(_read(out, "topics/举措/graph/index.html")), "posts/p1/", "posts/p3/")
+    rendered: list[tuple[str, str]] = []
+    real = topic_pages._graph_page
+
+    @functools.wraps(real)  # (the job keys hold the function's name)
+    def spy(ctx, env, c, *rest):  # type: ignore[no-untyped-def]
+        rendered.append((ctx.edition.key, c.name))
+        return real(ctx, env, c, *rest)
+
+    monkeypatch.setattr(topic_pages, "_graph_page", spy)
+    p1 = site / "content/posts/p1.md"
+    text = p1.read_text(encoding="utf-8")
+    p1.write_text(text + "\n另见[物流](p3.md)。\n", encoding="utf-8")  # p1 and p3 both mention 举措's topics
+    build(site, out, jobs=1)
+    assert sorted(rendered) == [("zh-cn", "举措"), ("zh-tw", "举措")]  # not 赛道: p1 mentions none of its topics
+    _same_as_clean(site, out, tmp_path / "clean", rendered)
+    for prefix in ("", "zh-tw/"):
+        assert _linked(_svg(_read(out, f"{prefix}topics/举措/graph/index.html")), "posts/p1/", "posts/p3/")
+    # no link changed (text added), then only the sentence around the link: no graph page renders
+    for body in (text + "\n另见[物流](p3.md)。\n\n又一句。\n", text + "\n后来另见[物流](p3.md)。\n"):
+        rendered.clear()
+        p1.write_text(body, encoding="utf-8")
+        build(site, out, jobs=1)
+        assert rendered == []
+        _same_as_clean(site, out, tmp_path / "clean", rendered)
+    # a link from an article that mentions no topic of the collection: not in its graph
+    p4 = site / "content/posts/p4.md"
+    p4.write_text(p4.read_text(encoding="utf-8") + "\n见[软件](p1.md)。\n", encoding="utf-8")
+    rendered.clear()
+    build(site, out, jobs=1)
+    assert rendered == []
+    _same_as_clean(site, out, tmp_path / "clean", rendered)
+    # the link removed: the edge goes
+    p1.write_text(text, encoding="utf-8")
+    rendered.clear()
+    build(site, out, jobs=1)
+    assert sorted(rendered) == [("zh-cn", "举措"), ("zh-tw", "举措")]
+    _same_as_clean(site, out, tmp_path / "clean", rendered)
+    assert not _linked(_svg(_read(out, "topics/举措/graph/index.html")), "posts/p1/", "posts/p3/")
+
+
+def test_an_article_that_starts_mentioning_a_topic_brings_its_links_into_the_graph(tmp_path: Path) -> None:
+    """Verify mode: p4 links to p1 first, then mentions one of 举措's topics: its link is an edge
+    then; then the link goes while the mention stays (the page must not keep the old edge)."""
+    site = tiny(tmp_path / "site")
+    out = tmp_path / "out"
+    p4 = site / "content/posts/p4.md"
+    p4.write_text(p4.read_text(encoding="utf-8") + "\n见[软件](p1.md)。\n", encoding="utf-8")
+    build(site, out, jobs=1, verify=True)
+    assert "posts/p4/" not in _svg(_read(out, "topics/举措/graph/index.html"))
+    p4.write_text(p4.read_text(encoding="utf-8").replace("什么也没提。", "谈物流。"), encoding="utf-8")
+    build(site, out, jobs=1, verify=True)
+    assert _linked(_svg(_read(out, "topics/举措/graph/index.html")), "posts/p4/", "posts/p1/")
+    p4.write_text(p4.read_text(encoding="utf-8").replace("见[软件](p1.md)。", "见软件。"), encoding="utf-8")
+    build(site, out, jobs=1, verify=True)
+    assert not _linked(_svg(_read(out, "topics/举措/graph/index.html")), "posts/p4/", "posts/p1/")
+
+
+def test_a_topic_on_its_collections_graph_page_is_an_error_naming_it(tmp_path: Path) -> None:
+    """A topic file `graph.md` (or any page whose path is a collection's graph page, or an entry's
+    backlinks page) fails the build with path:line and exit 1, leaving the previous output as it
+    was, instead of one page silently replacing the other."""
+    import subprocess
+    import sys
+    site = tiny(tmp_path / "site")
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    _write(site, {"content/topics/举措/graph.md": "---\ntitle: 图专题\naliases: [图谱]\n---\n图。\n",
+                  "content/posts/p5.md": "---\ntitle: 冒名\ndate: 2025-01-05\nslug: backlinks\n"
+                                         "url: /posts/p1/backlinks/\n---\n正文。\n"})
+    r = subprocess.run([sys.executable, "-m", "builder", "build", str(site), "--out", str(out)],
+                       capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    assert r.returncode == 1, r.stderr
+    assert "content/topics/举措/graph.md:1: page path '/topics/举措/graph/' is the graph page of " \
+           "content/topics/举措/_index.md" in r.stderr
+    assert "content/posts/p5.md:5: page path '/posts/p1/backlinks/' is the backlinks page of " \
+           "content/posts/p1.md" in r.stderr
+    assert "Traceback" not in r.stderr
+    after = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    # with the collection's graph switched off, a topic may be called graph (no page is made there)
+    (site / "content/posts/p5.md").unlink()
+    c = site / "content/topics/举措/_index.md"
+    c.write_text(c.read_text(encoding="utf-8").replace("title:", "graph: false\ntitle:"), encoding="utf-8")
+    build(site, out, jobs=1)
+    assert "图专题" in _read(out, "topics/举措/graph/index.html")
+
+
+def test_both_editions_share_a_collections_force_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A collection's graph has the same shape in both editions (only labels differ): one process
+    rendering both pages lays it out once (~40 ms for 100 nodes), and the positions are the same."""
+    from builder.graph import svg as svg_module
+    shapes: list[int] = []
+    real = svg_module.force
+
+    def spy(n, *rest):  # type: ignore[no-untyped-def]
+        shapes.append(n)
+        return real(n, *rest)
+
+    monkeypatch.setattr(svg_module, "force", spy)
+    out = tmp_path / "out"
+    build(tiny(tmp_path / "site"), out, jobs=1)
+    assert len(shapes) == 2  # two collections, not four pages
+
+    def circles(rel: str) -> list[str]:
+        return re.findall(r"<circle [^>]*>", _svg(_read(out, rel)))
+    assert circles("topics/举措/graph/index.html") == circles("zh-tw/topics/举措/graph/index.html")

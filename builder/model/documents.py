@@ -95,6 +95,11 @@ class FrontMatter:
         keys, numbers = self.lines
         return numbers[keys.index(key)] if key in keys else default
 
+    def switched_on(self, key: str) -> bool:
+        """A page's own switch of a site feature (`graph: false`, `backlinks: false`): on unless
+        written false."""
+        return pair_value(self.params, key, True) is not False
+
 
 @dataclass(frozen=True)
 class GlossaryEntry:

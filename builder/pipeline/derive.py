@@ -14,7 +14,7 @@ from ..model.documents import Document, Term
 from ..model.site import Collection, Entry, Site, Topic
 from ..text.opencc import ScriptFold
 from .load import Resource
-from .paths import UnsafePath, clean_url, slugify
+from .paths import BACKLINKS_PAGE, GRAPH_PAGE, UnsafePath, clean_url, output_file, slugify
 from .schedule import published
 
 TAXONOMIES = ("tags", "categories")
@@ -239,8 +239,8 @@ def _path_line(e: Entry) -> int:
 
 def check_collisions(site: Site, config: SiteConfig) -> list[BuildError]:
     """Every output path must come from one source; report each collision once per source, naming
-    every other source (aliases at their `aliases` line)."""
-    from .paths import output_file
+    every other source (aliases at their `aliases` line), and each path of a page the render makes
+    below another page (`_generated_below`)."""
     # output file → [(source, line, label)]; a label names the claim in other sources' messages
     claims: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
     pages = (*site.articles, *site.sections, *(c.entry for c in site.collections), *(t.entry for t in site.topics))
@@ -256,10 +256,14 @@ def check_collisions(site: Site, config: SiteConfig) -> list[BuildError]:
             claims[output_file(path)].append((e.source, e.canonical.meta.line_of("aliases"),
                                               f"{e.source} (alias '{alias}')"))
     prefixes = {ed.prefix + "/" for ed in config.editions if ed.prefix}
+    made = _generated_below(site, config)
     errors = []
     for out, owners in sorted(claims.items()):
         path = out.removesuffix("index.html")
         shown = "/" + path if path else "/"
+        if out in made:
+            for src, line, _label in owners:
+                errors.append(error(src, line, f"page path '{shown}' is {made[out]}; change its url or slug"))
         if len(owners) > 1:
             for i, (src, line, _label) in enumerate(owners):
                 others = ", ".join(label for j, (_s, _ln, label) in enumerate(owners) if j != i)
@@ -277,3 +281,21 @@ def check_collisions(site: Site, config: SiteConfig) -> list[BuildError]:
                 if not src.endswith("content/_index.md"):
                     errors.append(error(src, line, "page path '/' is the home page"))
     return errors
+
+
+def _generated_below(site: Site, config: SiteConfig) -> dict[str, str]:
+    """The pages the render makes below other pages' paths, output file → what it is: each
+    collection's graph page (knowledge.graph, unless every edition's front matter turns it off)
+    and each article's and topic's backlinks page (knowledge.backlinks, unless its front matter
+    turns it off: the page exists only while enough links point there, so its path is kept free
+    whether or not it exists now)."""
+    made: dict[str, str] = {}
+    if config.knowledge.graph:
+        for c in site.collections:
+            if any(d.meta.switched_on("graph") for _k, d in c.entry.docs):
+                made[output_file(c.entry.path + GRAPH_PAGE)] = f"the graph page of {c.entry.source}"
+    if config.knowledge.backlinks:
+        for e in (*site.articles, *(t.entry for t in site.topics)):
+            if e.canonical.meta.switched_on("backlinks"):
+                made[output_file(e.path + BACKLINKS_PAGE)] = f"the backlinks page of {e.source}"
+    return made

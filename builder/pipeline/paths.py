@@ -19,6 +19,13 @@ _SPACES = re.compile(r"\s+")
 _DASHES = re.compile(r"-{2,}")
 
 
+# pages the render makes below another page's path (render/graph_views.py: a collection's graph,
+# render/backlinks.py: the full list of the links into an article or topic page);
+# derive.check_collisions keeps content's own pages off them
+GRAPH_PAGE = "graph/"
+BACKLINKS_PAGE = "backlinks/"
+
+
 def slugify(text: str) -> str:
     """A folder-safe slug that keeps CJK: 'AI 芯片' → 'ai-芯片'."""
     s = unicodedata.normalize("NFC", text).strip().lower()

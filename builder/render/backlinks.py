@@ -8,14 +8,15 @@ the links into a page re-renders that page (both editions) and its `backlinks/` 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jinja2
 
+from ..config import SiteConfig
 from ..knowledge.links import Link, LinkIndex
 from ..model import Entry, Output, Topic
-from ..pipeline.paths import output_file
+from ..pipeline.paths import BACKLINKS_PAGE, output_file
 from .context import Ctx, _ctx_title
 from .env import _render_template
 from .job import Job, _job
@@ -34,8 +35,11 @@ def incoming(ctx: Ctx, index: LinkIndex, target: str) -> tuple[Link, ...]:
 
 def enabled(ctx: Ctx, entry: Entry) -> bool:
     """`knowledge.backlinks` in site.yaml, and `backlinks: false` in the page's front matter."""
-    own = dict(entry.canonical.meta.params).get("backlinks", True)
-    return ctx.config.knowledge.backlinks and own is not False
+    return _enabled(ctx.config, entry)
+
+
+def _enabled(config: SiteConfig, entry: Entry) -> bool:
+    return config.knowledge.backlinks and entry.canonical.meta.switched_on("backlinks")
 
 
 def backlinks(ctx: Ctx, index: LinkIndex, entry: Entry, url: Callable[[str], str],
@@ -52,7 +56,7 @@ def backlinks(ctx: Ctx, index: LinkIndex, entry: Entry, url: Callable[[str], str
 
 
 def backlinks_path(entry: Entry) -> str:
-    return entry.path + "backlinks/"
+    return entry.path + BACKLINKS_PAGE
 
 
 def _item(ctx: Ctx, link: Link, url: Callable[[str], str]) -> dict[str, str]:
@@ -73,6 +77,13 @@ def _backlinks_page(ctx: Ctx, env: jinja2.Environment, entry: Entry, index: Link
     links = incoming(ctx, index, entry.source)
     v["page"] = {"title": title, "url": url(entry.path), "links": [_item(ctx, lk, url) for lk in links]}
     return Output(output_file(ctx.path(path)), _render_template(env, "backlinks.html", v))
+
+
+def backlinks_pages(config: SiteConfig, site_index: Mapping[str, Entry], index: LinkIndex) -> list[str]:
+    """The paths of the `backlinks/` pages `backlinks_jobs` makes, in its order (the sitemap lists
+    them): the set changes with the links, not only with the global signature."""
+    return [backlinks_path(site_index[t]) for t, links in index.incoming.items()
+            if len(links) > BACKLINKS_SHOWN and _enabled(config, site_index[t])]
 
 
 def backlinks_jobs(ctx: Ctx, env: jinja2.Environment, site_index: dict[str, Entry], index: LinkIndex) -> list[Job]:

@@ -45,6 +45,10 @@ class Converters:
         self.fold = ScriptFold()
         self._docs: dict[tuple[Any, ...], Convert] = {}
         self._terms: dict[tuple[Any, ...], Convert] = {}
+        # the force layouts of global graphs, by shape (node count, edges, box): both editions
+        # draw a collection's graph with the same shape (graph/layout.py), and one layout costs
+        # ~40 ms; the second edition's page reuses it when the same process renders both
+        self.layouts: dict[tuple[Any, ...], tuple[tuple[int, int], ...]] = {}
 
     def doc(self, doc: Document, edition: Edition, config: SiteConfig) -> Convert:
         key = (doc.lang, edition, config.glossary + doc.meta.glossary)

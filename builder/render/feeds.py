@@ -85,10 +85,12 @@ def page_paths(site: Site) -> Iterator[tuple[str, str]]:
             yield topic.entry.path, ""
 
 
-def sitemap(site: Site, config: SiteConfig) -> Iterator[Output]:
+def sitemap(site: Site, config: SiteConfig, extra: Sequence[str] = ()) -> Iterator[Output]:
+    """Every page of `page_paths` in every edition, with its alternates; then the `extra` paths
+    (pages that exist by what the bodies hold, not the front matter: backlinks lists), in order."""
     base = config.base_url
     urls = []
-    for path, lastmod in page_paths(site):
+    for path, lastmod in [*page_paths(site), *((p, "") for p in extra)]:
         alts = "".join(
             f'<xhtml:link rel="alternate" hreflang="{_x(ed.code)}" '
             f'href="{_x(absolute(base, (ed.prefix + "/" if ed.prefix else "") + path))}"/>'

@@ -7,9 +7,8 @@ re-renders exactly the pages whose graph shows it:
   the names, paths and groups of topics (front matter: the global signature);
 - a topic's graph: its related articles (`_topic_base`, `topic_fact`) and its group's topics;
 - a collection's graph page: which articles mention each of its topics (`plan.topic_entries`,
-  `mentions_fact`).
-Article↔article links are a plain parameter (source → targets), empty until the link index is
-wired in; whoever passes them records what they read.
+  `mentions_fact`) and the links between those articles (`plan.collection_links`,
+  `graph_links_fact`: an edit that adds or removes no such link keeps the page).
 """
 
 from __future__ import annotations
@@ -19,22 +18,34 @@ from typing import Any
 
 import jinja2
 
+from ..config import SiteConfig
+from ..graph.layout import Point
 from ..graph.neighbourhood import GLOBAL_ARTICLES, Graph, Node, collection, local, node
 from ..graph.svg import GLOBAL_BOX, LOCAL_BOX, place, svg
-from ..model import Collection, Document, Entry, Output, Topic
-from ..pipeline.paths import output_file
+from ..model import Collection, Document, Entry, Output, Site, Topic
+from ..pipeline.paths import GRAPH_PAGE, output_file
 from .context import Ctx, _ctx_title
 from .env import _render_template
 from .page_vars import _page_vars
 
 Url = Callable[[str], str]
-GRAPH_PATH = "graph/"  # a collection's graph page, below the collection's path
+GRAPH_PATH = GRAPH_PAGE  # a collection's graph page, below the collection's path
 
 
 def graph_on(ctx: Ctx, doc: Document | None) -> bool:
     """site.yaml `knowledge: {graph: false}` turns every graph off, front matter `graph: false` one
     page's."""
-    return ctx.config.knowledge.graph and (doc is None or dict(doc.meta.params).get("graph", True) is not False)
+    return ctx.config.knowledge.graph and (doc is None or doc.meta.switched_on("graph"))
+
+
+def graph_pages(config: SiteConfig, site: Site) -> list[str]:
+    """The paths of the collections' graph pages, in collection order (the sitemap lists them): those
+    whose collection has its graph on in every edition (front matter `graph: false` in a
+    translation leaves that edition without one, and the sitemap lists a path for every edition)."""
+    if not config.knowledge.graph:
+        return []
+    return [c.entry.path + GRAPH_PATH for c in site.collections
+            if all(d.meta.switched_on("graph") for _k, d in c.entry.docs)]
 
 
 def _entry_node(ctx: Ctx, e: Entry, url: Url) -> Node:
@@ -46,8 +57,21 @@ def _entry_node(ctx: Ctx, e: Entry, url: Url) -> Node:
 def _view(ctx: Ctx, g: Graph, box: tuple[int, int], name: str) -> dict[str, Any]:
     """What the templates get: the SVG, the nodes for the text alternative (the page itself left
     out), how many the cap left out."""
-    return {"svg": svg(g, place(g, box), box, name), "left_out": g.left_out,
+    return {"svg": svg(g, _place(ctx, g, box), box, name), "left_out": g.left_out,
             "nodes": [{"title": n.title, "url": n.url, "kind": n.kind} for n in g.nodes if n.kind != "self"]}
+
+
+def _place(ctx: Ctx, g: Graph, box: tuple[int, int]) -> tuple[Point, ...]:
+    """The graph's layout; a force layout (a collection's graph) once per shape in this process
+    (`Converters.layouts`: the other edition's page draws the same shape)."""
+    if g.rings:
+        return place(g, box)
+    key = (len(g.nodes), g.edges, box)
+    memo = ctx.converters.layouts
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = place(g, box)
+    return got
 
 
 def article_graph(ctx: Ctx, entry: Entry, doc: Document, topics: Iterable[int], url: Url,
@@ -112,8 +136,10 @@ def collection_graph(ctx: Ctx, c: Collection, entries_of: Callable[[str], Sequen
 
 
 def _graph_page(ctx: Ctx, env: jinja2.Environment, c: Collection, entries_of: Callable[[str], Sequence[Entry]],
-                links: Mapping[str, Sequence[str]] | None = None) -> Output:
-    """A collection's graph page in one edition."""
+                links_of: Callable[[Collection], Mapping[str, Sequence[str]]] | None = None) -> Output:
+    """A collection's graph page in one edition. `links_of(c)`: the links between the articles
+    mentioning its topics (the recording accessor)."""
+    links = links_of(c) if links_of is not None else None
     name = ctx.topic_names[c.entry.source]
     path = c.entry.path + GRAPH_PATH
     v = _page_vars(ctx, "graph", path, f"{name} · {ctx.strings['graph_title']}", c.entry.doc(ctx.edition.key))

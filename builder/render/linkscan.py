@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..config import SiteConfig
 from ..incremental.state import RenderState
 from ..incremental.store import Store, digest
-from ..knowledge.links import LinkIndex, RawLink, Scanner, link_index, may_link, raw_links, resolver
+from ..knowledge.links import EMPTY, LinkIndex, RawLink, Scanner, link_index, may_link, raw_links, resolver
 from ..model import Document, Site
 from .reads import links_fact
 
@@ -35,7 +35,11 @@ class LinkScan:
 
 
 def index_links(site: Site, config: SiteConfig, store: Store | None, prev: RenderState | None) -> LinkScan:
-    """The link index, and what changed since `prev` (None: no previous build to compare with)."""
+    """The link index, and what changed since `prev` (None: no previous build to compare with).
+    Nothing is scanned when neither backlinks nor graphs are on (previews show no links): a site
+    with the knowledge features off does not pay for them."""
+    if not (config.knowledge.backlinks or config.knowledge.graph):
+        return LinkScan(EMPTY, {}, {}, set(), frozenset())
     scanner = Scanner(config.unsafe_html, config.base_url)
     raw: dict[str, tuple[RawLink, ...]] = {}
     for a in site.articles:

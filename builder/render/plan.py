@@ -14,7 +14,7 @@ from ..config import SiteConfig
 from ..incremental.state import RenderState
 from ..incremental.store import Store, digest
 from ..knowledge.links import EMPTY, LinkIndex
-from ..model import Document, Entry, Site, Term
+from ..model import Collection, Document, Entry, Site, Term
 from ..pipeline.mentions import Matcher, Mention, doc_mentions, make_linker
 from ..pipeline.paths import root_of
 from ..text.memo import TextMemo
@@ -24,7 +24,7 @@ from .body import _body_key, _deferred, _topic_hrefs
 from .context import Ctx, _translated
 from .env import _TEMPLATE_FAILURES, template_error
 from .job import Job, _Result
-from .reads import Reads, body_fact, mentions_fact
+from .reads import Reads, body_fact, graph_links_fact, mentions_fact
 from .rows import _get_passages, _get_rows, _Row
 
 
@@ -98,6 +98,28 @@ class _Plan:
         if got is None:
             got = self._topic_entries[topic] = self.mentioning(self.topic_rows(topic))
         return got
+
+    def collection_links(self, c: Collection) -> dict[str, tuple[str, ...]]:
+        """The links between the articles that mention a collection's topics (source → targets,
+        in the link index's order), recorded as read (`graph_links_fact`): the collection's graph
+        page draws them and ranks its articles by them."""
+        self.reads.read(graph_links_fact(c.entry.source))
+        return self.links_among(c)
+
+    def links_among(self, c: Collection) -> dict[str, tuple[str, ...]]:
+        """`collection_links` unrecorded (reuse.py digests it to find whether it changed)."""
+        outgoing = self.links.outgoing
+        if not outgoing:
+            return {}
+        shown: set[str] = set()
+        for t in c.topics:
+            shown.update(r[0] for r in self.topic_rows(t.entry.source))
+        out = {}
+        for a in sorted(shown & outgoing.keys()):
+            targets = tuple(lk.target for lk in outgoing[a] if lk.target in shown)
+            if targets:
+                out[a] = targets
+        return out
 
     def passages(self, article: str) -> dict[tuple[str, str], str]:
         """A kept article's mentioned passages' texts, from the previous build's records."""

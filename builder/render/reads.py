@@ -56,6 +56,13 @@ def links_fact(target: str) -> str:
     return sys.intern("l\x1f" + target)
 
 
+def graph_links_fact(collection: str) -> str:
+    return sys.intern("gl\x1f" + collection)
+
+
+SITEMAP_EXTRA = "sx"
+
+
 class Reads:
     """The facts the job being run has read so far (one per render, shared by its editions'
     contexts; each forked worker has its own copy)."""

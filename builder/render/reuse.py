@@ -9,7 +9,9 @@ changed are found where they are made, never beside the page functions:
 - summaries and passages: the articles rendered again whose memo differs (site._record_article);
 - the facts made from the topics' mentions (`topic_facts`): recomputed for the topics a changed
   article mentions, before or after, and compared with the previous build's digests (a page
-  quoting a passage whose text changed has changed too).
+  quoting a passage whose text changed has changed too);
+- the links between a collection's articles (`graph_link_facts`): recomputed when any link
+  between articles changed or the collection's mentions did.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from typing import Any
 
 from ..incremental.state import RenderState
 from ..incremental.store import Store
-from ..model import SearchDoc, Site
+from ..model import Collection, SearchDoc, Site
 from .plan import _Plan
-from .reads import body_fact, count_fact, mentions_fact, topic_fact, topic_page_fact
+from .reads import body_fact, count_fact, graph_links_fact, mentions_fact, topic_fact, topic_page_fact
 from .rows import _get_rows, _put_rows, _Row
 from .topic_pages import mention_pages, page_rows
 
@@ -90,6 +92,27 @@ def topic_facts(plan: _Plan, topic: str, passages_changed: set[tuple[str, str, s
             if passages_changed and not passages_changed.isdisjoint(chunk):
                 moved.add(fact)
     return facts, pages, moved
+
+
+# the digest of every article's links (not a fact any page reads: it tells whether any collection's
+# `graph_links_fact` must be computed again)
+_ALL_LINKS = "gl\x00"
+
+
+def graph_link_facts(plan: _Plan, affected: set[str] | None, prev_facts: dict[str, bytes] | None) -> dict[str, bytes]:
+    """The digests of the collections' `graph_links_fact` that may have changed since the build that
+    recorded `prev_facts` (None: no previous build; `affected`: the topics whose mentions may have
+    changed, None: all): every collection's when a link changed anywhere, else those of the
+    collections with an affected topic (their articles may have changed). Plus `_ALL_LINKS`."""
+    if not plan.config.knowledge.graph:
+        return {}
+    whole = _digest(sorted((a, [lk.target for lk in links]) for a, links in plan.links.outgoing.items()))
+    every = prev_facts is None or affected is None or prev_facts.get(_ALL_LINKS) != whole
+    todo: list[Collection] = [c for c in plan.site.collections
+                              if every or (affected is not None and any(t.entry.source in affected for t in c.topics))]
+    facts = {graph_links_fact(c.entry.source): _digest(sorted(plan.links_among(c).items())) for c in todo}
+    facts[_ALL_LINKS] = whole
+    return facts
 
 
 def affected_topics(site: Site, prev: RenderState, todo: list[int],

@@ -25,17 +25,28 @@ from ..model import Edition, Output, SearchDoc, Site
 from ..pipeline.mentions import matcher
 from ..pipeline.parallel import run_chunks
 from ..text.memo import TextMemo
+from .backlinks import backlinks_pages
 from .context import Converters, Ctx
 from .edition import _edition_ctx
 from .env import environment, template_error
 from .feeds import sitemap
+from .graph_views import graph_pages
 from .job import Job, _Result
 from .linkscan import LinkScan, index_links
 from .other_pages import _static_files
 from .page_jobs import _rest_jobs
 from .plan import _Plan
-from .reads import Counts, Summaries, summary_fact
-from .reuse import Incremental, affected_topics, carry, changed_bodies, job_id, merged_rows, topic_facts
+from .reads import SITEMAP_EXTRA, Counts, Summaries, summary_fact
+from .reuse import (
+    Incremental,
+    affected_topics,
+    carry,
+    changed_bodies,
+    graph_link_facts,
+    job_id,
+    merged_rows,
+    topic_facts,
+)
 from .rows import _old_passages, _put_passages, _put_rows, _Row
 
 # fewer articles or other pages than these render in the main process: forking a large build's
@@ -262,6 +273,11 @@ def _gather_mentions(run: _Run) -> None:
     plan.counts = Counts(plan.reads, counts)
     if state is not None:
         state.counts = counts
+        # (after the topics' lists: a collection's articles are those mentioning its topics)
+        graph = graph_link_facts(plan, affected, prev.facts if prev is not None else None)
+        if prev is not None:
+            run.changed.update(f for f, d in graph.items() if prev.facts.get(f) != d)
+        state.facts.update(graph)
 
 
 def _fresh_mentions(run: _Run) -> None:
@@ -325,12 +341,19 @@ def _site_files(run: _Run) -> Iterator[Output]:
     and the site's resources (per edition)."""
     site, config, inc, prev, state = run.plan.site, run.plan.config, run.inc, run.prev, run.state
     jid = job_id("sitemap", "", ())
-    if inc is not None and prev is not None and jid in prev.jobs and state is not None:
-        carry(prev, state, jid, inc)  # every page's path and date: the global signature
+    # every page's path and date: the global signature; and the graph and backlinks pages (a
+    # backlinks page comes and goes with the links into its page): their paths' digest
+    extra = graph_pages(config, site) + backlinks_pages(config, site.index, run.plan.links)
+    sig = digest("sitemap", extra)
+    if state is not None:
+        state.facts[SITEMAP_EXTRA] = sig
+    if inc is not None and prev is not None and jid in prev.jobs and state is not None \
+            and prev.facts.get(SITEMAP_EXTRA) == sig:
+        carry(prev, state, jid, inc)
     else:
-        for out in sitemap(site, config):
+        for out in sitemap(site, config, extra):
             if state is not None:
-                state.jobs[jid] = ((), (out.path,), ())
+                state.jobs[jid] = ((SITEMAP_EXTRA,), (out.path,), ())
             yield out
     if not (config.root / "static" / "robots.txt").is_file():  # a site's own is published instead
         yield Output("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n".encode())

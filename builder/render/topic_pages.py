@@ -201,7 +201,8 @@ def collection_jobs(plan: _Plan, ctx: Ctx) -> list[Job]:
     for c in plan.site.collections:
         jobs.append(_job_search(_collection, ctx, plan.env, c, plan.counts, ident=(c.entry.source,)))
         if graph_on(ctx, c.entry.doc(ctx.edition.key)):
-            jobs.append(_job(_graph_page, ctx, plan.env, c, plan.topic_entries, ident=(c.entry.source,)))
+            jobs.append(_job(_graph_page, ctx, plan.env, c, plan.topic_entries, plan.collection_links,
+                             ident=(c.entry.source,)))
         for topic in c.topics:
             src = topic.entry.source
             jobs.append(Job(_topic_record, (ctx, topic), True, (src,)))
