@@ -128,8 +128,7 @@ def _build(site_dir: Path, out: Path | None, drafts: bool, base_url: str | None,
             model = Model(*session.load())
             if on_loaded is not None:
                 on_loaded()
-            warn_empty(model.site.articles)
-            warn_unshown(model.site)
+            warn(model.site)
         with steps("images"):  # (cached by content: an unchanged image is not resized again)
             images = prepare(config.root, model.site, site_dir / CACHE_DIR / "images" if reuse else None)
         with steps("incremental"):
@@ -257,6 +256,12 @@ def _render_and_index(model: Model, config: SiteConfig, date: dt.datetime, keys:
             writer.write(o)
             outputs += 1
     return inc, state, pages, outputs
+
+
+def warn(site: Site) -> None:
+    """What a build warns about in the site as loaded (the site is published all the same)."""
+    warn_empty(site.articles)
+    warn_unshown(site)
 
 
 def warn_empty(articles: tuple[Entry, ...]) -> None:
