@@ -275,10 +275,11 @@ class Session:
                                                      listing))
         commit.finish()
         if self.memory is not None:  # (the head row is compared before the state is used: load_state)
-            head = puts[0][1]
-            self.memory.states.pop(records.folder_key(self.out), None)
-            if head is not None:
-                self.memory.states[records.folder_key(self.out)] = (head, state)
+            head, folder = puts[0][1], records.folder_key(self.out)
+            if head is None:
+                self.memory.states.pop(folder, None)
+            else:
+                self.memory.states[folder] = (head, state)
 
     def close(self) -> None:
         """Reap the output watch's child (a build that raised left it running)."""

@@ -222,19 +222,20 @@ def _from_bytes(rel: str, raw: bytes, config: SiteConfig, parse_markdown: bool,
     if errors:
         return None, errors
     kind, section, stem, path_lang = classify(rel, config)
+    kind, section = sys.intern(kind), sys.intern(section)  # (one object each across the site's documents)
     lang = path_lang if path_lang and rel.rsplit("/", 1)[-1].count(".") > 1 else (
         meta.lang or path_lang or config.default_language)
     from ..text.markdown import new_parser, split_more  # here: `walk`, all a skipped build needs, has no use for it
 
     summary_src, body = split_more(body)
     if not parse_markdown:
-        return Document(source=rel, kind=sys.intern(kind), lang=_canonical_lang(lang), meta=meta, tokens=(),
-                        body_line=body_line, summary_tokens=None, stem=stem, section=sys.intern(section),
+        return Document(source=rel, kind=kind, lang=_canonical_lang(lang), meta=meta, tokens=(),
+                        body_line=body_line, summary_tokens=None, stem=stem, section=section,
                         body=body, summary_src=summary_src), []
     md = new_parser(config.unsafe_html, math=True) if meta.mathjax else parser or new_parser(config.unsafe_html)
     tokens = md.parse(body, {})
     summary_tokens = tuple(md.parse(summary_src, {})) if summary_src is not None else None
-    return Document(source=rel, kind=sys.intern(kind), lang=_canonical_lang(lang), meta=meta, tokens=tuple(tokens),
+    return Document(source=rel, kind=kind, lang=_canonical_lang(lang), meta=meta, tokens=tuple(tokens),
                     body_line=body_line, summary_tokens=summary_tokens, stem=stem, section=section), []
 
 

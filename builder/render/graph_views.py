@@ -29,7 +29,6 @@ from .env import _render_template
 from .page_vars import _page_vars
 
 Url = Callable[[str], str]
-GRAPH_PATH = GRAPH_PAGE  # a collection's graph page, below the collection's path
 
 
 def graph_on(ctx: Ctx, doc: Document | None) -> bool:
@@ -44,7 +43,7 @@ def graph_pages(config: SiteConfig, site: Site) -> list[str]:
     translation leaves that edition without one, and the sitemap lists a path for every edition)."""
     if not config.knowledge.graph:
         return []
-    return [c.entry.path + GRAPH_PATH for c in site.collections
+    return [c.entry.path + GRAPH_PAGE for c in site.collections
             if all(d.meta.switched_on("graph") for _k, d in c.entry.docs)]
 
 
@@ -141,7 +140,7 @@ def _graph_page(ctx: Ctx, env: jinja2.Environment, c: Collection, entries_of: Ca
     mentioning its topics (the recording accessor)."""
     links = links_of(c) if links_of is not None else None
     name = ctx.topic_names[c.entry.source]
-    path = c.entry.path + GRAPH_PATH
+    path = c.entry.path + GRAPH_PAGE
     v = _page_vars(ctx, "graph", path, f"{name} · {ctx.strings['graph_title']}", c.entry.doc(ctx.edition.key))
     g, label = collection_graph(ctx, c, entries_of, v["url"], links)
     view = _view(ctx, g, GLOBAL_BOX, label)

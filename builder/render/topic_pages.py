@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from ..incremental.store import Store, digest
 from ..model import Collection, Entry, Output, SearchDoc, Topic
 from ..pipeline.mentions import Matcher, Mention, highlight_spans
-from ..pipeline.paths import output_file
+from ..pipeline.paths import GRAPH_PAGE, output_file
 from ..text.html import Rendered
 from ..text.markdown import Passage
 from ..text.summary import summarize
@@ -23,7 +23,7 @@ from .body import _render_doc
 from .context import Ctx, _ctx_title, _TopicBase
 from .env import _render_template
 from .feeds import rss
-from .graph_views import GRAPH_PATH, _graph_page, graph_on, topic_graph
+from .graph_views import _graph_page, graph_on, topic_graph
 from .job import Job, _job, _job_search
 from .page_vars import _add_search, _card, _collection_vars, _page_vars, _term_pairs
 from .plan import _Plan
@@ -182,7 +182,7 @@ def _collection(ctx: Ctx, env: jinja2.Environment, c: Collection, counts: dict[s
     root = v["root"]
     v["page"] = {"title": title, "content": Markup(rendered.html),
                  **_collection_vars(ctx, c, counts, lambda p: root + quote(p, safe="/.-_~")),
-                 "graph": v["url"](c.entry.path + GRAPH_PATH) if graph_on(ctx, doc) else ""}
+                 "graph": v["url"](c.entry.path + GRAPH_PAGE) if graph_on(ctx, doc) else ""}
     v["description"] = summarize(rendered.text, ctx.config.summary_length)
     _add_search(search_docs, c.entry.source, "collection", c.entry, ctx, title, v["description"], rendered.text, [])
     return Output(output_file(ctx.path(c.entry.path)), _render_template(env, "collection.html", v))
